@@ -1,0 +1,113 @@
+"""Typed settings for each stage: :class:`ModelConfig` and :class:`TrainConfig`.
+
+Sizes that come from the data (number of features and classes) are never stored here; the model
+takes them from the dataset. Every choice is checked when the config is built, so a bad setting
+fails early with a message that names the field, the allowed values and the value given.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from gatviz.errors import ConfigError
+
+CONVS = ("gat", "gatv2")
+RESIDUALS = ("none", "layer", "input")
+ACTIVATIONS = ("elu", "relu", "leaky_relu", "gelu", "tanh")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def _check_range(name: str, value: float, low: float, high: float, *, kind: type = float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number (got {value!r})")
+    if kind is int and int(value) != value:
+        raise ConfigError(f"{name} must be a whole number (got {value!r})")
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high} (got {value!r})")
+
+
+def _check_choice(name: str, value: Any, choices: tuple) -> None:
+    if value not in choices:
+        allowed = "{" + ", ".join(repr(c) for c in choices) + "}"
+        raise ConfigError(f"{name} must be one of {allowed} (got {value!r})")
+
+
+def _check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false (got {value!r})")
+
+
+class _Config:
+    """Shared dict round-trip for the stage configs (used by checkpoints and the CLI)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]):
+        """Build from a plain dict, refusing keys this version does not know."""
+        if not isinstance(values, dict):
+            raise ConfigError(f"{cls.__name__} must be a mapping (got {type(values).__name__})")
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"{cls.__name__} has no setting(s) {unknown}; known settings are {sorted(known)}"
+            )
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class ModelConfig(_Config):
+    """The architecture of a GAT; defaults reproduce PyG's ``examples/gat.py``."""
+
+    layers: int = 2  # GAT layers in total, the output layer included (1-4)
+    hidden: int = 8  # units per head in each hidden layer
+    heads: int = 8  # attention heads in each hidden layer (concatenated)
+    out_heads: int = 1  # attention heads in the output layer
+    out_concat: bool = False  # concatenate output heads instead of averaging them
+    dropout: float = 0.6  # feature dropout before every layer
+    attn_dropout: float = 0.6  # dropout on the attention coefficients while training
+    activation: str = "elu"  # non-linearity between layers
+    negative_slope: float = 0.2  # LeakyReLU slope inside the attention score e_ij
+    self_loops: bool = True  # let each node attend to itself
+    residual: str = "none"  # 'none', 'layer' (PyG residual=True) or 'input' (skip to output)
+    conv: str = "gat"  # 'gat' (GATConv) or 'gatv2' (GATv2Conv)
+
+    def __post_init__(self) -> None:
+        _check_range("layers", self.layers, 1, 4, kind=int)
+        _check_range("hidden", self.hidden, 1, 1024, kind=int)
+        _check_range("heads", self.heads, 1, 64, kind=int)
+        _check_range("out_heads", self.out_heads, 1, 64, kind=int)
+        _check_bool("out_concat", self.out_concat)
+        _check_range("dropout", self.dropout, 0.0, 0.95)
+        _check_range("attn_dropout", self.attn_dropout, 0.0, 0.95)
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        _check_range("negative_slope", self.negative_slope, 0.0, 1.0)
+        _check_bool("self_loops", self.self_loops)
+        _check_choice("residual", self.residual, RESIDUALS)
+        _check_choice("conv", self.conv, CONVS)
+
+    def layer_heads(self) -> list[int]:
+        """Heads of each layer, first to last."""
+        return [self.heads] * (self.layers - 1) + [self.out_heads]
+
+
+@dataclass(frozen=True)
+class TrainConfig(_Config):
+    """How a GAT is trained; defaults follow PyG's ``examples/gat.py`` plus early stopping."""
+
+    lr: float = 0.005  # Adam learning rate
+    weight_decay: float = 5e-4  # Adam L2 penalty
+    epochs: int = 200  # the most epochs to run
+    patience: int = 100  # stop after this many epochs without a better validation score; 0 = never
+    seed: int = 0  # seeds weights, dropout and splits so that a run can be repeated
+    device: str = "auto"  # 'auto' takes a GPU when one is present
+
+    def __post_init__(self) -> None:
+        _check_range("lr", self.lr, 1e-6, 1.0)
+        _check_range("weight_decay", self.weight_decay, 0.0, 1.0)
+        _check_range("epochs", self.epochs, 1, 100_000, kind=int)
+        _check_range("patience", self.patience, 0, 100_000, kind=int)
+        _check_range("seed", self.seed, 0, 2**32 - 1, kind=int)
+        _check_choice("device", self.device, DEVICES)
