@@ -16,6 +16,7 @@ Bernoulli draw that dominates a training step on Cora, and the first layer multi
 """
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import torch
@@ -26,6 +27,9 @@ from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from gatviz.config import ModelConfig
+
+# CSR matrix products are all gatviz uses of PyTorch's sparse support, and they are tested here.
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
 
 ACTIVATIONS = {"elu": F.elu, "relu": F.relu, "leaky_relu": F.leaky_relu, "gelu": F.gelu,
                "tanh": torch.tanh}
@@ -65,7 +69,8 @@ def sparse_features(x: Tensor) -> Tensor:
     n, f = x.shape
     rows, cols = x.nonzero(as_tuple=True)  # row-major, the order CSR stores values in
     t_perm = torch.argsort(cols * n + rows)  # column-major: the transpose's CSR order
-    csr = torch.sparse_csr_tensor(_pointers(rows, n), cols, x[rows, cols], (n, f))
+    csr = torch.sparse_csr_tensor(_pointers(rows, n), cols, x[rows, cols], (n, f),
+                                  check_invariants=False)
     csr.gatviz_transpose = (_pointers(cols, f), rows[t_perm], t_perm)
     return csr
 
@@ -77,7 +82,8 @@ def _pointers(sorted_index: Tensor, size: int) -> Tensor:
 
 def _with_values(x: Tensor, values: Tensor) -> Tensor:
     """The same sparsity pattern (and transpose layout) as CSR ``x`` with new values."""
-    out = torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), values, x.shape)
+    out = torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), values, x.shape,
+                                  check_invariants=False)
     out.gatviz_transpose = x.gatviz_transpose
     return out
 
@@ -94,7 +100,8 @@ class _SparseMatmul(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
         x = ctx.x
         t_crow, t_col, t_perm = x.gatviz_transpose
-        x_t = torch.sparse_csr_tensor(t_crow, t_col, x.values()[t_perm], (x.size(1), x.size(0)))
+        x_t = torch.sparse_csr_tensor(t_crow, t_col, x.values()[t_perm], (x.size(1), x.size(0)),
+                                      check_invariants=False)
         return (x_t @ grad_out).t(), None  # (F, out) -> (out, F), the weight's shape
 
 

@@ -10,6 +10,10 @@ learned to down-weight them.
 """
 from __future__ import annotations
 
+import random
+from contextlib import contextmanager
+
+import numpy as np
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
@@ -31,6 +35,21 @@ def degree_features(edge_index: Tensor, num_nodes: int) -> Tensor:
     return torch.nn.functional.one_hot(deg, MAX_DEGREE_FEATURE + 1).float()
 
 
+@contextmanager
+def _seeded(seed: int):
+    """Seed torch, numpy and random for PyG's generators, restoring the callers' states."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        random.seed(seed)
+        np.random.seed(seed)
+        try:
+            yield
+        finally:
+            random.setstate(python_state)
+            np.random.set_state(numpy_state)
+
+
 def _check(name: str, value, low, high) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
         raise DatasetError(f"{name} must be between {low} and {high} (got {value!r})")
@@ -49,8 +68,7 @@ def load_ba_shapes(seed: int = 0, num_nodes: int = 300, num_motifs: int = 80) ->
 
     _check("num_nodes", num_nodes, 10, 5000)
     _check("num_motifs", num_motifs, 1, 1000)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
+    with _seeded(seed):
         source = ExplainerDataset(graph_generator=BAGraph(num_nodes=int(num_nodes), num_edges=5),
                                   motif_generator="house", num_motifs=int(num_motifs))[0]
     n = int(source.y.numel())

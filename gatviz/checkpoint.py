@@ -1,0 +1,195 @@
+"""Self-describing model files: safetensors weights plus JSON metadata, never a pickle.
+
+A checkpoint holds the model's tensors and, in the safetensors metadata under the key ``gatviz``,
+the :class:`ModelConfig`, :class:`TrainConfig`, dataset name and fingerprint (nodes, edges,
+features, classes), metrics and the gatviz version. The file alone rebuilds the model.
+
+Reading a file from a stranger is safe: the header is parsed and checked (format, configs, sizes,
+every tensor's name, dtype and shape against the model the config describes) before a single
+tensor is allocated, and a config whose parameters would be absurdly many is refused outright.
+"""
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from gatviz import __version__
+from gatviz.config import ModelConfig, TrainConfig
+from gatviz.datasets import GraphDataset
+from gatviz.errors import CheckpointError, GatvizError
+from gatviz.model import GAT, parameter_count
+
+FORMAT = "gatviz-checkpoint/1"
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: far above any GAT gatviz trains
+MAX_HEADER_BYTES = 1 << 20
+MAX_PARAMETERS = 100_000_000
+MAX_FEATURES = 1_000_000
+MAX_CLASSES = 100_000
+
+Source = Union[str, Path, bytes]
+
+
+@dataclass
+class Checkpoint:
+    """Everything a checkpoint file says, with the weights as CPU tensors."""
+
+    model_config: ModelConfig
+    train_config: TrainConfig
+    dataset: str
+    fingerprint: dict[str, int]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    version: str = __version__
+    state: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def build_model(self) -> GAT:
+        """The trained model, in eval mode on the CPU."""
+        model = GAT(self.fingerprint["features"], self.fingerprint["classes"], self.model_config)
+        model.load_state_dict(self.state, strict=True)
+        return model.eval()
+
+    def check_fits(self, dataset: GraphDataset) -> list[str]:
+        """Raise if the model cannot run on ``dataset``; return notes on harmless differences.
+
+        Features and classes must match (they size the weights). A different graph with the same
+        features is allowed, since a GAT is inductive, but noted.
+        """
+        mine, theirs = self.fingerprint, dataset.fingerprint()
+        problems = []
+        if mine["features"] != theirs["features"]:
+            problems.append(f"features: checkpoint expects {mine['features']}, "
+                            f"{dataset.name} has {theirs['features']}")
+        if dataset.num_classes and mine["classes"] != theirs["classes"]:
+            problems.append(f"classes: checkpoint predicts {mine['classes']}, "
+                            f"{dataset.name} has {theirs['classes']}")
+        if problems:
+            raise CheckpointError(
+                f"this checkpoint was trained on {self.dataset} and does not fit {dataset.name} "
+                f"({'; '.join(problems)}); pick the dataset it was trained on or train a new "
+                "model")
+        notes = []
+        if self.dataset != dataset.name:
+            notes.append(f"trained on {self.dataset}, applied to {dataset.name}")
+        for key in ("nodes", "edges"):
+            if mine.get(key) != theirs[key]:
+                notes.append(f"{key}: {mine.get(key)} at training, {theirs[key]} now")
+        return notes
+
+
+def checkpoint_bytes(model: GAT, dataset: GraphDataset, train_config: TrainConfig,
+                     metrics: dict[str, Any] | None = None) -> bytes:
+    """Serialise a trained model and its provenance into safetensors bytes."""
+    metadata = {
+        "format": FORMAT,
+        "version": __version__,
+        "model_config": model.config.to_dict(),
+        "train_config": train_config.to_dict(),
+        "dataset": dataset.name,
+        "fingerprint": dataset.fingerprint(),
+        "metrics": metrics or {},
+    }
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    return save_tensors(state, metadata={"gatviz": json.dumps(metadata)})
+
+
+def save_checkpoint(path: str | Path, model: GAT, dataset: GraphDataset,
+                    train_config: TrainConfig, metrics: dict[str, Any] | None = None) -> Path:
+    path = Path(path)
+    path.write_bytes(checkpoint_bytes(model, dataset, train_config, metrics))
+    return path
+
+
+def read_checkpoint(source: Source) -> Checkpoint:
+    """Read and validate a checkpoint from a path or from bytes (an upload)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise CheckpointError(f"no checkpoint file at {path}")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CheckpointError(f"{path} is {path.stat().st_size:,} bytes, more than any "
+                                  "gatviz checkpoint; is it the right file?")
+        data = path.read_bytes()
+    else:
+        data = bytes(source)
+    header, metadata = _parse_header(data)
+    checkpoint = _checkpoint_from_metadata(metadata)
+    _check_tensors(header, checkpoint)
+    try:
+        checkpoint.state = load_tensors(data)
+    except Exception as error:  # noqa: BLE001 - the library reports corruption in many ways
+        raise CheckpointError(f"the checkpoint's tensor data is damaged ({error})") from None
+    return checkpoint
+
+
+def _parse_header(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The safetensors JSON header and the gatviz metadata, read without touching tensors."""
+    not_ours = "not a gatviz checkpoint (a .safetensors file saved by gatviz was expected)"
+    if len(data) < 8:
+        raise CheckpointError(f"the file is too short to be a checkpoint: {not_ours}")
+    (length,) = struct.unpack("<Q", data[:8])
+    if length > MAX_HEADER_BYTES or 8 + length > len(data):
+        raise CheckpointError(f"the file's header is malformed: {not_ours}")
+    try:
+        header = json.loads(data[8:8 + length])
+        raw = header.get("__metadata__", {}).get("gatviz")
+        metadata = json.loads(raw) if isinstance(raw, str) else None
+    except (ValueError, AttributeError):
+        raise CheckpointError(f"the file's header is not valid JSON: {not_ours}") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        raise CheckpointError(f"the file has no gatviz metadata: {not_ours}")
+    return header, metadata
+
+
+def _checkpoint_from_metadata(metadata: dict[str, Any]) -> Checkpoint:
+    try:
+        model_config = ModelConfig.from_dict(metadata["model_config"])
+        train_config = TrainConfig.from_dict(metadata["train_config"])
+        fingerprint = {key: metadata["fingerprint"][key]
+                       for key in ("nodes", "edges", "features", "classes")}
+        dataset = str(metadata["dataset"])
+    except GatvizError as error:
+        raise CheckpointError(f"the checkpoint's settings are invalid: {error}") from None
+    except (KeyError, TypeError):
+        raise CheckpointError("the checkpoint's metadata is incomplete (it needs model_config, "
+                              "train_config, dataset and fingerprint)") from None
+    for key, value in fingerprint.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise CheckpointError(f"the checkpoint's fingerprint has a bad {key}: {value!r}")
+    if not 1 <= fingerprint["features"] <= MAX_FEATURES or \
+            not 1 <= fingerprint["classes"] <= MAX_CLASSES:
+        raise CheckpointError(f"the checkpoint claims {fingerprint['features']} features and "
+                              f"{fingerprint['classes']} classes, outside what gatviz loads")
+    count = parameter_count(fingerprint["features"], fingerprint["classes"], model_config)
+    if count > MAX_PARAMETERS:
+        raise CheckpointError(f"the checkpoint's config describes {count:,} parameters (limit "
+                              f"{MAX_PARAMETERS:,}); refusing to allocate it")
+    metrics = metadata.get("metrics", {})
+    return Checkpoint(model_config, train_config, dataset, fingerprint,
+                      metrics if isinstance(metrics, dict) else {},
+                      str(metadata.get("version", "unknown")))
+
+
+def _check_tensors(header: dict[str, Any], checkpoint: Checkpoint) -> None:
+    """Compare the stored tensors' names, dtypes and shapes with what the config builds."""
+    with torch.device("meta"):
+        expected = GAT(checkpoint.fingerprint["features"], checkpoint.fingerprint["classes"],
+                       checkpoint.model_config).state_dict()
+    stored = {name: info for name, info in header.items() if name != "__metadata__"}
+    problems = [f"missing {name}" for name in expected if name not in stored]
+    problems += [f"unexpected {name}" for name in stored if name not in expected]
+    for name, tensor in expected.items():
+        info = stored.get(name)
+        if not isinstance(info, dict):
+            continue
+        if info.get("dtype") != "F32" or list(info.get("shape", [])) != list(tensor.shape):
+            problems.append(f"{name} is {info.get('dtype')} {info.get('shape')}, expected F32 "
+                            f"{list(tensor.shape)}")
+    if problems:
+        shown = "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
+        raise CheckpointError(f"the checkpoint's weights do not match its own config ({shown})")

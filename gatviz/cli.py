@@ -1,0 +1,188 @@
+"""Command line: ``python -m gatviz datasets | train | attention | render``.
+
+Every subcommand builds the same config dataclasses as the app and the tests. Bad arguments and
+bad input end with a one-line reason on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
+from gatviz.errors import GatvizError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _add_dataset_args(parser: argparse.ArgumentParser, default: str | None = "karate") -> None:
+    parser.add_argument("--dataset", default=default,
+                        help="dataset name (see `gatviz datasets`); default: %(default)s")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where Planetoid data is cached (default: $GATVIZ_DATA_DIR or the "
+                             "user cache dir)")
+    parser.add_argument("--edges", type=Path, help="CSV edge list (source,target) instead of "
+                                                   "a named dataset")
+    parser.add_argument("--nodes", type=Path, help="CSV node table (id[,name][,label][,...])")
+    parser.add_argument("--split-seed", type=int, default=0,
+                        help="seed of the random split for datasets without one")
+
+
+def _load(args: argparse.Namespace, name: str | None = None):
+    from gatviz.csv_graph import load_csv
+    from gatviz.datasets import load_dataset
+
+    if args.edges is not None:
+        return load_csv(args.edges, args.nodes, name=args.edges.stem, seed=args.split_seed)
+    if args.nodes is not None:
+        raise GatvizError("--nodes needs --edges too")
+    return load_dataset(name or args.dataset, root=args.data_dir, seed=args.split_seed)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gatviz", description="Train GATs and explore their attention.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("datasets", help="list the datasets")
+
+    train = commands.add_parser("train", help="train a GAT and print its metrics as JSON")
+    _add_dataset_args(train)
+    defaults_m, defaults_t = ModelConfig(), TrainConfig()
+    train.add_argument("--layers", type=int, default=defaults_m.layers)
+    train.add_argument("--hidden", type=int, default=defaults_m.hidden)
+    train.add_argument("--heads", type=int, default=defaults_m.heads)
+    train.add_argument("--out-heads", type=int, default=defaults_m.out_heads)
+    train.add_argument("--out-concat", type=_bool, default=defaults_m.out_concat)
+    train.add_argument("--dropout", type=float, default=defaults_m.dropout)
+    train.add_argument("--attn-dropout", type=float, default=defaults_m.attn_dropout)
+    train.add_argument("--activation", choices=ACTIVATIONS, default=defaults_m.activation)
+    train.add_argument("--negative-slope", type=float, default=defaults_m.negative_slope)
+    train.add_argument("--self-loops", type=_bool, default=defaults_m.self_loops)
+    train.add_argument("--residual", choices=RESIDUALS, default=defaults_m.residual)
+    train.add_argument("--conv", choices=CONVS, default=defaults_m.conv)
+    train.add_argument("--lr", type=float, default=defaults_t.lr)
+    train.add_argument("--weight-decay", type=float, default=defaults_t.weight_decay)
+    train.add_argument("--epochs", type=int, default=defaults_t.epochs)
+    train.add_argument("--patience", type=int, default=defaults_t.patience,
+                       help="early-stopping patience; 0 runs exactly --epochs")
+    train.add_argument("--seed", type=int, default=defaults_t.seed)
+    train.add_argument("--device", default=defaults_t.device)
+    train.add_argument("--out", type=Path, help="write the checkpoint (.safetensors) here")
+
+    attention = commands.add_parser("attention", help="write a checkpoint's attention as CSV")
+    attention.add_argument("--checkpoint", type=Path, required=True)
+    _add_dataset_args(attention, default=None)
+    attention.add_argument("--out", type=Path, required=True)
+
+    render = commands.add_parser("render", help="write an attention overlay as HTML")
+    render.add_argument("--checkpoint", type=Path, required=True)
+    _add_dataset_args(render, default=None)
+    render.add_argument("--node", default=None, help="centre node id or name (default: the "
+                                                     "whole graph)")
+    render.add_argument("--hops", type=int, default=2)
+    render.add_argument("--layer", type=int, default=0)
+    render.add_argument("--head", default="mean", help="head index, 'mean' or 'max'")
+    render.add_argument("--threshold", type=float, default=0.0)
+    render.add_argument("--top-k", type=int, default=None)
+    render.add_argument("--self-loops", type=_bool, default=True)
+    render.add_argument("--color-by", default="class",
+                        choices=("class", "prediction", "correct"))
+    render.add_argument("--out", type=Path, required=True)
+    return parser
+
+
+def _cmd_datasets(args: argparse.Namespace) -> None:
+    from gatviz.datasets import DATASETS, DEFAULT_DATASET
+
+    for name, summary in DATASETS.items():
+        marker = " (default)" if name == DEFAULT_DATASET else ""
+        print(f"{name:10} {summary}{marker}")
+    print("csv        your own graph: --edges edges.csv [--nodes nodes.csv]")
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from gatviz.checkpoint import save_checkpoint
+    from gatviz.training import train
+
+    model_config = ModelConfig(
+        layers=args.layers, hidden=args.hidden, heads=args.heads, out_heads=args.out_heads,
+        out_concat=args.out_concat, dropout=args.dropout, attn_dropout=args.attn_dropout,
+        activation=args.activation, negative_slope=args.negative_slope,
+        self_loops=args.self_loops, residual=args.residual, conv=args.conv)
+    train_config = TrainConfig(lr=args.lr, weight_decay=args.weight_decay, epochs=args.epochs,
+                               patience=args.patience, seed=args.seed, device=args.device)
+    dataset = _load(args)
+    result = train(dataset, model_config, train_config)
+    metrics = {"dataset": dataset.name, **result.metrics}
+    if args.out is not None:
+        save_checkpoint(args.out, result.model, dataset, train_config, result.metrics)
+        metrics["checkpoint"] = str(args.out)
+    print(json.dumps(metrics))
+
+
+def _checkpoint_and_dataset(args: argparse.Namespace):
+    from gatviz.checkpoint import read_checkpoint
+
+    checkpoint = read_checkpoint(args.checkpoint)
+    dataset = _load(args, args.dataset or checkpoint.dataset)
+    for note in checkpoint.check_fits(dataset):
+        print(f"note: {note}", file=sys.stderr)
+    return checkpoint, dataset
+
+
+def _cmd_attention(args: argparse.Namespace) -> None:
+    from gatviz.attention import attention_table, dataset_attention
+
+    checkpoint, dataset = _checkpoint_and_dataset(args)
+    table = attention_table(dataset_attention(checkpoint.build_model(), dataset))
+    table.to_csv(args.out, index=False)
+    print(f"wrote {len(table):,} rows to {args.out}")
+
+
+def _cmd_render(args: argparse.Namespace) -> None:
+    from gatviz.attention import dataset_attention
+    from gatviz.overlay import OverlayOptions, overlay_html
+    from gatviz.training import predict
+
+    checkpoint, dataset = _checkpoint_and_dataset(args)
+    model = checkpoint.build_model()
+    node = None if args.node is None else dataset.node_index(args.node)
+    options = OverlayOptions(node=node, hops=args.hops, layer=args.layer, head=args.head,
+                             threshold=args.threshold, top_k=args.top_k,
+                             self_loops=args.self_loops, color_by=args.color_by)
+    pred, prob = predict(model, dataset)
+    args.out.write_text(overlay_html(dataset, dataset_attention(model, dataset), options,
+                                     pred, prob), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+COMMANDS = {"datasets": _cmd_datasets, "train": _cmd_train, "attention": _cmd_attention,
+            "render": _cmd_render}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except GatvizError as error:
+        print(f"gatviz: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"gatviz: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,353 @@
+"""Interactive attention overlays: a pyvis (vis-network) graph as a standalone HTML string.
+
+:func:`build_view` chooses what to draw (the k-hop neighbourhood of a node or the whole graph, one
+layer, one head or the mean/max over heads, filtered by an α threshold and top-k per target) and
+lays it out; :func:`overlay_html` turns it into HTML with everything inlined, so it draws offline.
+
+Edge width and colour grow with α; nodes are coloured by true class, predicted class or
+correct/wrong. Hover texts are plain text (vis-network shows string titles as text, and pyvis
+writes the data with ``tojson``, which escapes ``<``), so a node name can never become markup.
+Positions are computed here (rings by hop distance, or a seeded spring layout) and physics is off:
+the picture does not jitter and is the same on every render.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch_geometric.utils import k_hop_subgraph
+
+from gatviz.datasets import GraphDataset
+from gatviz.errors import GatvizError
+from gatviz.model import LayerAttention
+
+COLOR_BY = ("class", "prediction", "correct")
+MAX_VIEW_NODES = 1500  # vis-network stays responsive up to about this many nodes
+MAX_VIEW_EDGES = 8000
+PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
+           "#ff9da7", "#9c755f", "#bab0ac"]
+UNLABELLED = "#c8c8c8"
+CORRECT, WRONG = "#2e9d5b", "#d62728"
+# α colour scale, low to high: pale grey-blue, amber, deep red.
+ALPHA_STOPS = [(0.0, (207, 216, 227)), (0.5, (244, 162, 89)), (1.0, (179, 0, 27))]
+
+
+class ViewTooLarge(GatvizError):
+    """The requested view has more nodes or edges than a browser can draw smoothly."""
+
+
+@dataclass(frozen=True)
+class OverlayOptions:
+    """What to draw. ``node=None`` draws the whole graph."""
+
+    node: int | None = None  # centre of the k-hop view; None = whole graph
+    hops: int = 2  # 1-3: how far the neighbourhood reaches (messages to the centre)
+    layer: int = 0  # which GAT layer's α
+    head: int | str = "mean"  # a head index, or 'mean' / 'max' over heads
+    threshold: float = 0.0  # hide edges with α below this
+    top_k: int | None = None  # keep only the k strongest incoming edges of each node
+    self_loops: bool = True  # draw each node's attention to itself
+    color_by: str = "class"  # 'class', 'prediction' or 'correct'
+    height: int = 640  # pixels
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.hops <= 3:
+            raise GatvizError(f"hops must be 1, 2 or 3 (got {self.hops})")
+        if not 0.0 <= self.threshold <= 1.0:
+            raise GatvizError(f"threshold must be between 0 and 1 (got {self.threshold})")
+        if self.top_k is not None and self.top_k < 1:
+            raise GatvizError(f"top_k must be at least 1 or None (got {self.top_k})")
+        if self.color_by not in COLOR_BY:
+            raise GatvizError(f"color_by must be one of {COLOR_BY} (got {self.color_by!r})")
+
+
+@dataclass
+class View:
+    """The nodes and edges to draw, with positions and the α shown on each edge.
+
+    Shapes:
+        nodes: (V,), positions: (V, 2), edge_index: (2, M) in dataset ids,
+        alpha: (M,) the value drawn, alpha_heads: (M, heads)
+    """
+
+    nodes: Tensor
+    positions: np.ndarray
+    hop: dict[int, int]
+    edge_index: Tensor
+    alpha: Tensor
+    alpha_heads: Tensor
+    head_label: str
+    centre: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def alpha_colour(value: float) -> str:
+    """Hex colour of an α in [0, 1] on the overlay's scale."""
+    value = min(max(float(value), 0.0), 1.0)
+    for (x0, c0), (x1, c1) in zip(ALPHA_STOPS, ALPHA_STOPS[1:]):
+        if value <= x1:
+            t = (value - x0) / (x1 - x0)
+            return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1))
+    return "#%02x%02x%02x" % ALPHA_STOPS[-1][1]
+
+
+def edge_width(value: float) -> float:
+    return 0.5 + 7.5 * min(max(float(value), 0.0), 1.0)
+
+
+def select_heads(alpha: Tensor, head: int | str) -> tuple[Tensor, str]:
+    """The α drawn for each edge: one head's, or the mean / max over heads. (E, H) -> (E,)."""
+    heads = alpha.size(1)
+    if head == "mean":
+        return alpha.mean(dim=1), "mean over heads"
+    if head == "max":
+        return alpha.max(dim=1).values, "max over heads"
+    if isinstance(head, str) and head.isdigit():
+        head = int(head)
+    if not isinstance(head, int) or not 0 <= head < heads:
+        raise GatvizError(f"head must be 0 to {heads - 1}, 'mean' or 'max' (got {head!r})")
+    return alpha[:, head], f"head {head}"
+
+
+def build_view(dataset: GraphDataset, attention: list[LayerAttention],
+               options: OverlayOptions) -> View:
+    """Choose the nodes and edges to draw, the α of each edge, and a stable layout."""
+    if not 0 <= options.layer < len(attention):
+        raise GatvizError(f"layer must be 0 to {len(attention) - 1} (got {options.layer})")
+    edge_index, alpha_heads = attention[options.layer]
+    alpha, head_label = select_heads(alpha_heads, options.head)
+    n = dataset.num_nodes
+
+    if options.node is None:
+        if n > MAX_VIEW_NODES:
+            raise ViewTooLarge(f"the whole {dataset.name} graph has {n:,} nodes, more than the "
+                               f"browser can draw smoothly ({MAX_VIEW_NODES:,}); pick a node and "
+                               "view its neighbourhood instead")
+        subset = torch.arange(n)
+        hop = {}
+    else:
+        centre = dataset.node_index(options.node)
+        # Nodes whose messages reach the centre within `hops` layers: its receptive field.
+        subset, _, _, _ = k_hop_subgraph(centre, options.hops, dataset.data.edge_index,
+                                         num_nodes=n, flow="source_to_target")
+        hop = _hop_distances(centre, dataset.data.edge_index, options.hops, n)
+        if subset.numel() > MAX_VIEW_NODES:
+            raise ViewTooLarge(f"the {options.hops}-hop neighbourhood of node {centre} has "
+                               f"{subset.numel():,} nodes (limit {MAX_VIEW_NODES:,}); use fewer "
+                               "hops")
+
+    inside = torch.zeros(n, dtype=torch.bool)
+    inside[subset] = True
+    in_view = inside[edge_index[0]] & inside[edge_index[1]]
+    keep = in_view.clone()
+    if not options.self_loops:
+        keep &= edge_index[0] != edge_index[1]
+    keep &= alpha >= options.threshold
+    kept = keep.nonzero().flatten()
+    if options.top_k is not None:
+        kept = _top_k_per_target(kept, edge_index[1], alpha, options.top_k)
+    if kept.numel() > MAX_VIEW_EDGES:
+        raise ViewTooLarge(f"the view has {kept.numel():,} edges (limit {MAX_VIEW_EDGES:,}); "
+                           "raise the α threshold, set a top-k or use fewer hops")
+
+    notes = []
+    if options.threshold > 0 or options.top_k is not None:
+        notes.append(f"{kept.numel()} of {int(in_view.sum())} edges shown after filtering")
+    positions = (_ring_layout(subset, hop, dataset) if options.node is not None
+                 else _spring_layout(subset, edge_index, n))
+    return View(subset, positions, hop, edge_index[:, kept], alpha[kept], alpha_heads[kept],
+                head_label, None if options.node is None else dataset.node_index(options.node),
+                notes)
+
+
+def _hop_distances(centre: int, edge_index: Tensor, hops: int, n: int) -> dict[int, int]:
+    """Breadth-first distance (along incoming edges) from the centre, up to ``hops``."""
+    distance = torch.full((n,), -1, dtype=torch.long)
+    distance[centre] = 0
+    frontier = torch.tensor([centre])
+    source, target = edge_index
+    for step in range(1, hops + 1):
+        reached = source[torch.isin(target, frontier)]
+        reached = reached[distance[reached] < 0].unique()
+        distance[reached] = step
+        frontier = reached
+    found = (distance >= 0).nonzero().flatten()
+    return dict(zip(found.tolist(), distance[found].tolist()))
+
+
+def _top_k_per_target(kept: Tensor, target: Tensor, alpha: Tensor, k: int) -> Tensor:
+    order = kept[torch.argsort(alpha[kept], descending=True, stable=True)]
+    order = order[torch.argsort(target[order], stable=True)]  # grouped by target, strongest first
+    targets = target[order]
+    starts = torch.ones_like(targets, dtype=torch.bool)
+    starts[1:] = targets[1:] != targets[:-1]
+    group_start = torch.cummax(torch.where(starts, torch.arange(targets.numel()), 0), 0).values
+    rank = torch.arange(targets.numel()) - group_start
+    return order[rank < k].sort().values
+
+
+def _ring_layout(subset: Tensor, hop: dict[int, int], dataset: GraphDataset) -> np.ndarray:
+    """Centre in the middle, each hop on its own ring, grouped by class around the ring."""
+    positions = np.zeros((subset.numel(), 2))
+    index = {int(v): i for i, v in enumerate(subset)}
+    y = dataset.data.y
+    rings: dict[int, list[int]] = {}
+    for v in subset.tolist():
+        rings.setdefault(hop.get(v, 0), []).append(v)
+    radius = 0.0
+    for distance in sorted(rings):
+        members = sorted(rings[distance], key=lambda v: (int(y[v]), v))
+        if distance == 0:
+            continue
+        # Rings far enough apart, and wide enough that neighbours sit ~45 px apart.
+        radius = max(radius + 220.0, 45.0 * len(members) / (2 * math.pi))
+        for k, v in enumerate(members):
+            angle = 2 * math.pi * k / len(members)
+            positions[index[v]] = (radius * math.cos(angle), radius * math.sin(angle))
+    return positions
+
+
+def _spring_layout(subset: Tensor, edge_index: Tensor, n: int) -> np.ndarray:
+    """A seeded force-directed layout of the whole graph (networkx), scaled to pixels."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from((int(s), int(t)) for s, t in edge_index.t().tolist() if s != t)
+    layout = nx.spring_layout(graph, seed=0, iterations=100)
+    scale = 120.0 * math.sqrt(n)
+    return np.array([layout[int(v)] for v in subset]) * scale
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _node_colours(dataset: GraphDataset, color_by: str, pred: Tensor | None) -> list[str]:
+    y = dataset.data.y.tolist()
+    if color_by != "class" and pred is None:
+        raise GatvizError(f"colouring by {color_by} needs the model's predictions")
+    if color_by == "class":
+        return [PALETTE[c % len(PALETTE)] if c >= 0 else UNLABELLED for c in y]
+    p = pred.tolist()
+    if color_by == "prediction":
+        return [PALETTE[c % len(PALETTE)] for c in p]
+    return [UNLABELLED if t < 0 else CORRECT if t == q else WRONG for t, q in zip(y, p)]
+
+
+def _class_name(dataset: GraphDataset, c: int) -> str:
+    return dataset.class_names[c] if 0 <= c < dataset.num_classes else "unlabelled"
+
+
+def _node_title(dataset: GraphDataset, v: int, hop: dict[int, int], pred: Tensor | None,
+                prob: Tensor | None) -> str:
+    lines = [f"{dataset.node_names[v]} (node {v})",
+             f"label: {_class_name(dataset, int(dataset.data.y[v]))}"]
+    if pred is not None:
+        confidence = f" (p = {float(prob[v, pred[v]]):.2f})" if prob is not None else ""
+        lines.append(f"prediction: {_class_name(dataset, int(pred[v]))}{confidence}")
+    if v in hop:
+        lines.append(f"hops from centre: {hop[v]}")
+    return "\n".join(lines)
+
+
+def _edge_title(dataset: GraphDataset, source: int, target: int, value: float,
+                per_head: Tensor, head_label: str) -> str:
+    names = dataset.node_names
+    lines = [f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target else ""),
+             f"α ({head_label}) = {value:.3f}"]
+    if per_head.numel() > 1:
+        lines.append("per head: " + ", ".join(f"h{h} {a:.3f}" for h, a in
+                                             enumerate(per_head.tolist())))
+    return "\n".join(lines)
+
+
+def _legend(dataset: GraphDataset, options: OverlayOptions, head_label: str) -> str:
+    """A fixed HTML legend: the α colour/width scale and what node colours mean (escaped)."""
+    stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
+    if options.color_by == "correct":
+        entries = [("correct", CORRECT), ("wrong", WRONG), ("unlabelled", UNLABELLED)]
+    else:
+        entries = [(name, PALETTE[c % len(PALETTE)]) for c, name in
+                   enumerate(dataset.class_names[:len(PALETTE) * 2])]
+    swatches = "".join(
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
+        f'background:{colour};margin-right:6px"></span>{html.escape(name)}</div>'
+        for name, colour in entries)
+    what = {"class": "true class", "prediction": "predicted class", "correct": "prediction"}
+    return (
+        '<div id="gatviz-legend" style="position:absolute;top:8px;left:8px;z-index:10;'
+        'background:rgba(255,255,255,.92);border:1px solid #ddd;border-radius:6px;'
+        'padding:8px 10px;font:12px sans-serif;color:#333;max-width:220px">'
+        f'<b>α</b> — layer {options.layer}, {html.escape(head_label)}'
+        f'<div style="height:10px;margin:4px 0 2px;background:linear-gradient(to right,{stops})">'
+        '</div><div style="display:flex;justify-content:space-between"><span>0</span>'
+        '<span>0.5</span><span>1</span></div>'
+        '<div style="margin:2px 0 6px;color:#666">wider, redder edge = more attention</div>'
+        f'<b>nodes</b> — {what[options.color_by]}{swatches}</div>'
+    )
+
+
+def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
+                 options: OverlayOptions | None = None, pred: Tensor | None = None,
+                 prob: Tensor | None = None, view: View | None = None) -> str:
+    """The overlay as one standalone HTML document (vis-network inlined, no CDN).
+
+    Args:
+        dataset (GraphDataset): names, labels and the graph.
+        attention (list[LayerAttention]): from :func:`gatviz.attention.extract_attention`.
+        options (OverlayOptions): what to draw. (default: whole graph, layer 0, mean)
+        pred (Tensor, optional): predicted class per node, for colouring and hover. (N,)
+        prob (Tensor, optional): class probabilities, for the hover's confidence. (N, C)
+        view (View, optional): a view already built with the same options.
+    """
+    from pyvis.network import Network
+
+    options = options or OverlayOptions()
+    view = view or build_view(dataset, attention, options)
+    colours = _node_colours(dataset, options.color_by, pred)
+    net = Network(height=f"{options.height}px", width="100%", directed=True,
+                  cdn_resources="in_line", notebook=False)
+    for i, v in enumerate(view.nodes.tolist()):
+        is_centre = v == view.centre
+        net.add_node(v, label=_short(dataset.node_names[v]),
+                     title=_node_title(dataset, v, view.hop, pred, prob),
+                     color={"background": colours[v],
+                            "border": "#222222" if is_centre else colours[v]},
+                     borderWidth=4 if is_centre else 1, size=22 if is_centre else 11,
+                     x=float(view.positions[i, 0]), y=float(view.positions[i, 1]),
+                     shape="star" if is_centre else "dot")
+    # Edges go straight into pyvis's edge list: add_edge() scans every node per call, which
+    # made large views quadratic; the dicts are exactly what add_edge would store.
+    for (source, target), value, per_head in zip(view.edge_index.t().tolist(),
+                                                 view.alpha.tolist(), view.alpha_heads):
+        net.edges.append({
+            "from": source, "to": target, "arrows": "to",
+            "width": edge_width(value), "color": {"color": alpha_colour(value)},
+            "title": _edge_title(dataset, source, target, value, per_head, view.head_label),
+        })
+    net.set_options(VIS_OPTIONS)
+    page = _offline(net.generate_html(notebook=False))
+    return page.replace("</body>", _legend(dataset, options, view.head_label) + "</body>", 1)
+
+
+def _offline(page: str) -> str:
+    """Drop what pyvis's template adds beyond the graph: Bootstrap from a CDN (even with
+    ``in_line``; offline it would only stall the page) and an empty heading."""
+    page = re.sub(r"<link[^>]*?bootstrap[^>]*?>", "", page, flags=re.S)
+    page = re.sub(r"<script[^>]*?bootstrap[^>]*?>\s*</script>", "", page, flags=re.S)
+    return re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", page)
+
+
+VIS_OPTIONS = """{
+  "physics": {"enabled": false},
+  "interaction": {"hover": true, "tooltipDelay": 80, "multiselect": false},
+  "edges": {"smooth": false, "selfReference": {"size": 14},
+            "arrows": {"to": {"enabled": true, "scaleFactor": 0.4}}},
+  "nodes": {"font": {"size": 11, "color": "#333333"}}
+}"""

@@ -1,0 +1,73 @@
+"""Shared fixtures: tiny hand-built graphs, Karate, Cora from ../shared, a trained checkpoint."""
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from gatviz.checkpoint import checkpoint_bytes
+from gatviz.config import ModelConfig, TrainConfig
+from gatviz.datasets import GraphDataset, attach_split, load_dataset
+from gatviz.training import train
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "planetoid"
+
+warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
+
+
+def tiny_graph(name: str = "tiny") -> GraphDataset:
+    """Six nodes, two triangles joined by one edge; node 5 also has an isolated twin (6)."""
+    edges = [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (2, 3)]
+    both = edges + [(b, a) for a, b in edges]
+    edge_index = torch.tensor(both).t().contiguous()
+    x = torch.tensor([[1, 0, 0.5], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1],
+                      [0.5, 0.5, 0.5]])
+    y = torch.tensor([0, 0, 0, 1, 1, 1, 1])
+    data = attach_split(Data(x=x, edge_index=edge_index, y=y, num_nodes=7), seed=0)
+    return GraphDataset(name, data, ["left", "right"], [f"n{i}" for i in range(7)],
+                        "two triangles and an isolated node")
+
+
+@pytest.fixture
+def tiny() -> GraphDataset:
+    return tiny_graph()
+
+
+@pytest.fixture(scope="session")
+def karate() -> GraphDataset:
+    return load_dataset("karate")
+
+
+@pytest.fixture(scope="session")
+def planetoid_root(tmp_path_factory) -> Path:
+    """A writable copy of the offline Planetoid files (PyG writes processed/ beside raw/)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"offline Planetoid copies not found at {SHARED}")
+    root = tmp_path_factory.mktemp("planetoid")
+    for folder in SHARED.iterdir():
+        shutil.copytree(folder, root / folder.name)
+    return root
+
+
+@pytest.fixture(scope="session")
+def cora(planetoid_root) -> GraphDataset:
+    return load_dataset("cora", root=planetoid_root)
+
+
+@pytest.fixture(scope="session")
+def karate_trained(karate):
+    train_config = TrainConfig(epochs=60, patience=0, seed=0)
+    result = train(karate, ModelConfig(), train_config)
+    return result, train_config
+
+
+@pytest.fixture(scope="session")
+def karate_checkpoint(karate, karate_trained, tmp_path_factory) -> Path:
+    result, train_config = karate_trained
+    path = tmp_path_factory.mktemp("ckpt") / "karate.safetensors"
+    path.write_bytes(checkpoint_bytes(result.model, karate, train_config, result.metrics))
+    return path

@@ -1,0 +1,136 @@
+import json
+import pickle
+
+import pytest
+import torch
+from safetensors.torch import save
+
+from gatviz.checkpoint import (FORMAT, MAX_PARAMETERS, checkpoint_bytes, read_checkpoint,
+                               save_checkpoint)
+from gatviz.datasets import load_dataset
+from gatviz.errors import CheckpointError
+from gatviz.training import predict
+
+
+def _metadata(path):
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as f:
+        return json.loads(f.metadata()["gatviz"]), {k: f.get_tensor(k) for k in f.keys()}
+
+
+def test_round_trip_rebuilds_the_same_model(karate, karate_trained, karate_checkpoint):
+    result, train_config = karate_trained
+    checkpoint = read_checkpoint(karate_checkpoint)
+    assert checkpoint.model_config == result.model.config
+    assert checkpoint.train_config == train_config
+    assert checkpoint.dataset == "karate" and checkpoint.fingerprint == karate.fingerprint()
+    assert checkpoint.metrics["test_acc"] == result.metrics["test_acc"]
+    assert checkpoint.check_fits(karate) == []
+    assert torch.equal(predict(checkpoint.build_model(), karate)[1],
+                       predict(result.model, karate)[1])
+    assert read_checkpoint(karate_checkpoint.read_bytes()).state.keys() == checkpoint.state.keys()
+
+
+def test_save_checkpoint_writes_a_file(tmp_path, karate, karate_trained):
+    result, train_config = karate_trained
+    path = save_checkpoint(tmp_path / "m.safetensors", result.model, karate, train_config)
+    assert read_checkpoint(path).fingerprint["nodes"] == 34
+
+
+def test_does_not_fit_another_dataset(karate_checkpoint):
+    planted = load_dataset("planted")
+    with pytest.raises(CheckpointError) as error:
+        read_checkpoint(karate_checkpoint).check_fits(planted)
+    assert "features: checkpoint expects 34, planted has 16" in str(error.value)
+
+
+def test_notes_a_different_graph_with_the_same_features(karate, karate_checkpoint):
+    checkpoint = read_checkpoint(karate_checkpoint)
+    checkpoint.fingerprint = {**checkpoint.fingerprint, "edges": 100}
+    checkpoint.dataset = "other"
+    notes = checkpoint.check_fits(karate)
+    assert any("trained on other" in n for n in notes) and any("edges" in n for n in notes)
+
+
+def _tampered(path, tmp_path, change_meta=None, change_tensors=None):
+    meta, tensors = _metadata(path)
+    if change_meta:
+        change_meta(meta)
+    if change_tensors:
+        change_tensors(tensors)
+    out = tmp_path / "tampered.safetensors"
+    out.write_bytes(save(tensors, metadata={"gatviz": json.dumps(meta)}))
+    return out
+
+
+def test_refuses_absurd_config_before_allocating(karate_checkpoint, tmp_path, monkeypatch):
+    def huge(meta):
+        meta["model_config"].update(hidden=1024, heads=64)
+        meta["fingerprint"].update(features=1_000_000)
+
+    path = _tampered(karate_checkpoint, tmp_path, huge)
+    allocated = []
+    monkeypatch.setattr("gatviz.checkpoint.load_tensors", lambda data: allocated.append(1))
+    with pytest.raises(CheckpointError, match=f"limit {MAX_PARAMETERS:,}"):
+        read_checkpoint(path)
+    assert not allocated
+
+
+def test_refuses_weights_that_do_not_match_the_config(karate_checkpoint, tmp_path):
+    def wider(meta):
+        meta["model_config"]["hidden"] = 16
+
+    with pytest.raises(CheckpointError, match="do not match its own config"):
+        read_checkpoint(_tampered(karate_checkpoint, tmp_path, wider))
+
+    def extra(tensors):
+        tensors["payload"] = torch.zeros(3)
+
+    with pytest.raises(CheckpointError, match="unexpected payload"):
+        read_checkpoint(_tampered(karate_checkpoint, tmp_path, change_tensors=extra))
+
+
+def test_refuses_invalid_settings_and_other_formats(karate_checkpoint, tmp_path):
+    def bad_residual(meta):
+        meta["model_config"]["residual"] = "yes"
+
+    with pytest.raises(CheckpointError, match="residual must be one of"):
+        read_checkpoint(_tampered(karate_checkpoint, tmp_path, bad_residual))
+
+    def other_format(meta):
+        meta["format"] = "something-else"
+
+    with pytest.raises(CheckpointError, match="not a gatviz checkpoint"):
+        read_checkpoint(_tampered(karate_checkpoint, tmp_path, other_format))
+
+
+class Boom:
+    def __reduce__(self):
+        return (exec, ("raise SystemExit('unpickled!')",))
+
+
+@pytest.mark.parametrize("payload", [
+    b"", b"not a checkpoint at all", pickle.dumps(Boom()), b"\xff" * 8 + b"{}",
+])
+def test_strangers_files_are_refused_without_unpickling(payload, tmp_path):
+    path = tmp_path / "stranger.safetensors"
+    path.write_bytes(payload)
+    with pytest.raises(CheckpointError, match="not a gatviz checkpoint"):
+        read_checkpoint(path)
+
+
+def test_torch_save_pickle_is_refused(tmp_path, karate_trained):
+    path = tmp_path / "model.pt"
+    torch.save(karate_trained[0].model.state_dict(), path)
+    with pytest.raises(CheckpointError, match="not a gatviz checkpoint"):
+        read_checkpoint(path)
+
+
+def test_missing_file():
+    with pytest.raises(CheckpointError, match="no checkpoint file at"):
+        read_checkpoint("/nonexistent/model.safetensors")
+
+
+def test_format_constant_is_written(karate_checkpoint):
+    assert _metadata(karate_checkpoint)[0]["format"] == FORMAT

@@ -1,0 +1,64 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from gatviz.cli import main
+
+
+def test_datasets_lists_every_name(capsys):
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    for name in ("karate", "cora", "citeseer", "pubmed", "ba-shapes", "planted", "csv"):
+        assert name in out
+
+
+def test_train_attention_render(tmp_path, capsys):
+    ckpt = tmp_path / "k.safetensors"
+    assert main(["train", "--dataset", "karate", "--epochs", "20", "--heads", "4",
+                 "--residual", "input", "--seed", "1", "--out", str(ckpt)]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert metrics["epochs_run"] <= 20 and 0 <= metrics["test_acc"] <= 1
+    assert main(["attention", "--checkpoint", str(ckpt), "--out", str(tmp_path / "a.csv")]) == 0
+    table = pd.read_csv(tmp_path / "a.csv")
+    assert list(table.columns) == ["layer", "head", "source", "target", "alpha", "is_self_loop"]
+    assert table["head"].max() == 3
+    out = tmp_path / "view.html"
+    assert main(["render", "--checkpoint", str(ckpt), "--node", "0", "--hops", "2",
+                 "--layer", "1", "--head", "mean", "--out", str(out)]) == 0
+    assert "vis.Network" in out.read_text()
+
+
+def test_csv_graph_from_files(tmp_path, capsys):
+    (tmp_path / "e.csv").write_text("source,target\n1,2\n2,3\n3,1\n3,4\n")
+    (tmp_path / "n.csv").write_text("id,label\n1,a\n2,a\n3,b\n4,b\n")
+    assert main(["train", "--edges", str(tmp_path / "e.csv"), "--nodes", str(tmp_path / "n.csv"),
+                 "--epochs", "3"]) == 0
+    assert json.loads(capsys.readouterr().out)["dataset"] == "e"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--residual", "yes"], "invalid choice: 'yes'"),
+    (["train", "--heads", "0"], "heads must be between 1 and 64 (got 0)"),
+    (["train", "--dataset", "mnist"], "unknown dataset 'mnist'"),
+    (["render", "--checkpoint", "/nonexistent.safetensors", "--out", "x.html"],
+     "no checkpoint file at"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_bad_arguments_exit_non_zero_with_one_line(argv, message, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and message in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_module_entry_point():
+    run = subprocess.run([sys.executable, "-m", "gatviz", "train", "--layers", "9"],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stderr.strip() == "gatviz: error: layers must be between 1 and 4 (got 9)"

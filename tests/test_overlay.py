@@ -1,0 +1,99 @@
+import re
+
+import pytest
+import torch
+
+from gatviz.attention import dataset_attention
+from gatviz.csv_graph import load_csv
+from gatviz.errors import GatvizError
+from gatviz.model import GAT
+from gatviz.overlay import (OverlayOptions, ViewTooLarge, alpha_colour, build_view, edge_width,
+                            overlay_html)
+from gatviz.training import predict
+
+
+@pytest.fixture(scope="module")
+def karate_view(karate_trained, karate):
+    model = karate_trained[0].model
+    return karate, dataset_attention(model, karate), *predict(model, karate)
+
+
+def test_neighbourhood_contains_exactly_the_k_hop_nodes(karate_view):
+    karate, attention, _, _ = karate_view
+    view = build_view(karate, attention, OverlayOptions(node=9, hops=1))
+    source, target = karate.data.edge_index
+    assert set(view.nodes.tolist()) == {9} | set(source[target == 9].tolist())
+    assert view.hop[9] == 0 and all(view.hop[v] == 1 for v in view.nodes.tolist() if v != 9)
+    two = build_view(karate, attention, OverlayOptions(node=9, hops=2))
+    assert set(view.nodes.tolist()) < set(two.nodes.tolist())
+    assert view.positions[view.nodes.tolist().index(9)].tolist() == [0.0, 0.0]
+
+
+def test_filters(karate_view):
+    karate, attention, _, _ = karate_view
+    full = build_view(karate, attention, OverlayOptions(head=0))
+    assert full.edge_index.size(1) == karate.num_edges + karate.num_nodes
+    no_loops = build_view(karate, attention, OverlayOptions(self_loops=False))
+    assert not (no_loops.edge_index[0] == no_loops.edge_index[1]).any()
+    strong = build_view(karate, attention, OverlayOptions(threshold=0.1))
+    assert (strong.alpha >= 0.1).all() and strong.edge_index.size(1) < full.edge_index.size(1)
+    top = build_view(karate, attention, OverlayOptions(top_k=2, head="max"))
+    assert torch.bincount(top.edge_index[1]).max() == 2
+    best = {}
+    for (s, t), a in zip(full.edge_index.t().tolist(), full.alpha.tolist()):
+        best[t] = max(best.get(t, 0), a)
+    top1 = build_view(karate, attention, OverlayOptions(top_k=1, head=0))
+    assert all(abs(a - best[t]) < 1e-7 for t, a in zip(top1.edge_index[1].tolist(),
+                                                        top1.alpha.tolist()))
+
+
+def test_heads_and_layers(karate_view):
+    karate, attention, _, _ = karate_view
+    mean = build_view(karate, attention, OverlayOptions(head="mean"))
+    assert torch.allclose(mean.alpha, mean.alpha_heads.mean(1))
+    with pytest.raises(GatvizError, match="head must be 0 to 7"):
+        build_view(karate, attention, OverlayOptions(head=8))
+    with pytest.raises(GatvizError, match="layer must be 0 to 1"):
+        build_view(karate, attention, OverlayOptions(layer=2))
+    with pytest.raises(GatvizError, match="hops must be 1, 2 or 3"):
+        OverlayOptions(hops=4)
+
+
+def test_html_is_standalone_and_deterministic(karate_view):
+    karate, attention, pred, prob = karate_view
+    options = OverlayOptions(node=0, hops=1, color_by="correct")
+    page = overlay_html(karate, attention, options, pred, prob)
+    assert page == overlay_html(karate, attention, options, pred, prob)
+    remote = re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"https?://", page)
+    assert not remote, "everything must be inlined so the overlay draws offline"
+    assert "vis.Network" in page and 'id="gatviz-legend"' in page
+    assert '"physics": {"enabled": false}' in page.replace("\n", "") or \
+        '"enabled": false' in page
+    assert "prediction:" in page and "per head: h0" in page
+
+
+def test_names_are_text_never_markup():
+    dataset = load_csv(b"source,target\na,b\nb,a\n",
+                       b"id,name,label\na,<img src=x onerror=alert(1)>,</script><b>x\nb,bob,y\n")
+    model = GAT(dataset.num_features, dataset.num_classes)
+    page = overlay_html(dataset, dataset_attention(model, dataset), OverlayOptions())
+    assert "<img src=x" not in page and "</script><b>" not in page
+    assert "&lt;/script&gt;&lt;b&gt;x" in page  # the class name in the legend, escaped
+
+
+def test_large_views_are_refused_with_advice(cora):
+    model = GAT(cora.num_features, cora.num_classes)
+    attention = dataset_attention(model, cora)
+    with pytest.raises(ViewTooLarge, match="pick a node and view its neighbourhood"):
+        build_view(cora, attention, OverlayOptions(node=None))
+    hub = int(torch.bincount(cora.data.edge_index[1]).argmax())
+    view = build_view(cora, attention, OverlayOptions(node=hub, hops=2))
+    assert view.centre == hub and 100 < view.nodes.numel() < 1500
+
+
+def test_colour_and_width_grow_with_alpha():
+    assert alpha_colour(0) == "#cfd8e3" and alpha_colour(1) == "#b3001b"
+    widths = [edge_width(a) for a in (0, 0.2, 0.5, 1)]
+    assert widths == sorted(widths) and widths[0] > 0
+    reds = [int(alpha_colour(a)[1:3], 16) for a in (0.5, 0.75, 1.0)]
+    assert reds == sorted(reds, reverse=True)  # towards deep red
