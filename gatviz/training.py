@@ -5,7 +5,7 @@ evaluation of all splits per epoch. Early stopping keeps the weights of the epoc
 validation accuracy (ties go to the lower validation loss), and the test accuracy reported is that
 epoch's, which is how the GAT paper and the PyG example report it.
 
-Speed: sparse feature matrices are kept sparse (see :func:`gatviz.model.feature_dropout`).
+Speed: see :mod:`gatviz.kernels`; mostly-zero feature matrices are kept in CSR.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from torch import Tensor
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
 from gatviz.errors import ConfigError
-from gatviz.model import GAT, sparse_features
+from gatviz.kernels import sparse_features
+from gatviz.model import GAT
 
 SPARSE_DENSITY = 0.25  # below this fraction of non-zeros, features are stored sparse
 
@@ -136,7 +137,7 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
         optimizer.step()
 
         model.eval()
-        with torch.no_grad():
+        with torch.inference_mode():
             logits = model(x, edge_index)
         pred = logits.argmax(dim=-1)
         stats = EpochStats(epoch, loss.item(), _loss(logits, y, val_idx),

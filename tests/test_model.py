@@ -3,7 +3,7 @@ import torch
 from torch_geometric.nn import GATConv, GATv2Conv
 
 from gatviz.config import ModelConfig
-from gatviz.model import GAT, parameter_count, sparse_features
+from gatviz.model import GAT, parameter_count
 
 CONFIGS = [
     ModelConfig(),
@@ -38,35 +38,6 @@ def test_parameter_count_matches_the_reference():
     assert parameter_count(1433, 7, ModelConfig()) == 92_373
     assert parameter_count(5, 3, ModelConfig(layers=3)) == sum(
         p.numel() for p in GAT(5, 3, ModelConfig(layers=3)).parameters())
-
-
-@pytest.mark.parametrize("config", CONFIGS)
-def test_sparse_features_give_the_same_outputs_and_gradients(config):
-    torch.manual_seed(0)
-    x = torch.rand(9, 12)
-    x[x < 0.7] = 0
-    edge_index = torch.tensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 1], [1, 2, 3, 4, 5, 6, 7, 8, 0, 5]])
-    model = GAT(12, 3, config).eval()
-    sparse = sparse_features(x)
-    assert torch.equal(sparse.to_dense(), x)
-    dense_out, sparse_out = model(x, edge_index), model(sparse, edge_index)
-    assert torch.allclose(dense_out, sparse_out, atol=1e-6)
-    params = list(model.parameters())
-    dense_grad = torch.autograd.grad(dense_out.square().sum(), params)
-    sparse_grad = torch.autograd.grad(model(sparse, edge_index).square().sum(), params)
-    for a, b in zip(dense_grad, sparse_grad):
-        assert torch.allclose(a, b, atol=1e-5)
-
-
-def test_dropout_keeps_the_expected_fraction_and_scale():
-    from gatviz.model import dropout
-
-    torch.manual_seed(0)
-    out = dropout(torch.ones(100_000), 0.6, training=True)
-    kept = out[out != 0]
-    assert abs(kept.numel() / 100_000 - 0.4) < 0.01
-    assert torch.allclose(kept, torch.full_like(kept, 1 / 0.4))
-    assert torch.equal(dropout(torch.ones(5), 0.6, training=False), torch.ones(5))
 
 
 def test_attention_dropout_only_while_training(tiny):

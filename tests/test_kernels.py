@@ -1,0 +1,98 @@
+"""The fast kernels must compute exactly what plain PyTorch / PyG compute."""
+import pytest
+import torch
+from torch_geometric.nn import GATConv, GATv2Conv
+from torch_geometric.utils import add_self_loops
+
+from gatviz.config import ModelConfig
+from gatviz.kernels import (FusedGATConv, FusedGATv2Conv, _AttentionSum, aggregation_plan,
+                            dropout, sparse_features)
+from gatviz.model import GAT
+from test_model import CONFIGS
+
+
+def _random_graph(n=25, e=90, seed=0, loops=True):
+    g = torch.Generator().manual_seed(seed)
+    edge_index = torch.randint(0, n - 3, (2, e), generator=g)  # the last 3 nodes get no edges
+    edge_index = edge_index[:, edge_index[0] != edge_index[1]]
+    return add_self_loops(edge_index, num_nodes=n)[0] if loops else edge_index
+
+
+@pytest.mark.parametrize("plain, fused", [(GATConv, FusedGATConv), (GATv2Conv, FusedGATv2Conv)])
+@pytest.mark.parametrize("heads, concat, loops", [(3, True, True), (2, False, True),
+                                                  (1, False, False)])
+def test_fused_layers_match_pyg(plain, fused, heads, concat, loops):
+    edge_index = _random_graph(loops=loops)
+    x = torch.randn(25, 6, generator=torch.Generator().manual_seed(1))
+    reference = plain(6, 4, heads=heads, concat=concat, add_self_loops=False)
+    layer = fused(6, 4, heads=heads, concat=concat, add_self_loops=False)
+    layer.load_state_dict(reference.state_dict())
+    out_ref, (edges_ref, alpha_ref) = reference(x, edge_index, return_attention_weights=True)
+    out, (edges, alpha) = layer(x, edge_index, return_attention_weights=True)
+    assert torch.equal(edges, edges_ref) and torch.allclose(alpha, alpha_ref, atol=1e-6)
+    assert torch.allclose(out, out_ref, atol=1e-5)
+    grads_ref = torch.autograd.grad(out_ref.square().sum(), list(reference.parameters()))
+    grads = torch.autograd.grad(layer(x, edge_index).square().sum(), list(layer.parameters()))
+    for a, b in zip(grads, grads_ref):
+        assert torch.allclose(a, b, atol=1e-4)
+
+
+def test_attention_sum_is_the_weighted_neighbour_sum_with_gradients():
+    edge_index = _random_graph(n=12, e=40, seed=2)
+    alpha = torch.rand(edge_index.size(1), 3, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(12, 3, 2, dtype=torch.float64, requires_grad=True)
+    plan = aggregation_plan(edge_index, 12, 3)
+    out = _AttentionSum.apply(alpha, x, plan)
+    expected = torch.zeros(12, 3, 2, dtype=torch.float64)
+    for e, (j, i) in enumerate(edge_index.t().tolist()):
+        expected[i] += alpha[e].unsqueeze(-1).detach() * x[j].detach()
+    assert torch.allclose(out, expected)
+    assert torch.autograd.gradcheck(lambda a, v: _AttentionSum.apply(a, v, plan), (alpha, x))
+
+
+def test_propagate_hooks_fall_back_to_pyg():
+    edge_index = _random_graph()
+    layer = FusedGATConv(6, 4, heads=2, add_self_loops=False)
+    x = torch.randn(25, 6)
+    fast = layer(x, edge_index)
+    seen = []
+    layer.register_propagate_forward_hook(lambda module, inputs, out: seen.append(out.shape))
+    assert torch.allclose(layer(x, edge_index), fast, atol=1e-5)
+    assert seen == [torch.Size([25, 2, 4])]
+
+
+def test_model_layers_are_fused_pyg_layers():
+    model = GAT(5, 3, ModelConfig(conv="gatv2"))
+    assert all(isinstance(conv, GATv2Conv) for conv in model.convs)
+    assert type(model.convs[0]).propagate is FusedGATv2Conv.__dict__["propagate"]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_sparse_features_give_the_same_outputs_and_gradients(config):
+    torch.manual_seed(0)
+    x = torch.rand(9, 12)
+    x[x < 0.7] = 0
+    edge_index = torch.tensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 1], [1, 2, 3, 4, 5, 6, 7, 8, 0, 5]])
+    model = GAT(12, 3, config).eval()
+    sparse = sparse_features(x)
+    assert torch.equal(sparse.to_dense(), x)
+    dense_out, sparse_out = model(x, edge_index), model(sparse, edge_index)
+    assert torch.allclose(dense_out, sparse_out, atol=1e-6)
+    params = list(model.parameters())
+    dense_grad = torch.autograd.grad(dense_out.square().sum(), params)
+    sparse_grad = torch.autograd.grad(model(sparse, edge_index).square().sum(), params)
+    for a, b in zip(dense_grad, sparse_grad):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_dropout_keeps_the_expected_fraction_and_scale():
+    from gatviz.kernels import dropout
+
+    torch.manual_seed(0)
+    out = dropout(torch.ones(100_000), 0.6, training=True)
+    kept = out[out != 0]
+    assert abs(kept.numel() / 100_000 - 0.4) < 0.01
+    assert torch.allclose(kept, torch.full_like(kept, 1 / 0.4))
+    assert torch.equal(dropout(torch.ones(5), 0.6, training=False), torch.ones(5))
+
+
