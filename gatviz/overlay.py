@@ -32,6 +32,7 @@ MAX_VIEW_EDGES = 8000
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac"]
 UNLABELLED = "#c8c8c8"
+LEGEND_HEIGHT = 56  # pixels the legend strip adds above the graph
 CORRECT, WRONG = "#2e9d5b", "#d62728"
 # α colour scale, low to high: pale grey-blue, amber, deep red.
 ALPHA_STOPS = [(0.0, (207, 216, 227)), (0.5, (244, 162, 89)), (1.0, (179, 0, 27))]
@@ -267,35 +268,33 @@ def _edge_title(dataset: GraphDataset, source: int, target: int, value: float,
     return "\n".join(lines)
 
 
-def _legend(dataset: GraphDataset, options: OverlayOptions, head_label: str) -> str:
-    """A fixed HTML legend: the α colour/width scale and what node colours mean (escaped)."""
+def _legend(dataset: GraphDataset, options: OverlayOptions, title: str) -> str:
+    """A one-line HTML legend above the graph: the α scale and what node colours mean (escaped)."""
     stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
     if options.color_by == "correct":
         entries = [("correct", CORRECT), ("wrong", WRONG), ("unlabelled", UNLABELLED)]
     else:
         entries = [(name, PALETTE[c % len(PALETTE)]) for c, name in
-                   enumerate(dataset.class_names[:len(PALETTE) * 2])]
+                   enumerate(dataset.class_names[:len(PALETTE)])]
     swatches = "".join(
-        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-        f'background:{colour};margin-right:6px"></span>{html.escape(name)}</div>'
-        for name, colour in entries)
+        f'<span style="white-space:nowrap;margin-right:10px"><span style="display:inline-block;'
+        f'width:9px;height:9px;border-radius:5px;background:{colour};margin-right:4px"></span>'
+        f'{html.escape(name)}</span>' for name, colour in entries)
     what = {"class": "true class", "prediction": "predicted class", "correct": "prediction"}
     return (
-        '<div id="gatviz-legend" style="position:absolute;top:8px;left:8px;z-index:10;'
-        'background:rgba(255,255,255,.92);border:1px solid #ddd;border-radius:6px;'
-        'padding:8px 10px;font:12px sans-serif;color:#333;max-width:220px">'
-        f'<b>α</b> — layer {options.layer}, {html.escape(head_label)}'
-        f'<div style="height:10px;margin:4px 0 2px;background:linear-gradient(to right,{stops})">'
-        '</div><div style="display:flex;justify-content:space-between"><span>0</span>'
-        '<span>0.5</span><span>1</span></div>'
-        '<div style="margin:2px 0 6px;color:#666">wider, redder edge = more attention</div>'
-        f'<b>nodes</b> — {what[options.color_by]}{swatches}</div>'
+        f'<div id="gatviz-legend" style="height:{LEGEND_HEIGHT - 8}px;overflow:hidden;'
+        'font:12px sans-serif;color:#333;padding:2px 4px;line-height:20px">'
+        f'<b>α</b> ({html.escape(title)}): <span>0</span> <span style="display:inline-block;'
+        f'width:120px;height:9px;vertical-align:middle;background:linear-gradient(to right,'
+        f'{stops})"></span> <span>1</span> <span style="color:#666">· wider, redder edge = more '
+        f'attention</span><br><b>nodes</b> ({what[options.color_by]}): {swatches}</div>'
     )
 
 
 def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
                  options: OverlayOptions | None = None, pred: Tensor | None = None,
-                 prob: Tensor | None = None, view: View | None = None) -> str:
+                 prob: Tensor | None = None, view: View | None = None,
+                 caption: str | None = None) -> str:
     """The overlay as one standalone HTML document (vis-network inlined, no CDN).
 
     Args:
@@ -305,6 +304,7 @@ def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
         pred (Tensor, optional): predicted class per node, for colouring and hover. (N,)
         prob (Tensor, optional): class probabilities, for the hover's confidence. (N, C)
         view (View, optional): a view already built with the same options.
+        caption (str, optional): the legend's title. (default: layer and head)
     """
     from pyvis.network import Network
 
@@ -333,7 +333,9 @@ def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
         })
     net.set_options(VIS_OPTIONS)
     page = _offline(net.generate_html(notebook=False))
-    return page.replace("</body>", _legend(dataset, options, view.head_label) + "</body>", 1)
+    title = caption or f"layer {options.layer}, {view.head_label}"
+    return re.sub(r"<body>", lambda m: m.group(0) + _legend(dataset, options, title), page,
+                  count=1)
 
 
 def _offline(page: str) -> str:
@@ -351,3 +353,19 @@ VIS_OPTIONS = """{
             "arrows": {"to": {"enabled": true, "scaleFactor": 0.4}}},
   "nodes": {"font": {"size": 11, "color": "#333333"}}
 }"""
+
+
+def uniform_attention(edge_index: Tensor, num_nodes: int) -> list[LayerAttention]:
+    """α = 1 / in-degree over the edges plus self-loops: what a mean aggregator would use."""
+    from torch_geometric.utils import add_self_loops, degree, remove_self_loops
+
+    looped, _ = add_self_loops(remove_self_loops(edge_index)[0], num_nodes=num_nodes)
+    alpha = 1.0 / degree(looped[1], num_nodes)[looped[1]]
+    return [LayerAttention(looped, alpha.unsqueeze(1))]
+
+
+def structure_html(dataset: GraphDataset, options: OverlayOptions | None = None) -> str:
+    """A preview of the graph before any model: edges drawn with uniform α, nodes by class."""
+    options = options or OverlayOptions(head=0)
+    return overlay_html(dataset, uniform_attention(dataset.data.edge_index, dataset.num_nodes),
+                        options, caption="uniform, 1 / in-degree (no model yet)")

@@ -1,0 +1,49 @@
+"""gatviz home: what the app is for, the attention it shows, and how to start."""
+import streamlit as st
+
+from app_state import sidebar
+
+st.set_page_config(page_title="gatviz: GAT attention explorer", page_icon="🕸️", layout="wide")
+dataset, record = sidebar()
+
+st.title("gatviz: see what a Graph Attention Network attends to")
+st.markdown(
+    "A GAT lets every node decide how much to listen to each neighbour. gatviz trains one on "
+    "your graph and draws those learned weights, **α**, on the graph itself: per layer, per head, "
+    "around any node, with the numbers one hover away. Then it checks whether they mean "
+    "anything, for example whether they differ from uniform and whether the heads agree."
+)
+
+st.subheader("The attention, in three lines")
+left, right = st.columns([3, 2])
+with left:
+    st.latex(r"e_{ij} = \mathrm{LeakyReLU}\left(a^\top \left[\, W h_i \,\Vert\, W h_j \,\right]\right)")
+    st.latex(r"\alpha_{ij} = \mathrm{softmax}_{j \in \mathcal{N}(i)}\left(e_{ij}\right) "
+             r"= \frac{\exp(e_{ij})}{\sum_{k \in \mathcal{N}(i)} \exp(e_{ik})}")
+    st.latex(r"h_i' = \Big\Vert_{k=1}^{K} \sigma\Big(\sum_{j \in \mathcal{N}(i)} "
+             r"\alpha_{ij}^{k} W^{k} h_j\Big) \qquad "
+             r"h_i^{\mathrm{out}} = \frac{1}{K} \sum_{k=1}^{K} \sum_{j \in \mathcal{N}(i)} "
+             r"\alpha_{ij}^{k} W^{k} h_j")
+with right:
+    st.markdown(
+        "- **e_ij** scores how relevant neighbour *j* looks to node *i*.\n"
+        "- **α_ij** turns the scores of *i*'s neighbours (itself included) into weights that "
+        "sum to 1. These are the edge widths and colours you will see.\n"
+        "- **K heads** each learn their own α. Hidden layers concatenate the heads; the last "
+        "layer averages them. The Attention page shows every head separately, or their mean "
+        "or max."
+    )
+
+st.subheader("Quick start")
+st.markdown(
+    f"1. **Dataset**: `{dataset.name}` is loaded ({dataset.num_nodes} nodes). Switch to "
+    "Cora, a synthetic graph with known structure, or your own CSV on the Dataset page.\n"
+    "2. **Train**: the defaults are the reference GAT (8 heads × 8 hidden, dropout 0.6). Press "
+    "*Train GAT* and watch the curves.\n"
+    "3. **Attention**: pick a node, a layer and a head. Hover an edge for its α in every head; "
+    "jump to a misclassified node to see what it listened to."
+)
+if record is None:
+    st.info("No model yet: start on the **Train** page (karate trains in a second).")
+else:
+    st.success(f"Model `{record.name}` is ready: open the **Attention** page.")

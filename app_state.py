@@ -1,0 +1,157 @@
+"""What the app's pages share: session-state keys, cached library calls and the status sidebar.
+
+The only module besides the pages that imports streamlit. Pages stay linear: controls -> a call
+here (cached) -> render.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+import torch
+
+from gatviz.attention import attention_table, dataset_attention
+from gatviz.checkpoint import checkpoint_bytes
+from gatviz.config import ModelConfig, TrainConfig
+from gatviz.csv_graph import load_csv
+from gatviz.datasets import DATASETS, DEFAULT_DATASET, PLANETOID, GraphDataset, load_dataset
+from gatviz.model import GAT, LayerAttention
+from gatviz.overlay import OverlayOptions, overlay_html
+from gatviz.training import EpochStats, predict
+
+# Session-state keys.
+DATASET = "dataset_spec"  # tuple describing the loaded dataset (see load_spec)
+MODELS = "models"  # name -> ModelRecord, every model trained or loaded in this session
+MODEL = "model_name"  # the model the Attention page shows
+TRAIN_PICK = "train_model_pick"  # the Train page's model selectbox
+ATTENTION_PICK = "att_model"  # the Attention page's model selectbox
+
+NAMED_DATASETS = [name for name in DATASETS]
+
+
+@dataclass
+class ModelRecord:
+    """A trained model with what the pages show of it, computed once."""
+
+    name: str
+    dataset_spec: tuple
+    model: GAT
+    train_config: TrainConfig
+    metrics: dict
+    history: list[EpochStats] = field(default_factory=list)
+    attention: list[LayerAttention] = field(default_factory=list)
+    pred: torch.Tensor | None = None
+    prob: torch.Tensor | None = None
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return self.model.config
+
+
+def spec_for(name: str, **params) -> tuple:
+    """A hashable description of a dataset; it is the cache key and what session state keeps."""
+    if name in PLANETOID:
+        return (name, params.get("root") or "")
+    return (name, tuple(sorted(params.items())))
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
+def load_spec(spec: tuple) -> GraphDataset:
+    kind = spec[0]
+    if kind == "csv":
+        _, name, edges, nodes = spec
+        return load_csv(edges, nodes, name=name)
+    if kind in PLANETOID:
+        return load_dataset(kind, root=Path(spec[1]) if spec[1] else None)
+    return load_dataset(kind, **dict(spec[1]))
+
+
+def current_spec() -> tuple:
+    """The session's dataset: from session state, else the URL's ``dataset``, else karate."""
+    if DATASET not in st.session_state:
+        wanted = st.query_params.get("dataset", DEFAULT_DATASET)
+        st.session_state[DATASET] = spec_for(wanted if wanted in DATASETS else DEFAULT_DATASET)
+    return st.session_state[DATASET]
+
+
+def current_dataset() -> GraphDataset:
+    return load_spec(current_spec())
+
+
+def set_dataset(spec: tuple) -> GraphDataset:
+    """Load ``spec`` and make it current; on error the previous dataset stays (and it raises)."""
+    dataset = load_spec(spec)
+    st.session_state[DATASET] = spec
+    st.query_params["dataset"] = dataset.name
+    return dataset
+
+
+def models() -> dict[str, ModelRecord]:
+    return st.session_state.setdefault(MODELS, {})
+
+
+def models_for(spec: tuple) -> dict[str, ModelRecord]:
+    return {name: record for name, record in models().items() if record.dataset_spec == spec}
+
+
+def add_model(record: ModelRecord, dataset: GraphDataset) -> ModelRecord:
+    """Compute what the views need once (attention, predictions) and keep the model."""
+    record.attention = dataset_attention(record.model, dataset)
+    record.pred, record.prob = predict(record.model, dataset)
+    models()[record.name] = record
+    # A new model becomes the current one everywhere, including in the pickers' widget state.
+    for key in (MODEL, TRAIN_PICK, ATTENTION_PICK):
+        st.session_state[key] = record.name
+    return record
+
+
+def current_model(spec: tuple) -> ModelRecord | None:
+    available = models_for(spec)
+    if not available:
+        return None
+    name = st.session_state.get(MODEL) or st.query_params.get("model")
+    return available.get(name) or list(available.values())[-1]
+
+
+def unique_name(base: str) -> str:
+    name, k = base, 2
+    while name in models():
+        name, k = f"{base} ({k})", k + 1
+    return name
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_overlay(_record: ModelRecord, _dataset: GraphDataset, record_name: str,
+                   spec: tuple, options: OverlayOptions) -> str:
+    """The overlay HTML; the key is the model's name, the dataset spec and the options."""
+    return overlay_html(_dataset, _record.attention, options, _record.pred, _record.prob)
+
+
+@st.cache_data(max_entries=8, show_spinner="Building the attention table…")
+def cached_table_csv(_record: ModelRecord, record_name: str, spec: tuple) -> bytes:
+    return attention_table(_record.attention).to_csv(index=False).encode()
+
+
+def checkpoint_for(record: ModelRecord, dataset: GraphDataset) -> bytes:
+    return checkpoint_bytes(record.model, dataset, record.train_config, record.metrics)
+
+
+def sidebar() -> tuple[GraphDataset, ModelRecord | None]:
+    """The status every page shows: current dataset and model with their key numbers."""
+    spec = current_spec()
+    dataset = current_dataset()
+    record = current_model(spec)
+    with st.sidebar:
+        st.markdown(f"**Dataset:** `{dataset.name}`")
+        st.caption(f"{dataset.num_nodes:,} nodes · {dataset.num_edges:,} edges · "
+                   f"{dataset.num_features:,} features · {dataset.num_classes} classes")
+        if record is None:
+            st.markdown("**Model:** none yet")
+            st.caption("Train one on the Train page or load a checkpoint.")
+        else:
+            config = record.model_config
+            st.markdown(f"**Model:** `{record.name}`")
+            st.caption(f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
+                       f"× {config.hidden} · test acc {record.metrics.get('test_acc', float('nan')):.3f}")
+    return dataset, record

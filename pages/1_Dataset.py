@@ -1,0 +1,119 @@
+"""Dataset: pick a graph (named, synthetic or your CSV) and see what it looks like."""
+import altair as alt
+import pandas as pd
+import streamlit as st
+import torch
+from torch_geometric.utils import degree
+
+from app_state import NAMED_DATASETS, set_dataset, sidebar, spec_for
+from gatviz.datasets import DATASETS, PLANETOID, data_dir
+from gatviz.errors import GatvizError
+from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, structure_html
+
+st.set_page_config(page_title="gatviz · Dataset", page_icon="🕸️", layout="wide")
+dataset, _ = sidebar()
+st.title("Dataset")
+
+CSV = "your CSV"
+choices = NAMED_DATASETS + [CSV]
+# A stable key: a default that followed the loaded dataset would make a new widget after every
+# load and drop the user's next pick.
+st.session_state.setdefault("dataset_choice", dataset.name if dataset.name in choices else CSV)
+with st.form("dataset"):
+    kind = st.selectbox("Graph", choices, key="dataset_choice",
+                        format_func=lambda k: f"{k}: {DATASETS[k]}" if k in DATASETS else
+                        "your CSV: an edge list and an optional node table")
+    params: dict = {}
+    with st.expander("Options for the chosen graph"):
+        st.caption("Planetoid graphs are downloaded once into the data directory.")
+        root = st.text_input("Data directory (Planetoid)", str(data_dir()))
+        st.caption("Synthetic graphs are generated from a seed.")
+        c1, c2, c3, c4 = st.columns(4)
+        seed = c1.number_input("Seed", 0, 10_000, 0)
+        communities = c2.number_input("planted: communities", 2, 20, 4)
+        size = c3.number_input("planted: nodes per community", 2, 500, 40)
+        noise = c4.slider("planted: noise edge fraction", 0.0, 0.9, 0.3, 0.05)
+        c1, c2, c3, c4 = st.columns(4)
+        p_in = c1.slider("planted: p(edge inside)", 0.01, 1.0, 0.15, 0.01)
+        signal = c2.slider("planted: feature signal", 0.0, 5.0, 1.0, 0.1)
+        base = c3.number_input("ba-shapes: base nodes", 10, 2000, 300)
+        motifs = c4.number_input("ba-shapes: house motifs", 1, 400, 80)
+        st.caption("CSV: edges need columns source,target; the node table needs id and may "
+                   "have name, label and numeric feature columns.")
+        edges_file = st.file_uploader("Edges CSV", type=["csv", "txt"])
+        nodes_file = st.file_uploader("Nodes CSV (optional)", type=["csv", "txt"])
+    submitted = st.form_submit_button("Load dataset", type="primary")
+
+if submitted:
+    try:
+        if kind == CSV:
+            if edges_file is None:
+                raise GatvizError("upload an edges CSV first (columns source,target)")
+            spec = ("csv", edges_file.name.rsplit(".", 1)[0], edges_file.getvalue(),
+                    nodes_file.getvalue() if nodes_file else None)
+        elif kind in PLANETOID:
+            spec = spec_for(kind, root=root)
+        elif kind == "planted":
+            spec = spec_for(kind, seed=int(seed), communities=int(communities), size=int(size),
+                            p_in=float(p_in), noise=float(noise), signal=float(signal))
+        elif kind == "ba-shapes":
+            spec = spec_for(kind, seed=int(seed), num_nodes=int(base), num_motifs=int(motifs))
+        else:
+            spec = spec_for(kind)
+        dataset = set_dataset(spec)
+        st.success(f"Loaded {dataset.name}.")
+    except GatvizError as error:
+        st.error(f"{error}. The previous dataset ({dataset.name}) is still loaded.")
+
+data = dataset.data
+labelled = data.y >= 0
+src, dst = data.edge_index
+same = (data.y[src] == data.y[dst]) & labelled[src] & labelled[dst]
+both = labelled[src] & labelled[dst]
+homophily = float(same.sum() / both.sum()) if bool(both.any()) else float("nan")
+
+st.subheader(dataset.name)
+st.write(dataset.description)
+cols = st.columns(6)
+cols[0].metric("Nodes", f"{dataset.num_nodes:,}")
+cols[1].metric("Edges (directed)", f"{dataset.num_edges:,}")
+cols[2].metric("Features", f"{dataset.num_features:,}")
+cols[3].metric("Classes", dataset.num_classes)
+cols[4].metric("Edge homophily", f"{homophily:.2f}", help="Fraction of edges joining two nodes "
+               "of the same class: high means neighbours are informative.")
+cols[5].metric("Train / val / test", f"{int(data.train_mask.sum())} / {int(data.val_mask.sum())}"
+               f" / {int(data.test_mask.sum())}")
+for name, mask in dataset.edge_masks.items():
+    st.caption(f"Ground truth: {int(mask.sum()):,} of {dataset.num_edges:,} edges are marked "
+               f"'{name}'.")
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**Class distribution**")
+    if dataset.num_classes:
+        counts = torch.bincount(data.y[labelled], minlength=dataset.num_classes).tolist()
+        frame = pd.DataFrame({"class": dataset.class_names, "nodes": counts})
+        st.altair_chart(alt.Chart(frame).mark_bar().encode(
+            x=alt.X("nodes:Q"), y=alt.Y("class:N", sort=None), tooltip=["class", "nodes"]),
+            width="stretch")
+    else:
+        st.info("This graph has no labels.")
+with right:
+    st.markdown("**Degree distribution** (incoming edges per node)")
+    degrees = degree(dst, dataset.num_nodes).long()
+    frame = pd.DataFrame({"degree": degrees.numpy()}).value_counts().reset_index()
+    frame.columns = ["degree", "nodes"]
+    st.altair_chart(alt.Chart(frame).mark_bar().encode(
+        x=alt.X("degree:Q"), y=alt.Y("nodes:Q"), tooltip=["degree", "nodes"]),
+        width="stretch")
+
+st.markdown("**Preview**")
+if dataset.num_nodes <= min(MAX_VIEW_NODES, 400):
+    options, note = OverlayOptions(head=0, height=460), "the whole graph"
+else:
+    hub = int(degree(dst, dataset.num_nodes).argmax())
+    options = OverlayOptions(node=hub, hops=1, head=0, height=460)
+    note = f"the neighbourhood of node {hub}, the best connected"
+st.caption(f"Showing {note}, coloured by class. Edges are drawn with uniform weight until a "
+           "model is trained.")
+st.iframe(structure_html(dataset, options), height=options.height + LEGEND_HEIGHT)

@@ -1,0 +1,144 @@
+"""Train: every GAT knob, live curves while it trains, results, and checkpoints in and out."""
+import time
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_state import (MODEL, TRAIN_PICK, ModelRecord, add_model, checkpoint_for, current_model,
+                       current_spec, models_for, sidebar, unique_name)
+from gatviz.checkpoint import read_checkpoint
+from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
+from gatviz.errors import GatvizError
+from gatviz.training import train
+
+st.set_page_config(page_title="gatviz · Train", page_icon="🕸️", layout="wide")
+dataset, record = sidebar()
+spec = current_spec()
+st.title("Train a GAT")
+st.caption(f"On `{dataset.name}`. The defaults are PyG's reference GAT (examples/gat.py).")
+
+m, t = ModelConfig(), TrainConfig()
+with st.form("train"):
+    name = st.text_input("Model name", unique_name(f"{dataset.name} GAT"))
+    c = st.columns(4)
+    conv = c[0].selectbox("Layer type", CONVS, format_func=str.upper)
+    layers = c[1].number_input("Layers", 1, 4, m.layers)
+    hidden = c[2].number_input("Hidden units per head", 1, 256, m.hidden)
+    heads = c[3].number_input("Heads per hidden layer", 1, 16, m.heads)
+    c = st.columns(4)
+    out_heads = c[0].number_input("Output heads", 1, 16, m.out_heads)
+    out_concat = c[1].selectbox("Output heads are", ["averaged", "concatenated"]) == "concatenated"
+    residual = c[2].selectbox("Residual", RESIDUALS, help="none; layer: PyG's residual=True in "
+                              "every layer; input: a skip from the input features to the output")
+    activation = c[3].selectbox("Activation", ACTIVATIONS)
+    c = st.columns(4)
+    dropout = c[0].slider("Feature dropout", 0.0, 0.9, m.dropout, 0.05)
+    attn_dropout = c[1].slider("Attention dropout", 0.0, 0.9, m.attn_dropout, 0.05)
+    negative_slope = c[2].slider("LeakyReLU slope in e_ij", 0.0, 1.0, m.negative_slope, 0.05)
+    self_loops = c[3].checkbox("Self-loops (attend to itself)", m.self_loops)
+    c = st.columns(5)
+    lr = c[0].number_input("Learning rate", 1e-5, 1.0, t.lr, format="%.4f")
+    weight_decay = c[1].number_input("Weight decay", 0.0, 1.0, t.weight_decay, format="%.5f")
+    epochs = c[2].number_input("Epochs", 1, 5000, t.epochs)
+    patience = c[3].number_input("Patience (0 = off)", 0, 5000, t.patience)
+    seed = c[4].number_input("Seed", 0, 2**31 - 1, t.seed)
+    start = st.form_submit_button("Train GAT", type="primary")
+
+if start:
+    try:
+        model_config = ModelConfig(
+            layers=int(layers), hidden=int(hidden), heads=int(heads), out_heads=int(out_heads),
+            out_concat=out_concat, dropout=float(dropout), attn_dropout=float(attn_dropout),
+            activation=activation, negative_slope=float(negative_slope), self_loops=self_loops,
+            residual=residual, conv=conv)
+        train_config = TrainConfig(lr=float(lr), weight_decay=float(weight_decay),
+                                   epochs=int(epochs), patience=int(patience), seed=int(seed))
+        progress = st.progress(0.0, text="Starting…")
+        charts = st.columns(2)
+        loss_chart, acc_chart = charts[0].empty(), charts[1].empty()
+        rows, last_draw = [], 0.0
+
+        def on_epoch(stats):
+            global last_draw
+            rows.append(stats.__dict__)
+            if time.monotonic() - last_draw > 0.25 or stats.epoch == train_config.epochs:
+                last_draw = time.monotonic()
+                frame = pd.DataFrame(rows).set_index("epoch")
+                progress.progress(stats.epoch / train_config.epochs,
+                                  text=f"Epoch {stats.epoch} / {train_config.epochs} · "
+                                       f"val acc {stats.val_acc:.3f}")
+                loss_chart.line_chart(frame[["train_loss", "val_loss"]], height=220)
+                acc_chart.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=220)
+
+        result = train(dataset, model_config, train_config, on_epoch=on_epoch)
+        progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
+                                    f"{result.best_epoch} (weights restored).")
+        record = add_model(ModelRecord(unique_name(name.strip() or "GAT"), spec, result.model,
+                                       train_config, result.metrics, result.history), dataset)
+    except GatvizError as error:
+        st.error(str(error))
+
+with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
+    upload = st.file_uploader("Checkpoint", type=["safetensors"])
+    if st.button("Load checkpoint", disabled=upload is None):
+        try:
+            checkpoint = read_checkpoint(upload.getvalue())
+            notes = checkpoint.check_fits(dataset)
+            loaded = add_model(ModelRecord(
+                unique_name(upload.name.rsplit(".", 1)[0]), spec, checkpoint.build_model(),
+                checkpoint.train_config, checkpoint.metrics), dataset)
+            st.success(f"Loaded `{loaded.name}` (trained on {checkpoint.dataset}, gatviz "
+                       f"{checkpoint.version}).")
+            for note in notes:
+                st.caption(f"Note: {note}.")
+            record = loaded
+        except GatvizError as error:
+            st.error(f"Could not load {upload.name}: {error}")
+
+available = models_for(spec)
+if not available:
+    st.info("No model on this dataset yet: set the knobs above and press **Train GAT**.")
+    st.stop()
+
+names = list(available)
+record = current_model(spec)
+if st.session_state.get(TRAIN_PICK) not in names:
+    st.session_state[TRAIN_PICK] = record.name
+chosen = st.selectbox("Model", names, key=TRAIN_PICK)
+if chosen != record.name:
+    st.session_state[MODEL] = chosen
+record = available[chosen]
+st.query_params["model"] = record.name
+
+st.subheader(f"Results: {record.name}")
+metrics = record.metrics
+c = st.columns(4)
+c[0].metric("Train accuracy", f"{metrics.get('train_acc', float('nan')):.3f}")
+c[1].metric("Validation accuracy", f"{metrics.get('val_acc', float('nan')):.3f}")
+c[2].metric("Test accuracy", f"{metrics.get('test_acc', float('nan')):.3f}")
+c[3].metric("Best epoch", f"{metrics.get('best_epoch', '?')} / {metrics.get('epochs_run', '?')}")
+
+left, right = st.columns(2)
+with left:
+    if record.history:
+        frame = pd.DataFrame([h.__dict__ for h in record.history]).set_index("epoch")
+        st.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=260)
+    else:
+        st.caption("Loaded from a checkpoint: no training curves.")
+with right:
+    test = dataset.data.test_mask & (dataset.data.y >= 0)
+    if bool(test.any()):
+        truth = [dataset.class_names[int(c)] for c in dataset.data.y[test]]
+        guess = [dataset.class_names[int(c)] for c in record.pred[test]]
+        matrix = pd.crosstab(pd.Series(truth, name="true"), pd.Series(guess, name="predicted"))
+        cells = matrix.stack().reset_index(name="nodes")
+        st.markdown("**Confusion matrix** (test nodes)")
+        st.altair_chart(alt.Chart(cells).mark_rect().encode(
+            x="predicted:N", y="true:N", color=alt.Color("nodes:Q", scale=alt.Scale(scheme="blues")),
+            tooltip=["true", "predicted", "nodes"]) + alt.Chart(cells).mark_text().encode(
+            x="predicted:N", y="true:N", text="nodes:Q"), width="stretch")
+
+st.download_button("Download checkpoint (.safetensors)", checkpoint_for(record, dataset),
+                   file_name=f"{record.name.replace(' ', '_')}.safetensors",
+                   mime="application/octet-stream")

@@ -1,0 +1,173 @@
+"""Attention: α as an interactive graph around any node, per layer and head, with the numbers."""
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+import torch
+
+from app_state import (ATTENTION_PICK, MODEL, cached_overlay, cached_table_csv, current_model,
+                       current_spec, models_for, sidebar)
+from gatviz.errors import GatvizError
+from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, select_heads
+
+st.set_page_config(page_title="gatviz · Attention", page_icon="🕸️", layout="wide")
+dataset, record = sidebar()
+spec = current_spec()
+st.title("Attention")
+if record is None:
+    st.info("No model on this dataset yet. Train one on the **Train** page or load a checkpoint "
+            "there; this page then shows its attention.")
+    st.stop()
+
+n = dataset.num_nodes
+in_degree = torch.bincount(dataset.data.edge_index[1], minlength=n)
+query = st.query_params
+
+
+def from_query(key: str, state_key: str, parse, default) -> None:
+    """Seed a widget from the URL once per session, so a shared link reopens the same view."""
+    if state_key not in st.session_state:
+        try:
+            st.session_state[state_key] = parse(query[key]) if key in query else default
+        except (ValueError, TypeError):
+            st.session_state[state_key] = default
+
+
+def parse_head(text: str):
+    return text if text in ("mean", "max") else int(text)
+
+
+available = models_for(spec)
+names = list(available)
+from_query("model", ATTENTION_PICK, str, record.name)
+if st.session_state[ATTENTION_PICK] not in names:
+    st.session_state[ATTENTION_PICK] = record.name
+from_query("node", "att_node", int, int(in_degree.argmax()))
+if not 0 <= st.session_state["att_node"] < n:
+    st.session_state["att_node"] = int(in_degree.argmax())
+from_query("layer", "att_layer", int, 0)
+from_query("head", "att_head", parse_head, "mean")
+
+wrong = ((record.pred != dataset.data.y) & (dataset.data.y >= 0)).nonzero().flatten().tolist()
+
+
+def jump_to_misclassified() -> None:
+    later = [v for v in wrong if v > st.session_state["att_node"]]
+    st.session_state["att_node"] = (later or wrong)[0]
+
+
+controls = st.columns([2, 1, 1, 3])
+model_name = controls[0].selectbox("Model", names, key=ATTENTION_PICK)
+record = available[model_name]
+st.session_state[MODEL] = model_name
+layers = len(record.attention)
+if st.session_state["att_layer"] not in range(layers):
+    st.session_state["att_layer"] = 0
+layer = controls[1].selectbox("Layer", list(range(layers)), key="att_layer")
+heads = record.attention[layer].alpha.size(1)
+head_choices = ["mean", "max"] + list(range(heads))
+if st.session_state["att_head"] not in head_choices:
+    st.session_state["att_head"] = "mean"
+head = controls[2].selectbox("Head", head_choices, key="att_head",
+                             format_func=lambda h: f"{h} over heads" if isinstance(h, str)
+                             else f"head {h}")
+node = controls[3].selectbox(
+    "Centre node (type to search by id or name)", list(range(n)), key="att_node",
+    format_func=lambda v: f"{v} · {dataset.node_names[v]} · in-degree {int(in_degree[v])}")
+
+controls = st.columns([1, 1, 1, 1, 2, 2])
+hops = controls[0].radio("Hops", [1, 2, 3], index=1, horizontal=True)
+threshold = controls[1].slider("Hide α below", 0.0, 1.0, 0.0, 0.01)
+top_k = controls[2].number_input("Top-k per node (0 = all)", 0, 100, 0)
+self_loops = controls[3].checkbox("Self-loops", True)
+color_by = controls[4].radio("Colour nodes by", ["class", "prediction", "correct"],
+                             horizontal=True,
+                             format_func={"class": "true class", "prediction": "prediction",
+                                          "correct": "correct / wrong"}.get)
+whole = controls[5].checkbox("Whole graph", False, disabled=n > MAX_VIEW_NODES,
+                             help=f"Up to {MAX_VIEW_NODES:,} nodes; larger graphs are shown as "
+                                  "neighbourhoods.")
+controls[5].button(f"Jump to a misclassified node ({len(wrong)})", on_click=jump_to_misclassified,
+                   disabled=not wrong)
+
+st.query_params.update(dataset=dataset.name, model=model_name, layer=str(layer), head=str(head),
+                       node=str(node))
+
+options = OverlayOptions(node=None if whole else node, hops=hops, layer=layer, head=head,
+                         threshold=threshold, top_k=top_k or None, self_loops=self_loops,
+                         color_by=color_by, height=620)
+graph, side = st.columns([3, 2])
+with graph:
+    try:
+        page = cached_overlay(record, dataset, model_name, spec, options)
+        st.iframe(page, height=options.height + LEGEND_HEIGHT)
+    except GatvizError as error:
+        page = None
+        st.warning(str(error))
+
+# The centre node's incoming attention in the chosen layer, per head.
+edge_index, alpha = record.attention[layer]
+incoming = (edge_index[1] == node).nonzero().flatten()
+sources = edge_index[0, incoming].tolist()
+per_head = pd.DataFrame(alpha[incoming].numpy(), columns=[f"head {h}" for h in range(heads)])
+per_head.insert(0, "from", [f"{s} · {dataset.node_names[s]}" + (" (self)" if s == node else "")
+                            for s in sources])
+shown, _ = select_heads(alpha[incoming], head)
+per_head["shown α"] = shown.numpy()
+per_head = per_head.sort_values("shown α", ascending=False)
+
+with side:
+    truth = int(dataset.data.y[node])
+    guess = int(record.pred[node])
+    label = dataset.class_names[truth] if truth >= 0 else "unlabelled"
+    verdict = (":green[**correct**]" if guess == truth else ":red[**wrong**]") if truth >= 0 \
+        else "(no label)"
+    st.markdown(f"**Node {node} · {dataset.node_names[node]}**  \n"
+                f"True class: **{label}** · predicted: **{dataset.class_names[guess]}** "
+                f"(p = {float(record.prob[node, guess]):.2f}) {verdict}")
+    weights = shown.clamp_min(1e-12)
+    entropy = float(-(weights * weights.log()).sum())
+    uniform = math.log(len(sources)) if sources else 0.0
+    st.metric("Attention entropy (shown α)", f"{entropy:.2f} nats",
+              delta=f"uniform would be {uniform:.2f}", delta_color="off",
+              help="Low entropy: the node listens to few neighbours. Equal to the uniform "
+                   "value: it averages all of them, as a GCN would.")
+    long = per_head.melt(id_vars=["from"], value_vars=[f"head {h}" for h in range(heads)],
+                         var_name="head", value_name="α")
+    st.markdown(f"**Incoming α in layer {layer}**, per head")
+    st.altair_chart(alt.Chart(long).mark_bar().encode(
+        x=alt.X("from:N", sort=list(per_head["from"]), title=None,
+                axis=alt.Axis(labelAngle=-45, labelLimit=90)),
+        y=alt.Y("α:Q"), color="head:N",
+        xOffset="head:N", tooltip=["from", "head", alt.Tooltip("α:Q", format=".3f")]
+    ).properties(height=240), width="stretch")
+    st.dataframe(per_head.style.format(precision=3), hide_index=True, width="stretch")
+
+st.subheader("All heads at a glance")
+st.caption(f"Incoming α of node {node} in every layer (rows) and head (columns), strongest "
+           "neighbours first: heads that agree look alike.")
+frames = []
+for k, (edges, values) in enumerate(record.attention):
+    rows = (edges[1] == node).nonzero().flatten()
+    for h in range(values.size(1)):
+        frames.append(pd.DataFrame({"layer": k, "head": h, "α": values[rows, h].numpy(),
+                                    "from": [str(int(s)) for s in edges[0, rows]]}))
+overview = pd.concat(frames, ignore_index=True)
+order = (overview.groupby("from")["α"].mean().sort_values(ascending=False).index.tolist())
+st.altair_chart(alt.Chart(overview).mark_bar().encode(
+    x=alt.X("from:N", sort=order, title="neighbour", axis=alt.Axis(labels=len(order) <= 30)),
+    y=alt.Y("α:Q"),
+    color=alt.Color("α:Q", scale=alt.Scale(range=["#cfd8e3", "#f4a259", "#b3001b"]),
+                    legend=None),
+    tooltip=["layer", "head", "from", alt.Tooltip("α:Q", format=".3f")],
+).properties(width=110, height=90).facet(row="layer:N", column="head:N"))
+
+c = st.columns(2)
+c[0].download_button("Download the attention table (CSV)",
+                     cached_table_csv(record, model_name, spec),
+                     file_name=f"{dataset.name}_attention.csv", mime="text/csv")
+if page is not None:
+    c[1].download_button("Download this view (standalone HTML)", page,
+                         file_name=f"{dataset.name}_node{node}_layer{layer}_{head}.html",
+                         mime="text/html")

@@ -1,0 +1,148 @@
+"""AppTest (streamlit.testing.v1) over the home page and every page, driven through widgets."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gatviz.datasets import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["app.py", "pages/1_Dataset.py", "pages/2_Train.py", "pages/3_Attention.py"]
+
+
+def _app(path: str = "app.py") -> AppTest:
+    return AppTest.from_file(str(ROOT / path), default_timeout=120)
+
+
+def _train(at: AppTest, epochs: int = 5, name: str | None = None) -> AppTest:
+    at.switch_page("pages/2_Train.py").run()
+    next(n for n in at.number_input if n.label == "Epochs").set_value(epochs)
+    if name:
+        next(t for t in at.text_input if t.label == "Model name").set_value(name)
+    next(b for b in at.button if b.label == "Train GAT").click()
+    return at.run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_error(page):
+    at = _app(page).run()
+    assert not at.exception
+    assert not at.error
+
+
+def test_home_shows_formulas_and_the_current_dataset():
+    at = _app().run()
+    assert len(at.latex) == 3
+    assert any("karate" in m.value for m in at.sidebar.markdown)
+
+
+def test_dataset_page_switches_graph_and_keeps_it_on_bad_csv():
+    at = _app("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("planted")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert at.session_state["dataset_spec"][0] == "planted"
+    assert at.metric[0].value == "160"
+    assert any("noise" in c.value for c in at.caption)
+
+    at.selectbox[0].set_value("your CSV")
+    at.file_uploader[0].upload("edges.csv", b"from,to\n1,2\n", "text/csv")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert "needs column(s) source, target; found from, to" in at.error[0].value
+    assert "planted) is still loaded" in at.error[0].value
+    assert at.session_state["dataset_spec"][0] == "planted"
+
+
+def test_dataset_page_loads_a_good_csv():
+    at = _app("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("your CSV")
+    at.file_uploader[0].upload("friends.csv", b"source,target\na,b\nb,c\nc,a\n", "text/csv")
+    at.file_uploader[1].upload("people.csv", b"id,label\na,x\nb,x\nc,y\n", "text/csv")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert not at.error and at.metric[0].value == "3"
+    assert at.session_state["dataset_spec"][:2] == ("csv", "friends")
+
+
+def test_train_page_trains_and_keeps_several_models():
+    at = _train(_app().run(), epochs=5, name="first")
+    assert not at.exception and not at.error
+    assert list(at.session_state["models"]) == ["first"]
+    assert any(m.label == "Test accuracy" for m in at.metric)
+    assert at.get("download_button")
+    at = _train(at, epochs=3, name="second")
+    assert list(at.session_state["models"]) == ["first", "second"]
+    assert any(h.value == "Results: second" for h in at.subheader)  # the new one is shown
+    # An unrelated widget never retrains.
+    models_before = dict(at.session_state["models"])
+    next(s for s in at.slider if s.label == "Feature dropout").set_value(0.3)
+    at.run()
+    assert dict(at.session_state["models"]) == models_before
+
+
+def test_train_page_rejects_a_bad_checkpoint_and_loads_a_good_one(karate_checkpoint):
+    at = _app().run().switch_page("pages/2_Train.py").run()
+    at.file_uploader[0].upload("stranger.safetensors", b"\x80\x04not a checkpoint",
+                               "application/octet-stream")
+    at.run()  # the upload reruns the page, which enables the button
+    next(b for b in at.button if b.label == "Load checkpoint").click()
+    at.run()
+    assert "Could not load stranger.safetensors" in at.error[0].value
+    assert "not a gatviz checkpoint" in at.error[0].value
+    assert not at.session_state["models"]
+
+    at.file_uploader[0].upload("mine.safetensors", karate_checkpoint.read_bytes(),
+                               "application/octet-stream")
+    at.run()
+    next(b for b in at.button if b.label == "Load checkpoint").click()
+    at.run()
+    assert list(at.session_state["models"]) == ["mine"]
+    assert any("Loaded `mine`" in s.value for s in at.success)
+
+
+def test_train_page_refuses_a_checkpoint_for_another_dataset(karate_checkpoint):
+    at = _app().run().switch_page("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("planted")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    at.switch_page("pages/2_Train.py").run()
+    at.file_uploader[0].upload("karate.safetensors", karate_checkpoint.read_bytes(),
+                               "application/octet-stream")
+    at.run()
+    next(b for b in at.button if b.label == "Load checkpoint").click()
+    at.run()
+    assert "features: checkpoint expects 34, planted has 16" in at.error[0].value
+
+
+def test_attention_page_renders_the_overlay_and_follows_the_widgets():
+    at = _train(_app().run(), epochs=20)
+    at.switch_page("pages/3_Attention.py").run()
+    assert not at.exception and not at.warning
+    frames = at.get("iframe")
+    assert frames and "vis.Network" in frames[0].proto.srcdoc
+    assert at.query_params["model"] == "karate GAT"
+    assert at.query_params["node"] == "33"  # the highest in-degree node by default
+
+    at.selectbox(key="att_head").set_value(3).run()
+    at.selectbox(key="att_layer").set_value(1).run()  # one head there: resets to the mean
+    assert at.query_params["layer"] == "1" and at.query_params["head"] == "mean"
+    next(b for b in at.button if b.label.startswith("Jump to a misclassified")).click().run()
+    node = at.session_state["att_node"]
+    record = at.session_state["models"]["karate GAT"]
+    assert int(record.pred[node]) != int(load_dataset("karate").data.y[node])
+    assert at.query_params["node"] == str(node)
+    assert {d.label for d in at.get("download_button")} >= {
+        "Download the attention table (CSV)", "Download this view (standalone HTML)"}
+
+
+def test_attention_page_without_a_model_says_what_to_do():
+    at = _app("pages/3_Attention.py").run()
+    assert "No model on this dataset yet" in at.info[0].value
+
+
+def test_a_shared_link_reopens_the_dataset():
+    at = _app("pages/1_Dataset.py")
+    at.query_params["dataset"] = "planted"
+    at.run()
+    assert at.session_state["dataset_spec"][0] == "planted"
