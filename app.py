@@ -17,7 +17,8 @@ st.markdown(
 st.subheader("The attention, in three lines")
 left, right = st.columns([3, 2])
 with left:
-    st.latex(r"e_{ij} = \mathrm{LeakyReLU}\left(a^\top \left[\, W h_i \,\Vert\, W h_j \,\right]\right)")
+    st.latex(r"e_{ij} = \mathrm{LeakyReLU}\left(a^\top "
+             r"\left[\, W h_i \,\Vert\, W h_j \,\right]\right)")
     st.latex(r"\alpha_{ij} = \mathrm{softmax}_{j \in \mathcal{N}(i)}\left(e_{ij}\right) "
              r"= \frac{\exp(e_{ij})}{\sum_{k \in \mathcal{N}(i)} \exp(e_{ik})}")
     st.latex(r"h_i' = \Big\Vert_{k=1}^{K} \sigma\Big(\sum_{j \in \mathcal{N}(i)} "

@@ -27,7 +27,7 @@ MODEL = "model_name"  # the model the Attention page shows
 TRAIN_PICK = "train_model_pick"  # the Train page's model selectbox
 ATTENTION_PICK = "att_model"  # the Attention page's model selectbox
 
-NAMED_DATASETS = [name for name in DATASETS]
+NAMED_DATASETS = list(DATASETS)
 
 
 @dataclass
@@ -152,6 +152,7 @@ def sidebar() -> tuple[GraphDataset, ModelRecord | None]:
         else:
             config = record.model_config
             st.markdown(f"**Model:** `{record.name}`")
+            test_acc = record.metrics.get("test_acc", float("nan"))
             st.caption(f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
-                       f"× {config.hidden} · test acc {record.metrics.get('test_acc', float('nan')):.3f}")
+                       f"× {config.hidden} · test acc {test_acc:.3f}")
     return dataset, record

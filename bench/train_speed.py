@@ -101,8 +101,9 @@ def main() -> None:
                 seconds, accs = zip(*(run(dataset, s, args.epochs) for s in range(args.seeds)))
                 rate = args.seeds * args.epochs / sum(seconds)
                 rows[impl] = rate
+                spread = statistics.stdev(accs) if len(accs) > 1 else 0.0
                 print(f"{name:9} {impl:9} {rate:9.1f} "
-                      f"{100 * statistics.mean(accs):12.1f} ± {100 * (statistics.stdev(accs) if len(accs) > 1 else 0.0):.1f} %")
+                      f"{100 * statistics.mean(accs):12.1f} ± {100 * spread:.1f} %")
             print(f"{name:9} speed-up  {rows['gatviz'] / rows['reference']:8.1f}x")
 
 

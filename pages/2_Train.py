@@ -135,7 +135,8 @@ with right:
         cells = matrix.stack().reset_index(name="nodes")
         st.markdown("**Confusion matrix** (test nodes)")
         st.altair_chart(alt.Chart(cells).mark_rect().encode(
-            x="predicted:N", y="true:N", color=alt.Color("nodes:Q", scale=alt.Scale(scheme="blues")),
+            x="predicted:N", y="true:N",
+            color=alt.Color("nodes:Q", scale=alt.Scale(scheme="blues")),
             tooltip=["true", "predicted", "nodes"]) + alt.Chart(cells).mark_text().encode(
             x="predicted:N", y="true:N", text="nodes:Q"), width="stretch")
 

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from app_state import (ATTENTION_PICK, MODEL, cached_overlay, cached_table_csv, current_model,
-                       current_spec, models_for, sidebar)
+from app_state import (ATTENTION_PICK, MODEL, cached_overlay, cached_table_csv, current_spec,
+                       models_for, sidebar)
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, select_heads
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from safetensors.torch import save
 
-from gatviz.checkpoint import (FORMAT, MAX_PARAMETERS, checkpoint_bytes, read_checkpoint,
+from gatviz.checkpoint import (FORMAT, MAX_PARAMETERS, read_checkpoint,
                                save_checkpoint)
 from gatviz.datasets import load_dataset
 from gatviz.errors import CheckpointError

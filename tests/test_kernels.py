@@ -86,7 +86,6 @@ def test_sparse_features_give_the_same_outputs_and_gradients(config):
 
 
 def test_dropout_keeps_the_expected_fraction_and_scale():
-    from gatviz.kernels import dropout
 
     torch.manual_seed(0)
     out = dropout(torch.ones(100_000), 0.6, training=True)
