@@ -42,7 +42,7 @@ st.markdown(
     "2. **Train**: the defaults are the reference GAT (8 heads × 8 hidden, dropout 0.6). Press "
     "*Train GAT* and watch the curves.\n"
     "3. **Attention**: pick a node, a layer and a head. Hover an edge for its α in every head; "
-    "jump to a misclassified node to see what it listened to."
+    "jump to the next misclassified node to see what it listened to."
 )
 if record is None:
     st.info("No model yet: start on the **Train** page (karate trains in a second).")

@@ -74,10 +74,12 @@ if start:
         result = train(dataset, model_config, train_config, on_epoch=on_epoch)
         progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
                                     f"{result.best_epoch} (weights restored).")
-        record = add_model(ModelRecord(unique_name(name.strip() or "GAT"), spec, result.model,
-                                       train_config, result.metrics, result.history), dataset)
+        add_model(ModelRecord(unique_name(name.strip() or "GAT"), spec, result.model,
+                              train_config, result.metrics, result.history), dataset)
     except GatvizError as error:
         st.error(str(error))
+    else:
+        st.rerun()  # so the sidebar and the results below show the new model
 
 with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
     upload = st.file_uploader("Checkpoint", type=["safetensors"])
@@ -123,7 +125,10 @@ left, right = st.columns(2)
 with left:
     if record.history:
         frame = pd.DataFrame([h.__dict__ for h in record.history]).set_index("epoch")
-        st.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=260)
+        st.markdown(f"**Training curves** (best epoch {record.metrics.get('best_epoch')}, "
+                    "whose weights were kept)")
+        st.line_chart(frame[["train_loss", "val_loss"]], height=180)
+        st.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=180)
     else:
         st.caption("Loaded from a checkpoint: no training curves.")
 with right:

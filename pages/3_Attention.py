@@ -88,8 +88,8 @@ color_by = controls[4].radio("Colour nodes by", ["class", "prediction", "correct
 whole = controls[5].checkbox("Whole graph", False, disabled=n > MAX_VIEW_NODES,
                              help=f"Up to {MAX_VIEW_NODES:,} nodes; larger graphs are shown as "
                                   "neighbourhoods.")
-controls[5].button(f"Jump to a misclassified node ({len(wrong)})", on_click=jump_to_misclassified,
-                   disabled=not wrong)
+controls[5].button(f"Next misclassified ({len(wrong)})", on_click=jump_to_misclassified,
+                   disabled=not wrong, help="Jump to the next node whose prediction is wrong.")
 
 st.query_params.update(dataset=dataset.name, model=model_name, layer=str(layer), head=str(head),
                        node=str(node))

@@ -70,6 +70,7 @@ def test_train_page_trains_and_keeps_several_models():
     assert not at.exception and not at.error
     assert list(at.session_state["models"]) == ["first"]
     assert any(m.label == "Test accuracy" for m in at.metric)
+    assert any("first" in m.value for m in at.sidebar.markdown)  # the sidebar knows it
     assert at.get("download_button")
     at = _train(at, epochs=3, name="second")
     assert list(at.session_state["models"]) == ["first", "second"]
@@ -127,7 +128,7 @@ def test_attention_page_renders_the_overlay_and_follows_the_widgets():
     at.selectbox(key="att_head").set_value(3).run()
     at.selectbox(key="att_layer").set_value(1).run()  # one head there: resets to the mean
     assert at.query_params["layer"] == "1" and at.query_params["head"] == "mean"
-    next(b for b in at.button if b.label.startswith("Jump to a misclassified")).click().run()
+    next(b for b in at.button if b.label.startswith("Next misclassified")).click().run()
     node = at.session_state["att_node"]
     record = at.session_state["models"]["karate GAT"]
     assert int(record.pred[node]) != int(load_dataset("karate").data.y[node])

@@ -17,12 +17,15 @@ def _assert_sums_to_one(table):
     assert np.allclose(sums.to_numpy(), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["tiny", "karate", "ba-shapes", "planted", "csv", "cora"])
+@pytest.mark.parametrize("name", ["tiny", "karate", "ba-shapes", "planted", "csv", "cora",
+                                  "citeseer"])
 def test_alpha_sums_to_one_for_every_target_on_every_dataset(name, tiny, request):
     if name == "tiny":
         dataset = tiny
     elif name == "cora":
         dataset = request.getfixturevalue("cora")
+    elif name == "citeseer":
+        dataset = load_dataset("citeseer", root=request.getfixturevalue("planetoid_root"))
     elif name == "csv":
         dataset = load_csv(b"source,target\na,b\nb,c\nc,a\nc,d\n")
     else:
