@@ -92,9 +92,9 @@ class GAT(nn.Module):
             width = out_channels * heads if concat else out_channels
         # Concatenated output heads give (heads * classes) values; a linear map reads the classes.
         self.classifier = nn.Linear(width, num_classes) if width != num_classes else None
+        self._loop_cache: tuple = (None, 0, None)  # (edge_index, num_nodes, with self-loops)
         # The 'input' residual adds the (projected) input features to the last layer's output,
         # so a node keeps its own signal even when its neighbourhood says little.
-        self._loop_cache: tuple = (None, 0, None)  # (edge_index, num_nodes, with self-loops)
         self.skip: nn.Module | None = None
         if config.residual == "input":
             self.skip = (FeatureLinear(in_channels, width, bias=False) if in_channels != width
