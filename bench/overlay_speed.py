@@ -9,25 +9,20 @@ Usage: python bench/overlay_speed.py [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.attention import dataset_attention  # noqa: E402
 from gatviz.datasets import load_dataset  # noqa: E402
 from gatviz.model import GAT  # noqa: E402
 from gatviz.overlay import OverlayOptions, build_view, overlay_html  # noqa: E402
 from gatviz.training import predict  # noqa: E402
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "planetoid"
-
 
 def _median_seconds(function, repeats: int) -> float:
     times = []
@@ -42,12 +37,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = os.environ.get("GATVIZ_DATA_DIR")
-        if root is None:
-            root = tmp
-            shutil.copytree(SHARED / "Cora", Path(tmp) / "Cora")
-        cora = load_dataset("cora", root=Path(root))
+    with planetoid_root() as root:
+        cora = load_dataset("cora", root=root)
     torch.manual_seed(0)
     model = GAT(cora.num_features, cora.num_classes).eval()  # timing does not need training
     attention = dataset_attention(model, cora)

@@ -12,11 +12,8 @@ Data: $GATVIZ_DATA_DIR if set, else the offline copies in ../shared/datasets/pla
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,12 +22,10 @@ import torch.nn.functional as F
 from torch_geometric.nn import GATConv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.config import TrainConfig  # noqa: E402
 from gatviz.datasets import GraphDataset, load_dataset  # noqa: E402
 from gatviz.training import train  # noqa: E402
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "planetoid"
-
 
 class ReferenceGAT(torch.nn.Module):
     """PyG examples/gat.py's model: dense dropout, GATConv(8x8) -> ELU -> GATConv(1 head)."""
@@ -84,17 +79,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=200)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = os.environ.get("GATVIZ_DATA_DIR")
-        if root is None:
-            root = tmp
-            for folder in SHARED.iterdir():
-                shutil.copytree(folder, Path(tmp) / folder.name)
+    with planetoid_root() as root:
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
               f"{args.seeds} seeds x {args.epochs} epochs")
         print(f"{'dataset':9} {'impl':9} {'epochs/s':>9} {'test acc (mean ± sd)':>22}")
         for name in args.datasets:
-            dataset = load_dataset(name, root=Path(root))
+            dataset = load_dataset(name, root=root)
             rows = {}
             for impl, run in (("reference", run_reference), ("gatviz", run_gatviz)):
                 run(dataset, 0, 3)  # warm-up: first-call allocations and kernel selection
