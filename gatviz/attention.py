@@ -91,6 +91,12 @@ def top_k(table: pd.DataFrame, k: int) -> pd.DataFrame:
     return ordered.groupby(["layer", "head", "target"], sort=False).head(k).sort_index()
 
 
+def entropy(alpha: Tensor) -> float:
+    """Entropy -Σ α log α of one node's attention weights (natural log, in nats). Shapes: (K,)."""
+    alpha = alpha.clamp_min(1e-12)
+    return float(-(alpha * alpha.log()).sum())
+
+
 def node_entropy(table: pd.DataFrame) -> pd.DataFrame:
     """Entropy of each target's attention beside the uniform entropy log(in-degree).
 

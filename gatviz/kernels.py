@@ -52,8 +52,7 @@ def sparse_features(x: Tensor) -> Tensor:
     n, f = x.shape
     rows, cols = x.nonzero(as_tuple=True)  # row-major, the order CSR stores values in
     t_perm = torch.argsort(cols * n + rows)  # column-major: the transpose's CSR order
-    csr = torch.sparse_csr_tensor(_pointers(rows, n), cols, x[rows, cols], (n, f),
-                                  check_invariants=False)
+    csr = _csr(_pointers(rows, n), cols, x[rows, cols], (n, f))
     csr.gatviz_transpose = (_pointers(cols, f), rows[t_perm], t_perm)
     return csr
 
@@ -65,8 +64,7 @@ def _pointers(sorted_index: Tensor, size: int) -> Tensor:
 
 def with_values(x: Tensor, values: Tensor) -> Tensor:
     """The same sparsity pattern (and transpose layout) as CSR ``x`` with new values."""
-    out = torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), values, x.shape,
-                                  check_invariants=False)
+    out = _csr(x.crow_indices(), x.col_indices(), values, tuple(x.shape))
     out.gatviz_transpose = x.gatviz_transpose
     return out
 
@@ -83,9 +81,7 @@ class _SparseMatmul(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
         x = ctx.x
         t_crow, t_col, t_perm = x.gatviz_transpose
-        x_t = torch.sparse_csr_tensor(t_crow, t_col, x.values().index_select(0, t_perm),
-                                      (x.size(1), x.size(0)),
-                                      check_invariants=False)
+        x_t = _csr(t_crow, t_col, x.values().index_select(0, t_perm), (x.size(1), x.size(0)))
         return (x_t @ grad_out).t(), None  # (F, out) -> (out, F), the weight's shape
 
 

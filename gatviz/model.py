@@ -55,6 +55,12 @@ def _attention_dropout(p: float):
     return hook
 
 
+def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """``edge_index`` with exactly one self-loop per node, as GATConv's ``add_self_loops`` makes
+    it: existing self-loops are removed and one per node is appended at the end."""
+    return add_self_loops(remove_self_loops(edge_index)[0], num_nodes=num_nodes)[0]
+
+
 class GAT(nn.Module):
     """Stacked graph attention layers from one :class:`~gatviz.config.ModelConfig`.
 
@@ -130,17 +136,13 @@ class GAT(nn.Module):
         return (x, attention) if return_attention else x
 
     def layer_edges(self, edge_index: Tensor, num_nodes: int) -> Tensor:
-        """The edges every layer attends over: ``edge_index`` plus one self-loop per node.
-
-        As GATConv's own ``add_self_loops`` does, existing self-loops are replaced by exactly one
-        per node; done once per edge set here rather than in every layer on every call.
-        """
+        """The edges every layer attends over (:func:`with_self_loops` when self-loops are on),
+        computed once per edge set rather than in every layer on every call."""
         if not self.config.self_loops:
             return edge_index
         cached_input, cached_nodes, cached_output = self._loop_cache
         if cached_input is not edge_index or cached_nodes != num_nodes:
-            looped, _ = add_self_loops(remove_self_loops(edge_index)[0], num_nodes=num_nodes)
-            self._loop_cache = (edge_index, num_nodes, looped)
+            self._loop_cache = (edge_index, num_nodes, with_self_loops(edge_index, num_nodes))
         return self._loop_cache[2]
 
 

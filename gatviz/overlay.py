@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import Tensor
-from torch_geometric.utils import k_hop_subgraph
 
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
-from gatviz.model import LayerAttention
+from gatviz.model import LayerAttention, with_self_loops
 
 COLOR_BY = ("class", "prediction", "correct")
 MAX_VIEW_NODES = 1500  # vis-network stays responsive up to about this many nodes
@@ -124,6 +123,7 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
     alpha, head_label = select_heads(alpha_heads, options.head)
     n = dataset.num_nodes
 
+    centre = None
     if options.node is None:
         if n > MAX_VIEW_NODES:
             raise ViewTooLarge(f"the whole {dataset.name} graph has {n:,} nodes, more than the "
@@ -134,9 +134,8 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
     else:
         centre = dataset.node_index(options.node)
         # Nodes whose messages reach the centre within `hops` layers: its receptive field.
-        subset, _, _, _ = k_hop_subgraph(centre, options.hops, dataset.data.edge_index,
-                                         num_nodes=n, flow="source_to_target")
         hop = _hop_distances(centre, dataset.data.edge_index, options.hops, n)
+        subset = torch.tensor(sorted(hop))
         if subset.numel() > MAX_VIEW_NODES:
             raise ViewTooLarge(f"the {options.hops}-hop neighbourhood of node {centre} has "
                                f"{subset.numel():,} nodes (limit {MAX_VIEW_NODES:,}); use fewer "
@@ -162,8 +161,7 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
     positions = (_ring_layout(subset, hop, dataset) if options.node is not None
                  else _spring_layout(subset, edge_index, n))
     return View(subset, positions, hop, edge_index[:, kept], alpha[kept], alpha_heads[kept],
-                head_label, None if options.node is None else dataset.node_index(options.node),
-                notes)
+                head_label, centre, notes)
 
 
 def _hop_distances(centre: int, edge_index: Tensor, hops: int, n: int) -> dict[int, int]:
@@ -357,9 +355,9 @@ VIS_OPTIONS = """{
 
 def uniform_attention(edge_index: Tensor, num_nodes: int) -> list[LayerAttention]:
     """α = 1 / in-degree over the edges plus self-loops: what a mean aggregator would use."""
-    from torch_geometric.utils import add_self_loops, degree, remove_self_loops
+    from torch_geometric.utils import degree
 
-    looped, _ = add_self_loops(remove_self_loops(edge_index)[0], num_nodes=num_nodes)
+    looped = with_self_loops(edge_index, num_nodes)
     alpha = 1.0 / degree(looped[1], num_nodes)[looped[1]]
     return [LayerAttention(looped, alpha.unsqueeze(1))]
 

@@ -8,6 +8,7 @@ import torch
 
 from app_state import (ATTENTION_PICK, MODEL, cached_overlay, cached_table_csv, current_spec,
                        models_for, sidebar)
+from gatviz.attention import entropy
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, select_heads
 
@@ -126,10 +127,8 @@ with side:
     st.markdown(f"**Node {node} · {dataset.node_names[node]}**  \n"
                 f"True class: **{label}** · predicted: **{dataset.class_names[guess]}** "
                 f"(p = {float(record.prob[node, guess]):.2f}) {verdict}")
-    weights = shown.clamp_min(1e-12)
-    entropy = float(-(weights * weights.log()).sum())
     uniform = math.log(len(sources)) if sources else 0.0
-    st.metric("Attention entropy (shown α)", f"{entropy:.2f} nats",
+    st.metric("Attention entropy (shown α)", f"{entropy(shown):.2f} nats",
               delta=f"uniform would be {uniform:.2f}", delta_color="off",
               help="Low entropy: the node listens to few neighbours. Equal to the uniform "
                    "value: it averages all of them, as a GCN would.")

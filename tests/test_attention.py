@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gatviz.attention import (COLUMNS, attention_table, dataset_attention, extract_attention,
-                              incoming, node_entropy, reduce_heads, top_k)
+from gatviz.attention import (COLUMNS, attention_table, dataset_attention, entropy,
+                              extract_attention, incoming, node_entropy, reduce_heads, top_k)
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
 from gatviz.datasets import load_dataset
@@ -119,3 +119,8 @@ def test_gatv2_learns_to_down_weight_planted_noise():
     crossing = planted.data.y[source] != planted.data.y[target]
     community = ~crossing & (source != target)
     assert alpha[crossing].mean() < 0.85 * alpha[community].mean()
+
+
+def test_entropy_of_one_node():
+    assert entropy(torch.full((5,), 0.2)) == pytest.approx(np.log(5))
+    assert entropy(torch.tensor([1.0, 0.0, 0.0])) == pytest.approx(0.0, abs=1e-9)
