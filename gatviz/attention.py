@@ -91,6 +91,40 @@ def top_k(table: pd.DataFrame, k: int) -> pd.DataFrame:
     return ordered.groupby(["layer", "head", "target"], sort=False).head(k).sort_index()
 
 
+def attended_count(edge_index: Tensor, num_nodes: int) -> Tensor:
+    """|N(i)|: how many edges each node attends over in a layer (its self-loop included when the
+    layer has one). Shapes: edge_index (2, E') -> (N,)."""
+    return torch.bincount(edge_index[1], minlength=num_nodes)
+
+
+def relative_alpha(edge_index: Tensor, alpha: Tensor, num_nodes: int) -> Tensor:
+    """α_ij · |N(i)|: each weight as a multiple of the uniform share 1/|N(i)| (1 = uniform).
+
+    Raw α shrinks with the in-degree, so on a hub every edge looks alike; this ratio does not.
+
+    Shapes:
+        edge_index: (2, E'), alpha: (E', H) or (E',) -> same shape as ``alpha``
+    """
+    count = attended_count(edge_index, num_nodes)[edge_index[1]].to(alpha.dtype)
+    return alpha * (count.unsqueeze(1) if alpha.dim() == 2 else count)
+
+
+def rank_within_target(edges: Tensor, target: Tensor, score: Tensor) -> tuple[Tensor, Tensor]:
+    """Order ``edges`` (indices into ``target`` and ``score``) by target, highest score first,
+    and give each its rank among its target's edges (0 = highest; ties keep the input order).
+
+    Returns:
+        (ordered edges, rank of each ordered edge)
+    """
+    order = edges[torch.argsort(score[edges], descending=True, stable=True)]
+    order = order[torch.argsort(target[order], stable=True)]  # grouped by target, best first
+    targets = target[order]
+    starts = torch.ones_like(targets, dtype=torch.bool)
+    starts[1:] = targets[1:] != targets[:-1]
+    group_start = torch.cummax(torch.where(starts, torch.arange(targets.numel()), 0), 0).values
+    return order, torch.arange(targets.numel()) - group_start
+
+
 def entropy(alpha: Tensor) -> float:
     """Entropy -Σ α log α of one node's attention weights (natural log, in nats). Shapes: (K,)."""
     alpha = alpha.clamp_min(1e-12)
@@ -115,3 +149,74 @@ def node_entropy(table: pd.DataFrame) -> pd.DataFrame:
     out = out.rename(columns={"target": "node"})
     out["uniform_entropy"] = np.log(out["in_degree"].to_numpy())
     return out[["layer", "head", "node", "in_degree", "entropy", "uniform_entropy"]]
+
+
+@torch.no_grad()
+def layer_inputs(model: GAT, x: Tensor, edge_index: Tensor) -> list[Tensor]:
+    """The node features each layer receives (``h`` in the formula), from one eval-mode pass."""
+    captured: list[Tensor] = []
+    handles = [conv.register_forward_pre_hook(lambda conv, args: captured.append(args[0]))
+               for conv in model.convs]
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        model(model_input(x, device), edge_index.to(device))
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return captured
+
+
+@torch.no_grad()
+def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: int,
+                  head: int) -> pd.DataFrame:
+    """Every term of one node's α in one layer and head, so that each α can be redone by hand.
+
+    GAT:   e_ij = LeakyReLU(a_srcᵀWh_j + a_dstᵀWh_i),   α_ij = exp(e_ij) / Σ_k exp(e_ik)
+    GATv2: e_ij = aᵀ LeakyReLU(W_s h_j + W_t h_i),      same softmax
+
+    For GATv2 the score is a sum over channels; it is split into the channels that add to it and
+    those that take away. ``exp_e`` is exp(e_ij − max_k e_ik) when exp(e_ij) would overflow (the
+    softmax is the same). ``alpha_model`` is the α the model itself returned, for comparison.
+
+    Returns:
+        one row per incoming edge j → ``node``, strongest first
+    """
+    convs = model.convs
+    if not 0 <= layer < len(convs):
+        raise GatvizError(f"layer must be 0 to {len(convs) - 1} (got {layer})")
+    conv = convs[layer]
+    if not 0 <= head < conv.heads:
+        raise GatvizError(f"head must be 0 to {conv.heads - 1} in layer {layer} (got {head})")
+    h = layer_inputs(model, x, edge_index)[layer]
+    used = extract_attention(model, x, edge_index)[layer]
+    rows = (used.edge_index[1] == node).nonzero().flatten()
+    source = used.edge_index[0, rows]
+    slope, channels = conv.negative_slope, conv.out_channels
+    if hasattr(conv, "att_src"):  # GAT: two scalar scores per node, added, then LeakyReLU
+        wh = conv.lin(h).view(-1, conv.heads, channels)[:, head]  # (N, C)
+        score_j = (wh[source] * conv.att_src[0, head]).sum(-1)
+        score_i = (wh[node] * conv.att_dst[0, head]).sum(-1).expand_as(score_j)
+        raw = score_j + score_i
+        e = torch.nn.functional.leaky_relu(raw, slope)
+        terms = {"a_src·Wh_j": score_j, "a_dst·Wh_i": score_i, "sum (before LeakyReLU)": raw}
+    else:  # GATv2: LeakyReLU of the summed projections, then the attention vector
+        w_source = conv.lin_l(h).view(-1, conv.heads, channels)[:, head]
+        w_target = conv.lin_r(h).view(-1, conv.heads, channels)[:, head]
+        contribution = conv.att[0, head] * torch.nn.functional.leaky_relu(
+            w_source[source] + w_target[node], slope)  # (K, C)
+        e = contribution.sum(-1)
+        terms = {"channels adding": contribution.clamp_min(0).sum(-1),
+                 "channels subtracting": contribution.clamp_max(0).sum(-1)}
+    e64 = e.double()
+    shift = e64.max() if e64.numel() and float(e64.max()) > 80 else 0.0
+    exp_e = (e64 - shift).exp()
+    frame = pd.DataFrame({"source": source.numpy(),
+                          **{name: value.numpy() for name, value in terms.items()},
+                          "e_ij": e.numpy(), "exp_e": exp_e.numpy(),
+                          "alpha": (exp_e / exp_e.sum()).numpy(),
+                          "alpha_model": used.alpha[rows, head].numpy()})
+    frame.attrs["shifted_by"] = float(shift)
+    return frame.sort_values("alpha", ascending=False, ignore_index=True)

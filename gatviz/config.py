@@ -103,6 +103,7 @@ class TrainConfig(_Config):
     patience: int = 100  # stop after this many epochs without a better validation score; 0 = never
     seed: int = 0  # seeds weights, dropout and splits so that a run can be repeated
     device: str = "auto"  # 'auto' takes a GPU when one is present
+    snapshots: int = 20  # α snapshots kept over training, evenly spaced (0 = none)
 
     def __post_init__(self) -> None:
         _check_range("lr", self.lr, 1e-6, 1.0)
@@ -111,3 +112,4 @@ class TrainConfig(_Config):
         _check_range("patience", self.patience, 0, 100_000, kind=int)
         _check_range("seed", self.seed, 0, 2**32 - 1, kind=int)
         _check_choice("device", self.device, DEVICES)
+        _check_range("snapshots", self.snapshots, 0, 200, kind=int)

@@ -204,7 +204,8 @@ def load_planetoid(name: str, root: Path | None = None) -> GraphDataset:
 def _synthetic(name: str) -> Callable[..., GraphDataset]:
     from gatviz import synthetic
 
-    return {"ba-shapes": synthetic.load_ba_shapes, "planted": synthetic.load_planted}[name]
+    return {"ba-shapes": synthetic.load_ba_shapes, "planted": synthetic.load_planted,
+            "dictionary-lookup": synthetic.load_dictionary_lookup}[name]
 
 
 DATASETS: dict[str, str] = {
@@ -214,7 +215,9 @@ DATASETS: dict[str, str] = {
     "pubmed": "Planetoid PubMed citation graph (19,717 papers, 3 classes; downloaded once)",
     "ba-shapes": "synthetic BA graph with house motifs; ground-truth motif edges",
     "planted": "synthetic communities with marked cross-community noise edges",
+    "dictionary-lookup": "synthetic key/query lookup that GATv2 can learn and GAT cannot",
 }
+SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup")
 
 
 def load_dataset(name: str = DEFAULT_DATASET, *, root: Path | None = None, seed: int = 0,
@@ -227,7 +230,7 @@ def load_dataset(name: str = DEFAULT_DATASET, *, root: Path | None = None, seed:
     if key not in DATASETS:
         raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} "
                            "or load your own CSV")
-    if params and key not in ("ba-shapes", "planted"):
+    if params and key not in SYNTHETIC:
         raise DatasetError(f"{key} takes no parameters (got {sorted(params)})")
     if key == "karate":
         return load_karate(seed)

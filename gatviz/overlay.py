@@ -21,11 +21,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from gatviz.attention import attended_count, rank_within_target
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import LayerAttention, with_self_loops
 
 COLOR_BY = ("class", "prediction", "correct")
+EDGE_SCALES = ("auto", "alpha", "relative")
 MAX_VIEW_NODES = 1500  # vis-network stays responsive up to about this many nodes
 MAX_VIEW_EDGES = 8000
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
@@ -35,6 +37,12 @@ LEGEND_HEIGHT = 56  # pixels the legend strip adds above the graph
 CORRECT, WRONG = "#2e9d5b", "#d62728"
 # α colour scale, low to high: pale grey-blue, amber, deep red.
 ALPHA_STOPS = [(0.0, (207, 216, 227)), (0.5, (244, 162, 89)), (1.0, (179, 0, 27))]
+# α × |N(i)| colour scale, diverging on a log2 axis centred on 1 (the uniform share): blue below,
+# grey at uniform, red above, saturating at 1/8× and 8×.
+RELATIVE_STOPS = [(0.0, (33, 102, 172)), (0.5, (217, 217, 217)), (1.0, (178, 24, 43))]
+RELATIVE_RANGE = 3.0  # log2 of the saturating ratio
+# 'auto' draws α relative to uniform when the raw α would all sit low on the 0-1 scale.
+AUTO_RELATIVE_QUANTILE, AUTO_RELATIVE_BELOW = 0.9, 0.25
 
 
 class ViewTooLarge(GatvizError):
@@ -53,6 +61,7 @@ class OverlayOptions:
     top_k: int | None = None  # keep only the k strongest incoming edges of each node
     self_loops: bool = True  # draw each node's attention to itself
     color_by: str = "class"  # 'class', 'prediction' or 'correct'
+    edge_scale: str = "auto"  # 'alpha' (0-1), 'relative' (α × |N(i)|) or 'auto' (see View)
     height: int = 640  # pixels
 
     def __post_init__(self) -> None:
@@ -64,15 +73,22 @@ class OverlayOptions:
             raise GatvizError(f"top_k must be at least 1 or None (got {self.top_k})")
         if self.color_by not in COLOR_BY:
             raise GatvizError(f"color_by must be one of {COLOR_BY} (got {self.color_by!r})")
+        if self.edge_scale not in EDGE_SCALES:
+            raise GatvizError(f"edge_scale must be one of {EDGE_SCALES} "
+                              f"(got {self.edge_scale!r})")
 
 
 @dataclass
 class View:
     """The nodes and edges to draw, with positions and the α shown on each edge.
 
+    ``scale`` is how edges are drawn: ``alpha`` on 0-1, or ``relative``: α × |N(i)|, the
+    multiple of the uniform share 1/|N(i)|. ``auto`` options resolve to ``relative`` when 90 % of
+    the drawn α are below 0.25 (a hub's α are all small and would look alike), else ``alpha``.
+
     Shapes:
         nodes: (V,), positions: (V, 2), edge_index: (2, M) in dataset ids,
-        alpha: (M,) the value drawn, alpha_heads: (M, heads)
+        alpha: (M,) the value drawn, alpha_heads: (M, heads), attended: (M,) |N(i)| of the target
     """
 
     nodes: Tensor
@@ -82,22 +98,44 @@ class View:
     alpha: Tensor
     alpha_heads: Tensor
     head_label: str
+    attended: Tensor
+    scale: str
     centre: int | None = None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def relative(self) -> Tensor:
+        """α × |N(i)| of every drawn edge (1 = the uniform share)."""
+        return self.alpha * self.attended
 
-def alpha_colour(value: float) -> str:
-    """Hex colour of an α in [0, 1] on the overlay's scale."""
+
+def alpha_colour(value: float, stops: list = ALPHA_STOPS) -> str:
+    """Hex colour of an α in [0, 1] on the overlay's scale (or on other ``stops``)."""
     value = min(max(float(value), 0.0), 1.0)
-    for (x0, c0), (x1, c1) in zip(ALPHA_STOPS, ALPHA_STOPS[1:]):
+    for (x0, c0), (x1, c1) in zip(stops, stops[1:]):
         if value <= x1:
             t = (value - x0) / (x1 - x0)
             return "#" + "".join(f"{round(a + (b - a) * t):02x}" for a, b in zip(c0, c1))
-    return "#%02x%02x%02x" % ALPHA_STOPS[-1][1]
+    return "#%02x%02x%02x" % stops[-1][1]
 
 
 def edge_width(value: float) -> float:
     return 0.5 + 7.5 * min(max(float(value), 0.0), 1.0)
+
+
+def _relative_position(ratio: float) -> float:
+    """Where α × |N(i)| sits on the relative scale: 0 at 1/8×, 0.5 at 1× (uniform), 1 at 8×."""
+    log_ratio = math.log2(max(float(ratio), 1e-12))
+    return 0.5 + 0.5 * min(max(log_ratio / RELATIVE_RANGE, -1.0), 1.0)
+
+
+def relative_colour(ratio: float) -> str:
+    """Hex colour of α × |N(i)| on the diverging, log-scaled overlay scale centred on 1."""
+    return alpha_colour(_relative_position(ratio), RELATIVE_STOPS)
+
+
+def relative_width(ratio: float) -> float:
+    return edge_width(_relative_position(ratio))
 
 
 def select_heads(alpha: Tensor, head: int | str) -> tuple[Tensor, str]:
@@ -160,8 +198,14 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
         notes.append(f"{kept.numel()} of {int(in_view.sum())} edges shown after filtering")
     positions = (_ring_layout(subset, hop, dataset) if options.node is not None
                  else _spring_layout(subset, edge_index, n))
+    attended = attended_count(edge_index, n)[edge_index[1, kept]]
+    scale = options.edge_scale
+    if scale == "auto":
+        low = kept.numel() and float(alpha[kept].quantile(AUTO_RELATIVE_QUANTILE)) \
+            < AUTO_RELATIVE_BELOW
+        scale = "relative" if low else "alpha"
     return View(subset, positions, hop, edge_index[:, kept], alpha[kept], alpha_heads[kept],
-                head_label, centre, notes)
+                head_label, attended, scale, centre, notes)
 
 
 def _hop_distances(centre: int, edge_index: Tensor, hops: int, n: int) -> dict[int, int]:
@@ -180,13 +224,7 @@ def _hop_distances(centre: int, edge_index: Tensor, hops: int, n: int) -> dict[i
 
 
 def _top_k_per_target(kept: Tensor, target: Tensor, alpha: Tensor, k: int) -> Tensor:
-    order = kept[torch.argsort(alpha[kept], descending=True, stable=True)]
-    order = order[torch.argsort(target[order], stable=True)]  # grouped by target, strongest first
-    targets = target[order]
-    starts = torch.ones_like(targets, dtype=torch.bool)
-    starts[1:] = targets[1:] != targets[:-1]
-    group_start = torch.cummax(torch.where(starts, torch.arange(targets.numel()), 0), 0).values
-    rank = torch.arange(targets.numel()) - group_start
+    order, rank = rank_within_target(kept, target, alpha)
     return order[rank < k].sort().values
 
 
@@ -256,19 +294,30 @@ def _node_title(dataset: GraphDataset, v: int, hop: dict[int, int], pred: Tensor
 
 
 def _edge_title(dataset: GraphDataset, source: int, target: int, value: float,
-                per_head: Tensor, head_label: str) -> str:
+                per_head: Tensor, head_label: str, attended: int) -> str:
     names = dataset.node_names
     lines = [f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target else ""),
-             f"α ({head_label}) = {value:.3f}"]
+             f"α ({head_label}) = {value:.4g}",
+             f"= {value * attended:.2f}× the uniform share 1/|N(i)| = 1/{attended}"]
     if per_head.numel() > 1:
         lines.append("per head: " + ", ".join(f"h{h} {a:.3f}" for h, a in
                                              enumerate(per_head.tolist())))
     return "\n".join(lines)
 
 
-def _legend(dataset: GraphDataset, options: OverlayOptions, title: str) -> str:
-    """A one-line HTML legend above the graph: the α scale and what node colours mean (escaped)."""
-    stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
+def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: str) -> str:
+    """A one-line HTML legend above the graph: the edge scale and what node colours mean
+    (names escaped)."""
+    if scale == "relative":
+        stops = ", ".join(f"{alpha_colour(x, RELATIVE_STOPS)} {round(100 * x)}%"
+                          for x, _ in RELATIVE_STOPS)
+        low, high = f"1/{2 ** RELATIVE_RANGE:g}×", f"{2 ** RELATIVE_RANGE:g}×"
+        what = ("α × |N(i)|", "1× = uniform share (log scale) · red: more than uniform, "
+                "blue: less")
+    else:
+        stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
+        low, high = "0", "1"
+        what = ("α", "wider, redder edge = more attention")
     if options.color_by == "correct":
         entries = [("correct", CORRECT), ("wrong", WRONG), ("unlabelled", UNLABELLED)]
     else:
@@ -278,14 +327,14 @@ def _legend(dataset: GraphDataset, options: OverlayOptions, title: str) -> str:
         f'<span style="white-space:nowrap;margin-right:10px"><span style="display:inline-block;'
         f'width:9px;height:9px;border-radius:5px;background:{colour};margin-right:4px"></span>'
         f'{html.escape(name)}</span>' for name, colour in entries)
-    what = {"class": "true class", "prediction": "predicted class", "correct": "prediction"}
+    nodes = {"class": "true class", "prediction": "predicted class", "correct": "prediction"}
     return (
-        f'<div id="gatviz-legend" style="height:{LEGEND_HEIGHT - 8}px;overflow:hidden;'
-        'font:12px sans-serif;color:#333;padding:2px 4px;line-height:20px">'
-        f'<b>α</b> ({html.escape(title)}): <span>0</span> <span style="display:inline-block;'
-        f'width:120px;height:9px;vertical-align:middle;background:linear-gradient(to right,'
-        f'{stops})"></span> <span>1</span> <span style="color:#666">· wider, redder edge = more '
-        f'attention</span><br><b>nodes</b> ({what[options.color_by]}): {swatches}</div>'
+        f'<div id="gatviz-legend" data-scale="{scale}" style="height:{LEGEND_HEIGHT - 8}px;'
+        'overflow:hidden;font:12px sans-serif;color:#333;padding:2px 4px;line-height:20px">'
+        f'<b>{what[0]}</b> ({html.escape(title)}): <span>{low}</span> <span style="display:'
+        'inline-block;width:120px;height:9px;vertical-align:middle;background:linear-gradient('
+        f'to right,{stops})"></span> <span>{high}</span> <span style="color:#666">· {what[1]}'
+        f'</span><br><b>nodes</b> ({nodes[options.color_by]}): {swatches}</div>'
     )
 
 
@@ -322,18 +371,23 @@ def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
                      shape="star" if is_centre else "dot")
     # Edges go straight into pyvis's edge list: add_edge() scans every node per call, which
     # made large views quadratic; the dicts are exactly what add_edge would store.
-    for (source, target), value, per_head in zip(view.edge_index.t().tolist(),
-                                                 view.alpha.tolist(), view.alpha_heads):
+    relative = view.scale == "relative"
+    for (source, target), value, per_head, attended in zip(
+            view.edge_index.t().tolist(), view.alpha.tolist(), view.alpha_heads,
+            view.attended.tolist()):
+        drawn = value * attended if relative else value
         net.edges.append({
             "from": source, "to": target, "arrows": "to",
-            "width": edge_width(value), "color": {"color": alpha_colour(value)},
-            "title": _edge_title(dataset, source, target, value, per_head, view.head_label),
+            "width": relative_width(drawn) if relative else edge_width(drawn),
+            "color": {"color": relative_colour(drawn) if relative else alpha_colour(drawn)},
+            "title": _edge_title(dataset, source, target, value, per_head, view.head_label,
+                                 attended),
         })
     net.set_options(VIS_OPTIONS)
     page = _offline(net.generate_html(notebook=False))
     title = caption or f"layer {options.layer}, {view.head_label}"
-    return re.sub(r"<body>", lambda m: m.group(0) + _legend(dataset, options, title), page,
-                  count=1)
+    legend = _legend(dataset, options, title, view.scale)
+    return re.sub(r"<body>", lambda m: m.group(0) + legend, page, count=1)
 
 
 def _offline(page: str) -> str:

@@ -23,6 +23,7 @@ from gatviz.datasets import GraphDataset, attach_split
 from gatviz.errors import DatasetError
 
 MAX_DEGREE_FEATURE = 10
+LOOKUP_FEATURE_HEIGHT = 3.0  # see load_dictionary_lookup
 
 
 def degree_features(edge_index: Tensor, num_nodes: int) -> Tensor:
@@ -150,3 +151,71 @@ def load_planted(seed: int = 0, communities: int = 4, size: int = 40, p_in: floa
     return GraphDataset("planted", attach_split(data, seed),
                         [f"community {c}" for c in range(communities)], names, description,
                         {"noise": flag.bool()})
+
+
+def load_dictionary_lookup(seed: int = 0, k: int = 10, graphs: int = 50) -> GraphDataset:
+    """DictionaryLookup (Brody et al., 2022): a task that GATv2 solves and GAT provably cannot.
+
+    Each of ``graphs`` disjoint blocks is a complete bipartite graph of ``k`` key nodes pointing
+    at ``k`` query nodes. Every key has an attribute and a value (both in 0..k-1; the attributes
+    of a block's keys are a permutation); every query has an attribute. A query's label is the
+    value of the key with its attribute, so it must attend to that one key. GAT's static attention
+    ranks the keys the same way for every query of a block, so at most one query per block can
+    put most of its attention on its own key.
+
+    Features (2k + 1): one-hot attribute, one-hot value (zero for queries) and a query flag,
+    each of height :data:`LOOKUP_FEATURE_HEIGHT`.
+    Keys are unlabelled (``y = -1``); the queries get the seeded 60/20/20 split.
+
+    Args:
+        seed (int): seeds attributes, values and the split. (default: 0)
+        k (int): keys (and queries) per block, which is also the number of classes.
+            (default: 10)
+        graphs (int): disjoint blocks in the graph. (default: 50)
+    """
+    _check("k", k, 2, 50)
+    _check("graphs", graphs, 1, 500)
+    k, graphs = int(k), int(graphs)
+    g = torch.Generator().manual_seed(seed)
+    block = torch.arange(graphs).repeat_interleave(2 * k)  # block of each node
+    is_query = torch.arange(2 * k).repeat(graphs) >= k
+    attribute = torch.cat([torch.cat([torch.randperm(k, generator=g),
+                                      torch.randperm(k, generator=g)]) for _ in range(graphs)])
+    value = torch.randint(0, k, (graphs * 2 * k,), generator=g)
+    value[is_query] = -1
+    eye = torch.eye(k)
+    # One-hot codes of height 3 rather than 1: with the reference learning rate (0.005) one layer
+    # then sharpens its attention enough within 500 epochs (seeds 0-3 all fit; at height 1, most
+    # do not). The task and the static-attention argument are the same at any height.
+    values = torch.where(is_query.unsqueeze(1), 0.0, eye[value.clamp(min=0)])
+    x = LOOKUP_FEATURE_HEIGHT * torch.cat([eye[attribute], values,
+                                           is_query.float().unsqueeze(1)], dim=1)
+    # The label of a query is the value of the key of its block with the same attribute.
+    key_of = torch.full((graphs, k), -1, dtype=torch.long)
+    keys = (~is_query).nonzero().flatten()
+    key_of[block[keys], attribute[keys]] = keys
+    y = torch.full((graphs * 2 * k,), -1, dtype=torch.long)
+    queries = is_query.nonzero().flatten()
+    y[queries] = value[key_of[block[queries], attribute[queries]]]
+    # Every key points at every query of its block: (k * k) edges per block.
+    offsets = torch.arange(graphs) * 2 * k
+    source = (offsets.view(-1, 1, 1) + torch.arange(k).view(1, -1, 1)).expand(graphs, k, k)
+    target = (offsets.view(-1, 1, 1) + k + torch.arange(k).view(1, 1, -1)).expand(graphs, k, k)
+    edge_index = torch.stack([source.reshape(-1), target.reshape(-1)])
+    lookup = attribute[edge_index[0]] == attribute[edge_index[1]]  # the key each query needs
+    data = Data(x=x, edge_index=edge_index, y=y, num_nodes=graphs * 2 * k)
+    names = [f"g{int(b)} {'query' if q else 'key'} attr {int(a)}"
+             + ("" if q else f" → {int(v)}")
+             for b, q, a, v in zip(block, is_query, attribute, value)]
+    description = (
+        f"DictionaryLookup (Brody et al., 2022): {graphs} blocks, each with {k} keys pointing at "
+        f"{k} queries (complete bipartite). A key has an attribute and a value, a query an "
+        "attribute; a query's label is the value of the key with the same attribute, so it must "
+        "attend to exactly that key. GATv2 can learn this with one layer and one head; GAT "
+        "cannot, because its attention ranks the keys the same way for every query (seed "
+        f"{seed}). Keys are unlabelled. Ground truth: the edge from the key each query needs "
+        "(mask 'lookup')."
+    )
+    return GraphDataset("dictionary-lookup", attach_split(data, seed),
+                        [f"value {v}" for v in range(k)], names, description,
+                        {"lookup": lookup})

@@ -13,6 +13,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -21,9 +22,10 @@ from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
 from gatviz.errors import ConfigError
 from gatviz.kernels import sparse_features
-from gatviz.model import GAT
+from gatviz.model import GAT, LayerAttention
 
 SPARSE_DENSITY = 0.25  # below this fraction of non-zeros, features are stored sparse
+MAX_SNAPSHOT_VALUES = 25_000_000  # α values kept over all snapshots (100 MB of float32)
 
 
 @dataclass
@@ -39,12 +41,26 @@ class EpochStats:
 
 
 @dataclass
+class Snapshot:
+    """Every layer's α after ``epoch`` epochs (0 = the untrained model), in eval mode."""
+
+    epoch: int
+    attention: list[LayerAttention]
+
+
+@dataclass
 class TrainResult:
-    """A trained model (best weights restored), its history and final metrics."""
+    """A trained model (best weights restored), its history and final metrics.
+
+    ``snapshots`` hold α at evenly spaced epochs (see ``TrainConfig.snapshots``); where the graph
+    is too big to keep them, there are none and ``snapshot_note`` says why.
+    """
 
     model: GAT
     history: list[EpochStats] = field(default_factory=list)
     best_epoch: int = 0
+    snapshots: list[Snapshot] = field(default_factory=list)
+    snapshot_note: str = ""
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -127,6 +143,11 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     has_val = val_idx.numel() > 0
 
     result = TrainResult(model)
+    snapshot_epochs = _snapshot_epochs(model, edge_index, data.num_nodes, train_config, result)
+    if 0 in snapshot_epochs:
+        model.eval()
+        with torch.inference_mode():
+            result.snapshots.append(Snapshot(0, _cpu(model(x, edge_index, True)[1])))
     best_key, best_state, waited = None, None, 0
     for epoch in range(1, train_config.epochs + 1):
         model.train()
@@ -138,7 +159,11 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
 
         model.eval()
         with torch.inference_mode():
-            logits = model(x, edge_index)
+            if epoch in snapshot_epochs:
+                logits, attention = model(x, edge_index, return_attention=True)
+                result.snapshots.append(Snapshot(epoch, _cpu(attention)))
+            else:
+                logits = model(x, edge_index)
         pred = logits.argmax(dim=-1)
         stats = EpochStats(epoch, loss.item(), _loss(logits, y, val_idx),
                            _accuracy(pred, y, train_idx), _accuracy(pred, y, val_idx),
@@ -160,3 +185,28 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     model.load_state_dict(best_state)
     model.eval()
     return result
+
+
+def _snapshot_epochs(model: GAT, edge_index: Tensor, num_nodes: int, config: TrainConfig,
+                     result: TrainResult) -> set[int]:
+    """Which epochs keep α: ``config.snapshots`` evenly spaced from 0 to ``config.epochs``, or
+    none (with a note on ``result``) when they would hold too many values."""
+    if config.snapshots == 0:
+        return set()
+    edges = model.layer_edges(edge_index, num_nodes).size(1)
+    values = edges * sum(model.config.layer_heads()) * config.snapshots
+    if values > MAX_SNAPSHOT_VALUES:
+        result.snapshot_note = (
+            f"no α snapshots: {config.snapshots} snapshots of {edges:,} edges × "
+            f"{sum(model.config.layer_heads())} heads would keep {values:,} values (limit "
+            f"{MAX_SNAPSHOT_VALUES:,}); ask for fewer snapshots")
+        return set()
+    return {int(e) for e in np.linspace(0, config.epochs, config.snapshots).round()}
+
+
+def _cpu(attention: list[LayerAttention]) -> list[LayerAttention]:
+    """Detached CPU copies; the edge list is shared by every layer and snapshot, so kept once."""
+    edge_index = attention[0].edge_index.cpu().as_subclass(Tensor) if attention else None
+    return [LayerAttention(edge_index if layer.edge_index is attention[0].edge_index
+                           else layer.edge_index.cpu().as_subclass(Tensor),
+                           layer.alpha.detach().cpu().clone()) for layer in attention]
