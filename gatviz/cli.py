@@ -1,4 +1,4 @@
-"""Command line: ``python -m gatviz datasets | train | attention | render``.
+"""Command line: ``python -m gatviz datasets | train | attention | render | analyze``.
 
 Every subcommand builds the same config dataclasses as the app and the tests. Bad arguments and
 bad input end with a one-line reason on stderr and a non-zero exit, never a traceback.
@@ -102,6 +102,18 @@ def _build_parser() -> argparse.ArgumentParser:
     render.add_argument("--color-by", default="class",
                         choices=("class", "prediction", "correct"))
     render.add_argument("--out", type=Path, required=True)
+
+    analyze = commands.add_parser(
+        "analyze", help="measure a checkpoint's attention against its baselines; write the "
+                        "tables as CSV and print the headline numbers as one JSON line")
+    analyze.add_argument("--checkpoint", type=Path, required=True)
+    _add_dataset_args(analyze, default=None)
+    analyze.add_argument("--layer", type=int, default=0,
+                         help="layer whose α picks the edges of the deletion curves")
+    analyze.add_argument("--no-deletion", action="store_true",
+                         help="skip the deletion curves (the slowest part)")
+    analyze.add_argument("--seed", type=int, default=0, help="seeds the random baselines")
+    analyze.add_argument("--out", type=Path, required=True, help="folder for the CSV tables")
     return parser
 
 
@@ -170,8 +182,22 @@ def _cmd_render(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}")
 
 
+def _cmd_analyze(args: argparse.Namespace) -> None:
+    from gatviz.analysis import analyze
+
+    checkpoint, dataset = _checkpoint_and_dataset(args)
+    model = checkpoint.build_model()
+    if not 0 <= args.layer < model.config.layers:
+        raise GatvizError(f"--layer must be 0 to {model.config.layers - 1} (got {args.layer})")
+    report = analyze(model, dataset, None if args.no_deletion else args.layer, seed=args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for stem, table in report.tables().items():
+        table.to_csv(args.out / f"{stem}.csv", index=False)
+    print(json.dumps({"dataset": dataset.name, **report.summary(), "out": str(args.out)}))
+
+
 COMMANDS = {"datasets": _cmd_datasets, "train": _cmd_train, "attention": _cmd_attention,
-            "render": _cmd_render}
+            "render": _cmd_render, "analyze": _cmd_analyze}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,7 +42,7 @@ ALPHA_STOPS = [(0.0, (207, 216, 227)), (0.5, (244, 162, 89)), (1.0, (179, 0, 27)
 RELATIVE_STOPS = [(0.0, (33, 102, 172)), (0.5, (217, 217, 217)), (1.0, (178, 24, 43))]
 RELATIVE_RANGE = 3.0  # log2 of the saturating ratio
 # 'auto' draws α relative to uniform when the raw α would all sit low on the 0-1 scale.
-AUTO_RELATIVE_QUANTILE, AUTO_RELATIVE_BELOW = 0.9, 0.25
+AUTO_RELATIVE_QUANTILE, AUTO_RELATIVE_BELOW = 0.5, 0.25
 
 
 class ViewTooLarge(GatvizError):
@@ -83,7 +83,7 @@ class View:
     """The nodes and edges to draw, with positions and the α shown on each edge.
 
     ``scale`` is how edges are drawn: ``alpha`` on 0-1, or ``relative``: α × |N(i)|, the
-    multiple of the uniform share 1/|N(i)|. ``auto`` options resolve to ``relative`` when 90 % of
+    multiple of the uniform share 1/|N(i)|. ``auto`` options resolve to ``relative`` when half of
     the drawn α are below 0.25 (a hub's α are all small and would look alike), else ``alpha``.
 
     Shapes:

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gatviz.attention import (COLUMNS, attention_table, dataset_attention, entropy,
+from gatviz.attention import (COLUMNS, attention_table, dataset_attention, entropy, explain_alpha,
                               extract_attention, incoming, node_entropy, reduce_heads, top_k)
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
@@ -124,3 +124,24 @@ def test_gatv2_learns_to_down_weight_planted_noise():
 def test_entropy_of_one_node():
     assert entropy(torch.full((5,), 0.2)) == pytest.approx(np.log(5))
     assert entropy(torch.tensor([1.0, 0.0, 0.0])) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("conv", ["gat", "gatv2"])
+def test_explain_alpha_redoes_every_alpha_from_its_terms(karate, conv):
+    torch.manual_seed(2)
+    model = GAT(karate.num_features, karate.num_classes, ModelConfig(conv=conv, heads=3))
+    for layer, head in ((0, 2), (1, 0)):
+        table = explain_alpha(model, karate.data.x, karate.data.edge_index, layer, 33, head)
+        assert len(table) == 17 + 1  # 17 friends and the self-loop
+        assert np.allclose(table["alpha"], table["alpha_model"], atol=1e-5)
+        assert table["alpha"].sum() == pytest.approx(1.0)
+        assert np.allclose(table["alpha"], table["exp_e"] / table["exp_e"].sum())
+        if conv == "gat":
+            slope = 0.2
+            raw = table["a_src·Wh_j"] + table["a_dst·Wh_i"]
+            assert np.allclose(table["e_ij"], np.where(raw > 0, raw, slope * raw), atol=1e-6)
+        else:
+            parts = table["channels adding"] + table["channels subtracting"]
+            assert np.allclose(table["e_ij"], parts, atol=1e-5)
+    with pytest.raises(ValueError, match="head must be 0 to 2"):
+        explain_alpha(model, karate.data.x, karate.data.edge_index, 0, 0, 5)

@@ -62,3 +62,47 @@ def test_module_entry_point():
                          capture_output=True, text=True)
     assert run.returncode == 1
     assert run.stderr.strip() == "gatviz: error: layers must be between 1 and 4 (got 9)"
+
+
+def test_analyze_writes_every_table_and_the_headline_json(karate_checkpoint, tmp_path, capsys):
+    out = tmp_path / "analysis"
+    assert main(["analyze", "--checkpoint", str(karate_checkpoint), "--out", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"test_acc", "test_acc_uniform_attention", "predictions_changed_uniform",
+            "layers"} <= set(summary)
+    assert len(summary["layers"]) == 2
+    head = summary["layers"][0]["heads"][0]
+    assert {"kl_from_uniform_mean", "same_class_mass", "same_class_mass_uniform"} <= set(head)
+    assert summary["layers"][0]["ranking_consistency"] == 1.0
+    deletion = pd.read_csv(out / "deletion.csv")
+    assert list(deletion.columns) == ["k", "strategy", "test_acc", "changed"]
+    assert sorted(deletion["k"].unique()) == [0, 1, 2, 3, 4, 5]
+    assert {"kl_from_uniform.csv", "head_agreement.csv", "same_class.csv",
+            "ranking_consistency.csv", "uniform_knockout.csv"} <= {p.name for p in out.iterdir()}
+    assert main(["analyze", "--checkpoint", str(karate_checkpoint), "--layer", "7",
+                 "--out", str(out)]) == 1
+    assert "--layer must be 0 to 1" in capsys.readouterr().err
+
+
+def test_analyze_reports_ground_truth_beside_its_baselines(tmp_path, capsys):
+    ckpt = tmp_path / "ba.safetensors"
+    assert main(["train", "--dataset", "ba-shapes", "--epochs", "30", "--out", str(ckpt)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", "--checkpoint", str(ckpt), "--no-deletion",
+                 "--out", str(tmp_path / "a")]) == 0
+    layer = json.loads(capsys.readouterr().out)["layers"][0]
+    assert layer["ground_truth_mask"] == "motif"
+    assert layer["auroc_inverse_degree"] > 0.9 and 0.4 < layer["auroc_random"] < 0.6
+    assert not (tmp_path / "a" / "deletion.csv").exists()
+
+
+def test_dictionary_lookup_gatv2_fits_and_gat_cannot(capsys):
+    """The GATv2 paper's task, with the issue's exact command: 1 layer, 1 head, no dropout."""
+    accuracy = {}
+    for conv in ("gatv2", "gat"):
+        assert main(["train", "--dataset", "dictionary-lookup", "--layers", "1", "--heads", "1",
+                     "--out-heads", "1", "--dropout", "0", "--attn-dropout", "0", "--conv", conv,
+                     "--epochs", "500", "--patience", "0"]) == 0
+        accuracy[conv] = json.loads(capsys.readouterr().out)["train_acc"]
+    assert accuracy["gatv2"] >= 0.95
+    assert accuracy["gat"] < 0.6

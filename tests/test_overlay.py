@@ -8,7 +8,7 @@ from gatviz.csv_graph import load_csv
 from gatviz.errors import GatvizError
 from gatviz.model import GAT
 from gatviz.overlay import (OverlayOptions, ViewTooLarge, alpha_colour, build_view, edge_width,
-                            overlay_html)
+                            overlay_html, relative_colour, relative_width)
 from gatviz.training import predict
 
 
@@ -97,3 +97,32 @@ def test_colour_and_width_grow_with_alpha():
     assert widths == sorted(widths) and widths[0] > 0
     reds = [int(alpha_colour(a)[1:3], 16) for a in (0.5, 0.75, 1.0)]
     assert reds == sorted(reds, reverse=True)  # towards deep red
+
+
+def test_relative_scale_is_diverging_and_centred_on_uniform():
+    assert relative_colour(1.0) == "#d9d9d9"  # uniform share: neutral grey
+    assert relative_colour(8.0) == relative_colour(100.0) == "#b2182b"
+    assert relative_colour(1 / 8) == "#2166ac"
+    assert relative_width(1 / 4) < relative_width(1.0) < relative_width(4.0)
+
+
+def test_auto_scale_draws_a_hub_relative_to_uniform(cora):
+    model = GAT(cora.num_features, cora.num_classes)
+    attention = dataset_attention(model, cora)
+    hub = int(torch.bincount(cora.data.edge_index[1]).argmax())
+    view = build_view(cora, attention, OverlayOptions(node=hub, hops=1))
+    assert view.scale == "relative"  # α ≈ 1/169 everywhere: the 0-1 scale would be flat
+    into_hub = view.edge_index[1] == hub
+    assert torch.allclose(view.relative[into_hub].sum(), view.attended[into_hub][0].float())
+    page = overlay_html(cora, attention, OverlayOptions(node=hub, hops=1))
+    assert 'data-scale="relative"' in page and "the uniform share 1/|N(i)| = 1/169" in page
+    raw = build_view(cora, attention, OverlayOptions(node=hub, hops=1, edge_scale="alpha"))
+    assert raw.scale == "alpha"
+    with pytest.raises(GatvizError, match="edge_scale"):
+        OverlayOptions(edge_scale="log")
+
+
+def test_auto_scale_keeps_raw_alpha_where_it_spreads(tiny):
+    model = GAT(tiny.num_features, 2)
+    view = build_view(tiny, dataset_attention(model, tiny), OverlayOptions(node=0, hops=1))
+    assert view.scale == "alpha"  # three or four neighbours: α near 0.3 reads well on 0-1

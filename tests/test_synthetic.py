@@ -35,3 +35,23 @@ def test_planted_without_noise_and_bad_parameters():
     assert not clean.edge_masks["noise"].any()
     with pytest.raises(DatasetError, match="noise must be between 0.0 and 0.9"):
         load_dataset("planted", noise=1.5)
+
+
+def test_dictionary_lookup_structure_and_labels():
+    data = load_dataset("dictionary-lookup", k=4, graphs=3, seed=2)
+    assert data.num_nodes == 3 * 8 and data.num_edges == 3 * 4 * 4 and data.num_classes == 4
+    source, target = data.data.edge_index
+    x, y = data.data.x, data.data.y
+    is_query = x[:, -1] > 0
+    assert bool((~is_query[source]).all() & is_query[target].all())  # keys -> queries only
+    assert bool((y[~is_query] == -1).all() & (y[is_query] >= 0).all())
+    attribute, value = x[:, :4].argmax(1), x[:, 4:8].argmax(1)
+    lookup = data.edge_masks["lookup"]
+    assert torch.equal(lookup, attribute[source] == attribute[target])
+    # Each query has exactly one matching key, and its label is that key's value.
+    assert torch.equal(torch.bincount(target[lookup], minlength=24)[is_query],
+                       torch.ones(12, dtype=torch.long))
+    assert torch.equal(y[target[lookup]], value[source[lookup]])
+    assert torch.equal(load_dataset("dictionary-lookup", k=4, graphs=3, seed=2).data.x, x)
+    with pytest.raises(DatasetError, match="k must be between"):
+        load_dataset("dictionary-lookup", k=1)

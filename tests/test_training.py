@@ -59,3 +59,19 @@ def test_cora_reaches_paper_accuracy(cora):
     # One seed of the reference recipe; the benchmark averages five.
     result = train(cora, ModelConfig(), TrainConfig(epochs=200, patience=0, seed=0))
     assert result.metrics["test_acc"] >= 0.80
+
+
+def test_attention_snapshots_are_evenly_spaced_and_bounded(karate, monkeypatch):
+    result = train(karate, train_config=TrainConfig(epochs=40, patience=0, snapshots=5))
+    assert [s.epoch for s in result.snapshots] == [0, 10, 20, 30, 40]
+    first, last = result.snapshots[0].attention, result.snapshots[-1].attention
+    assert len(first) == 2 and first[0].alpha.shape == last[0].alpha.shape
+    assert not torch.equal(first[0].alpha, last[0].alpha)  # training moved α
+    sums = torch.zeros(karate.num_nodes).index_add_(0, last[1].edge_index[1], last[1].alpha[:, 0])
+    assert torch.allclose(sums, torch.ones(karate.num_nodes), atol=1e-5)
+    assert not train(karate, train_config=TrainConfig(epochs=3, snapshots=0)).snapshots
+
+    import gatviz.training as training
+    monkeypatch.setattr(training, "MAX_SNAPSHOT_VALUES", 1000)
+    big = train(karate, train_config=TrainConfig(epochs=3))
+    assert not big.snapshots and "no α snapshots" in big.snapshot_note
