@@ -7,18 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+import pandas as pd
 import streamlit as st
 import torch
 
-from gatviz.attention import attention_table, dataset_attention
+from gatviz.analysis import (AnalysisReport, analyze, compare_attention, kl_by_head,
+                             node_divergence)
+from gatviz.attention import attention_table, dataset_attention, explain_alpha
 from gatviz.checkpoint import checkpoint_bytes
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
 from gatviz.datasets import DATASETS, DEFAULT_DATASET, PLANETOID, GraphDataset, load_dataset
+from gatviz.intervention import deletion_curves
 from gatviz.model import GAT, LayerAttention
 from gatviz.overlay import OverlayOptions, overlay_html
-from gatviz.training import EpochStats, predict
+from gatviz.training import EpochStats, Snapshot, predict
 
 # Session-state keys.
 DATASET = "dataset_spec"  # tuple describing the loaded dataset (see load_spec)
@@ -26,6 +31,8 @@ MODELS = "models"  # name -> ModelRecord, every model trained or loaded in this 
 MODEL = "model_name"  # the model the Attention page shows
 TRAIN_PICK = "train_model_pick"  # the Train page's model selectbox
 ATTENTION_PICK = "att_model"  # the Attention page's model selectbox
+ANALYSIS_PICK = "analysis_model"  # the Analysis page's model selectbox
+COMPARE_PICKS = ("compare_a", "compare_b")  # the Compare page's two model selectboxes
 
 NAMED_DATASETS = list(DATASETS)
 
@@ -40,13 +47,23 @@ class ModelRecord:
     train_config: TrainConfig
     metrics: dict
     history: list[EpochStats] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    snapshot_note: str = ""
     attention: list[LayerAttention] = field(default_factory=list)
     pred: torch.Tensor | None = None
     prob: torch.Tensor | None = None
+    # Analyses computed on demand, kept with the model: they live and die with this session.
+    derived: dict = field(default_factory=dict)
 
     @property
     def model_config(self) -> ModelConfig:
         return self.model.config
+
+    def derive(self, key: tuple, compute: Callable):
+        """``compute()`` the first time ``key`` is asked for, the stored value after that."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
 
 def spec_for(name: str, **params) -> tuple:
@@ -131,6 +148,49 @@ def cached_overlay(_record: ModelRecord, _dataset: GraphDataset, record_name: st
 @st.cache_data(max_entries=8, show_spinner="Building the attention table…")
 def cached_table_csv(_record: ModelRecord, record_name: str, spec: tuple) -> bytes:
     return attention_table(_record.attention).to_csv(index=False).encode()
+
+
+def analysis_report(record: ModelRecord, dataset: GraphDataset) -> AnalysisReport:
+    """Every analysis but the deletion curves, computed once per model."""
+    return record.derive(("report",), lambda: analyze(record.model, dataset, None,
+                                                      attention=record.attention))
+
+
+def deletion_table(record: ModelRecord, dataset: GraphDataset, layer: int) -> pd.DataFrame:
+    return record.derive(("deletion", layer), lambda: deletion_curves(
+        record.model, dataset, record.attention, layer))
+
+
+def snapshot_divergence(record: ModelRecord, dataset: GraphDataset, layer: int,
+                        head: int) -> pd.DataFrame:
+    """Mean KL from uniform of one layer and head at every α snapshot: ``epoch, kl_...``."""
+    def compute() -> pd.DataFrame:
+        rows = []
+        for snapshot in record.snapshots:
+            kl = kl_by_head(node_divergence([snapshot.attention[layer]], dataset.num_nodes))
+            rows.append({"epoch": snapshot.epoch,
+                         "kl_from_uniform_mean": float(kl.loc[head, "kl_from_uniform_mean"])})
+        return pd.DataFrame(rows)
+
+    return record.derive(("snapshot_kl", layer, head), compute)
+
+
+def attention_difference(first: ModelRecord, second: ModelRecord,
+                         dataset: GraphDataset) -> pd.DataFrame:
+    """Per-node JS between two models' attention (raises GatvizError if their edges differ)."""
+    return first.derive(("compare", second.name), lambda: compare_attention(
+        first.attention, second.attention, dataset.num_nodes))
+
+
+def explained_alpha(record: ModelRecord, dataset: GraphDataset, layer: int, node: int,
+                    head: int) -> pd.DataFrame:
+    return record.derive(("explain", layer, node, head), lambda: explain_alpha(
+        record.model, dataset.data.x, dataset.data.edge_index, layer, node, head))
+
+
+def table_csv(record: ModelRecord, stem: str, table: pd.DataFrame) -> bytes:
+    """A table of this model's as CSV bytes, built once per stem."""
+    return record.derive(("csv", stem), lambda: table.to_csv(index=False).encode())
 
 
 def checkpoint_for(record: ModelRecord, dataset: GraphDataset) -> bytes:

@@ -75,7 +75,8 @@ if start:
         progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
                                     f"{result.best_epoch} (weights restored).")
         add_model(ModelRecord(unique_name(name.strip() or "GAT"), spec, result.model,
-                              train_config, result.metrics, result.history), dataset)
+                              train_config, result.metrics, result.history, result.snapshots,
+                              result.snapshot_note), dataset)
     except GatvizError as error:
         st.error(str(error))
     else:
@@ -131,6 +132,8 @@ with left:
         st.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=180)
     else:
         st.caption("Loaded from a checkpoint: no training curves.")
+    if record.snapshot_note:
+        st.caption(record.snapshot_note)
 with right:
     test = dataset.data.test_mask & (dataset.data.y >= 0)
     if bool(test.any()):

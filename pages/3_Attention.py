@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 
 from app_state import (ATTENTION_PICK, MODEL, cached_overlay, cached_table_csv, current_spec,
-                       models_for, sidebar)
+                       explained_alpha, models_for, sidebar)
 from gatviz.attention import entropy
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, select_heads
@@ -77,7 +77,7 @@ node = controls[3].selectbox(
     "Centre node (type to search by id or name)", list(range(n)), key="att_node",
     format_func=lambda v: f"{v} · {dataset.node_names[v]} · in-degree {int(in_degree[v])}")
 
-controls = st.columns([1, 1, 1, 1, 2, 2])
+controls = st.columns([1, 1, 1, 1, 2, 2, 2])
 hops = controls[0].radio("Hops", [1, 2, 3], index=1, horizontal=True)
 threshold = controls[1].slider("Hide α below", 0.0, 1.0, 0.0, 0.01)
 top_k = controls[2].number_input("Top-k per node (0 = all)", 0, 100, 0)
@@ -86,10 +86,16 @@ color_by = controls[4].radio("Colour nodes by", ["class", "prediction", "correct
                              horizontal=True,
                              format_func={"class": "true class", "prediction": "prediction",
                                           "correct": "correct / wrong"}.get)
-whole = controls[5].checkbox("Whole graph", False, disabled=n > MAX_VIEW_NODES,
+edge_scale = controls[5].radio(
+    "Colour edges by", ["auto", "relative", "alpha"], horizontal=True,
+    format_func={"auto": "auto", "relative": "× uniform", "alpha": "raw α"}.get,
+    help="× uniform: α_ij · |N(i)|, the multiple of the uniform share 1/|N(i)|, on a log scale "
+         "centred on 1. Raw α: 0 to 1. Auto picks × uniform when most α in view are below "
+         "0.25, where raw α would all look alike. Hovering an edge always gives the raw α.")
+whole = controls[6].checkbox("Whole graph", False, disabled=n > MAX_VIEW_NODES,
                              help=f"Up to {MAX_VIEW_NODES:,} nodes; larger graphs are shown as "
                                   "neighbourhoods.")
-controls[5].button(f"Next misclassified ({len(wrong)})", on_click=jump_to_misclassified,
+controls[6].button(f"Next misclassified ({len(wrong)})", on_click=jump_to_misclassified,
                    disabled=not wrong, help="Jump to the next node whose prediction is wrong.")
 
 st.query_params.update(dataset=dataset.name, model=model_name, layer=str(layer), head=str(head),
@@ -97,7 +103,7 @@ st.query_params.update(dataset=dataset.name, model=model_name, layer=str(layer),
 
 options = OverlayOptions(node=None if whole else node, hops=hops, layer=layer, head=head,
                          threshold=threshold, top_k=top_k or None, self_loops=self_loops,
-                         color_by=color_by, height=620)
+                         color_by=color_by, edge_scale=edge_scale, height=620)
 graph, side = st.columns([3, 2])
 with graph:
     try:
@@ -142,6 +148,30 @@ with side:
         xOffset="head:N", tooltip=["from", "head", alt.Tooltip("α:Q", format=".3f")]
     ).properties(height=240), width="stretch")
     st.dataframe(per_head.style.format(precision=3), hide_index=True, width="stretch")
+
+with st.expander(f"Explain this α: every term of node {node}'s attention in layer {layer}"):
+    conv = record.model_config.conv
+    explain_head = st.selectbox("Head", list(range(heads)), key="explain_head",
+                                index=head if isinstance(head, int) else 0,
+                                format_func=lambda h: f"head {h}")
+    terms = explained_alpha(record, dataset, layer, node, explain_head)
+    if conv == "gat":
+        st.markdown("GAT: e_ij = LeakyReLU(a_srcᵀWh_j + a_dstᵀWh_i) with slope "
+                    f"{record.model_config.negative_slope}; α_ij = exp(e_ij) / Σ_k exp(e_ik). "
+                    "a_dstᵀWh_i is the same for every neighbour: only a_srcᵀWh_j orders them.")
+    else:
+        st.markdown("GATv2: e_ij = aᵀ LeakyReLU(W_s h_j + W_t h_i) with slope "
+                    f"{record.model_config.negative_slope}, a sum over channels, split here "
+                    "into the channels that add to e_ij and those that subtract; "
+                    "α_ij = exp(e_ij) / Σ_k exp(e_ik).")
+    shifted = terms.attrs.get("shifted_by", 0.0)
+    exp_label = f"exp(e_ij − {shifted:.2f})" if shifted else "exp(e_ij)"
+    shown_terms = terms.rename(columns={"exp_e": exp_label, "alpha": "α = exp / Σ exp",
+                                        "alpha_model": "α from the model"})
+    shown_terms.insert(1, "name", [dataset.node_names[v] for v in terms["source"]])
+    st.dataframe(shown_terms.style.format(precision=4), hide_index=True, width="stretch")
+    st.caption(f"Σ {exp_label} = {terms['exp_e'].sum():.4f} over {len(terms)} edges "
+               f"(self-loop included); α sums to {terms['alpha'].sum():.4f}.")
 
 st.subheader("All heads at a glance")
 st.caption(f"Incoming α of node {node} in every layer (rows) and head (columns), strongest "

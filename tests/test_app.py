@@ -7,16 +7,18 @@ from streamlit.testing.v1 import AppTest
 from gatviz.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app.py", "pages/1_Dataset.py", "pages/2_Train.py", "pages/3_Attention.py"]
+PAGES = ["app.py", "pages/1_Dataset.py", "pages/2_Train.py", "pages/3_Attention.py",
+         "pages/4_Analysis.py", "pages/5_Compare.py"]
 
 
 def _app(path: str = "app.py") -> AppTest:
     return AppTest.from_file(str(ROOT / path), default_timeout=120)
 
 
-def _train(at: AppTest, epochs: int = 5, name: str | None = None) -> AppTest:
+def _train(at: AppTest, epochs: int = 5, name: str | None = None, conv: str = "gat") -> AppTest:
     at.switch_page("pages/2_Train.py").run()
     next(n for n in at.number_input if n.label == "Epochs").set_value(epochs)
+    next(s for s in at.selectbox if s.label == "Layer type").set_value(conv)
     if name:
         next(t for t in at.text_input if t.label == "Model name").set_value(name)
     next(b for b in at.button if b.label == "Train GAT").click()
@@ -147,3 +149,67 @@ def test_a_shared_link_reopens_the_dataset():
     at.query_params["dataset"] = "planted"
     at.run()
     assert at.session_state["dataset_spec"][0] == "planted"
+
+
+def _load(at: AppTest, name: str) -> AppTest:
+    at.switch_page("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value(name)
+    next(b for b in at.button if b.label == "Load dataset").click()
+    return at.run()
+
+
+def test_analysis_page_shows_every_statistic_beside_its_baseline():
+    at = _train(_app().run(), epochs=20)
+    at.switch_page("pages/4_Analysis.py").run()
+    assert not at.exception and not at.error
+    headings = [h.value for h in at.subheader]
+    assert headings[:1] == ["What this says"]
+    for section in ("Distance from uniform", "Do the heads agree?", "Same-class attention",
+                    "Static or dynamic attention", "Uniform-attention knockout",
+                    "Deletion curves", "Attention over training", "Export"):
+        assert section in headings
+    assert "Ground truth" not in headings  # karate has none
+    assert any("forced to uniform" in m.value for m in at.markdown)
+    assert at.metric[0].value == "1.000"  # GAT's ranking consistency
+    assert len(at.get("vega_lite_chart")) == 9
+    downloads = {d.label for d in at.get("download_button")}
+    assert {"kl_from_uniform.csv", "uniform_knockout.csv", "deletion_layer1.csv"} <= downloads
+    at.selectbox[1].set_value(0).run()  # layer 0: its deletion curves are computed on demand
+    assert "deletion_layer0.csv" in {d.label for d in at.get("download_button")}
+    at.selectbox[2].set_value(5).run()
+    assert any("layer 0, head 5" in m.value for m in at.markdown)
+    record = at.session_state["models"]["karate GAT"]
+    assert ("deletion", 0) in record.derived and ("deletion", 1) in record.derived
+
+
+def test_analysis_page_shows_ground_truth_on_ba_shapes():
+    at = _train(_load(_app().run(), "ba-shapes"), epochs=10)
+    at.switch_page("pages/4_Analysis.py").run()
+    assert not at.exception
+    assert "Ground truth" in [h.value for h in at.subheader]
+    assert any("model-free 1/|N(i)|" in m.value for m in at.markdown)
+
+
+def test_compare_page_needs_two_models_then_compares_them():
+    at = _train(_app().run(), epochs=10, name="gat one")
+    at.switch_page("pages/5_Compare.py").run()
+    assert "needs two models" in at.info[0].value
+    at = _train(at, epochs=10, name="v2", conv="gatv2")
+    at.switch_page("pages/5_Compare.py").run()
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="compare_a").value == "gat one"
+    assert at.selectbox(key="compare_b").value == "v2"
+    assert float(at.metric[0].value) > 0  # GAT and GATv2 attend differently
+    assert len(at.get("iframe")) == 2
+
+
+def test_attention_page_explains_alpha_and_colours_edges_relative_to_uniform():
+    at = _train(_app().run(), epochs=20)
+    at.switch_page("pages/3_Attention.py").run()
+    terms = at.dataframe[-1].value
+    assert {"a_src·Wh_j", "a_dst·Wh_i", "e_ij", "exp(e_ij)"} <= set(terms.columns)
+    assert abs(terms["α = exp / Σ exp"].sum() - 1) < 1e-6
+    assert len(terms) == 18  # node 33: 17 friends and itself
+    assert 'data-scale="relative"' in at.get("iframe")[0].proto.srcdoc  # auto on a hub
+    next(r for r in at.radio if r.label == "Colour edges by").set_value("alpha").run()
+    assert 'data-scale="alpha"' in at.get("iframe")[0].proto.srcdoc

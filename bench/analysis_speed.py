@@ -1,0 +1,93 @@
+"""How long each analysis of gatviz.analysis takes on Cora, after the model is trained.
+
+Trains the reference GAT (8 heads x 8 hidden, 200 epochs, seed 0) on Cora, then times each
+analysis (median of several runs) and prints the headline numbers beside their baselines, so the
+figures in the README can be checked. Goals: every analysis except the deletion curves and the
+snapshots under 2 s in all; deletion curves up to k = 5 under 10 s. Data: $GATVIZ_DATA_DIR if
+set, else ../shared/datasets/planetoid. Run it alone: two torch processes on two cores slow each
+other down many times over.
+
+Usage: python bench/analysis_speed.py [--dataset cora] [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from planetoid_data import planetoid_root  # noqa: E402
+from gatviz import analysis  # noqa: E402
+from gatviz.attention import dataset_attention, explain_alpha  # noqa: E402
+from gatviz.config import ModelConfig, TrainConfig  # noqa: E402
+from gatviz.datasets import PLANETOID, load_dataset  # noqa: E402
+from gatviz.intervention import deletion_curves, uniform_knockout  # noqa: E402
+from gatviz.training import train  # noqa: E402
+
+
+def _timed(function, repeats: int):
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--conv", default="gat", choices=("gat", "gatv2"))
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if args.dataset in PLANETOID:
+        with planetoid_root() as root:
+            dataset = load_dataset(args.dataset, root=root)
+    else:
+        dataset = load_dataset(args.dataset)
+    start = time.perf_counter()
+    result = train(dataset, ModelConfig(conv=args.conv), TrainConfig(epochs=200, seed=0))
+    print(f"{dataset.name}: trained {args.conv} in {time.perf_counter() - start:.1f} s, "
+          f"test acc {result.metrics['test_acc']:.3f}")
+    model, n = result.model, dataset.num_nodes
+    attention = dataset_attention(model, dataset)
+    hub = int(dataset.data.edge_index[1].bincount().argmax())
+    steps = {
+        "attention (extract α)": lambda: dataset_attention(model, dataset),
+        "KL / entropy per node": lambda: analysis.kl_by_head(
+            analysis.node_divergence(attention, n)),
+        "head agreement (JS)": lambda: analysis.head_agreement(attention, n),
+        "same-class mass": lambda: analysis.same_class_mass(attention, dataset.data.y),
+        "ranking consistency": lambda: analysis.ranking_consistency(attention, n),
+        "uniform knockout": lambda: uniform_knockout(model, dataset),
+        "ground-truth AUROC": lambda: analysis.ground_truth_auroc(attention, dataset),
+        "explain α (hub, layer 0)": lambda: explain_alpha(model, dataset.data.x,
+                                                          dataset.data.edge_index, 0, hub, 0),
+    }
+    total = 0.0
+    print(f"{'analysis':28} {'seconds':>8}")
+    for name, step in steps.items():
+        seconds, _ = _timed(step, args.repeats)
+        total += seconds
+        print(f"{name:28} {seconds:8.3f}")
+    print(f"{'all of the above':28} {total:8.3f}   (goal < 2 s)")
+    seconds, curves = _timed(lambda: deletion_curves(model, dataset, attention, 0), 1)
+    print(f"{'deletion curves k = 0..5':28} {seconds:8.3f}   (goal < 10 s)")
+    seconds, report = _timed(lambda: analysis.analyze(model, dataset), 1)
+    print(f"{'analyze() end to end':28} {seconds:8.3f}")
+    print()
+    print("\n".join(analysis.describe(report)))
+    print()
+    print(report.kl.round(3).to_string(index=False))
+    print(report.same_class.round(3).to_string(index=False))
+    print(report.ranking.round(3).to_string(index=False))
+    print(report.knockout.round(3).to_string(index=False))
+    print(curves.round(3).to_string(index=False))
+    if not report.ground_truth.empty:
+        print(report.ground_truth.round(3).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""What a person waits for in the browser on the Analysis page, measured in headless Chromium.
+
+Starts ``streamlit run app.py``, loads the dataset and trains the default GAT from the Train
+page, then times (wall clock, from the action to the page settled with its charts drawn):
+the Analysis page's first draw, and reruns after changing the layer and the head. It also trains
+a GATv2 for the Compare page and saves full-height screenshots of the Analysis, Attention (with
+"Explain this α" open) and Compare pages to artifacts/screenshots/<dataset>/.
+
+Data for Planetoid graphs: $GATVIZ_DATA_DIR if set, else ../shared/datasets/planetoid. Run it
+alone: torch beside a browser on two cores slow each other down.
+
+Usage: python bench/app_timings.py [--dataset karate|cora|ba-shapes|dictionary-lookup]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+from chromium import (DRAWN_CHARTS, chromium_page, choose, errors_shown, open_select,  # noqa
+                      settle, shot, streamlit_server, wait_for_graph)
+from planetoid_data import planetoid_root  # noqa: E402
+from gatviz.datasets import DATASETS  # noqa: E402
+
+TRAIN_SETTINGS = {  # what the Train page's form is set to per dataset (else the defaults)
+    "dictionary-lookup": {"Layers": "1", "Heads per hidden layer": "1", "Epochs": "500",
+                          "Patience (0 = off)": "0"},
+}
+
+
+def _until_settled(page, started: float, text: str, charts: int = 0) -> float:
+    page.get_by_text(text).first.wait_for(timeout=120_000)
+    settle(page, pause_ms=0)
+    if charts:
+        page.wait_for_function(f"() => ({DRAWN_CHARTS})() >= {charts}", timeout=60_000)
+    return time.perf_counter() - started
+
+
+def _train(page, conv: str, dataset: str) -> float:
+    page.get_by_role("link", name="Train").click()
+    page.get_by_role("button", name="Train GAT").wait_for(timeout=120_000)
+    settle(page)
+    if conv != "gat":
+        choose(page, "Layer type", conv.upper())
+    for label, value in TRAIN_SETTINGS.get(dataset, {}).items():
+        page.locator(f'input[aria-label="{label}"]').fill(value)
+    if dataset == "dictionary-lookup":
+        for label in ("Feature dropout", "Attention dropout"):
+            slider = page.locator('[data-testid="stSlider"]').filter(
+                has=page.get_by_text(label, exact=True)).get_by_role("slider")
+            slider.focus()
+            page.keyboard.press("Home")
+    name = page.locator('input[aria-label="Model name"]')
+    name.fill(f"{dataset} {conv}")
+    name.press("Tab")
+    started = time.perf_counter()
+    page.get_by_role("button", name="Train GAT").click()
+    return _until_settled(page, started, f"Results: {dataset} {conv}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="karate")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    folder = ROOT / "artifacts" / "screenshots" / args.dataset
+    with planetoid_root() as root, streamlit_server({"GATVIZ_DATA_DIR": str(root)}) as url, \
+            chromium_page(1400, 1000) as page:
+        page.goto(f"{url}/Dataset")
+        page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
+        settle(page)
+        if args.dataset != "karate":
+            choose(page, "Graph", f"{args.dataset}: {DATASETS[args.dataset]}")
+            page.get_by_role("button", name="Load dataset").click()
+            page.get_by_text(f"Loaded {args.dataset}.").wait_for(timeout=120_000)
+            settle(page)
+        seconds = _train(page, "gat", args.dataset)
+        print(f"{args.dataset}: train GAT from the button: {seconds:.1f} s")
+
+        started = time.perf_counter()
+        page.get_by_role("link", name="Analysis").click()
+        first = _until_settled(page, started, "Attention over training", charts=8)
+        print(f"Analysis page, first draw: {first:.2f} s")
+        reruns = []
+        for k in range(args.repeats):
+            open_select(page, "Layer")
+            option = page.get_by_role("option", name=str(k % 2), exact=True)
+            option.wait_for()
+            started = time.perf_counter()
+            option.click()
+            reruns.append(_until_settled(page, started, f"layer {k % 2}, head 0", charts=8))
+        print(f"Analysis page, rerun after a layer change: median "
+              f"{statistics.median(reruns[1:]):.2f} s (first visit to each layer computes its "
+              f"deletion curves; runs: {', '.join(f'{r:.2f}' for r in reruns)})")
+        assert errors_shown(page) == 0
+        page.set_viewport_size({"width": 1400, "height": 5200})
+        page.wait_for_timeout(1500)
+        shot(page, folder, "analysis")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+        page.get_by_role("link", name="Attention").click()
+        settle(page)
+        wait_for_graph(page)
+        page.get_by_text("Explain this α").click()
+        page.wait_for_timeout(800)
+        page.set_viewport_size({"width": 1400, "height": 2600})
+        page.wait_for_timeout(1500)
+        shot(page, folder, "attention")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+        print(f"train GATv2 from the button: {_train(page, 'gatv2', args.dataset):.1f} s")
+        page.get_by_role("link", name="Compare").click()
+        settle(page)
+        wait_for_graph(page)
+        page.set_viewport_size({"width": 1400, "height": 2000})
+        page.wait_for_timeout(1500)
+        shot(page, folder, "compare")
+        assert errors_shown(page) == 0
+        print(f"screenshots in {folder}")
+
+
+if __name__ == "__main__":
+    main()

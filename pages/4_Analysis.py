@@ -1,0 +1,222 @@
+"""Analysis: does the attention mean anything? Every statistic beside the baseline it must beat."""
+from dataclasses import replace
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, models_for,
+                       sidebar, snapshot_divergence, table_csv)
+from gatviz.analysis import CAVEAT, describe
+
+st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
+dataset, record = sidebar()
+spec = current_spec()
+st.title("Analysis")
+st.caption("Is this attention different from uniform, do the heads agree, does it favour the "
+           "node's own class, and do the predictions depend on it? Each number stands beside "
+           "the baseline it has to beat.")
+if record is None:
+    st.info("No model on this dataset yet. Train one on the **Train** page or load a checkpoint "
+            "there; this page then analyses its attention.")
+    st.stop()
+
+available = models_for(spec)
+if st.session_state.get(ANALYSIS_PICK) not in available:
+    st.session_state[ANALYSIS_PICK] = record.name
+controls = st.columns([3, 1, 1])
+record = available[controls[0].selectbox("Model", list(available), key=ANALYSIS_PICK)]
+layers = len(record.attention)
+layer = controls[1].selectbox("Layer", list(range(layers)), index=layers - 1)
+heads = record.attention[layer].alpha.size(1)
+head = controls[2].selectbox("Head", list(range(heads)), format_func=lambda h: f"head {h}")
+deletion = deletion_table(record, dataset, layer)
+report = replace(analysis_report(record, dataset), deletion=deletion, deletion_layer=layer)
+
+st.subheader("What this says")
+st.markdown("\n".join(f"- {sentence}" for sentence in describe(report)))
+st.info(CAVEAT)
+
+
+def draw(key: tuple, build) -> None:
+    """Show the altair chart ``build()`` makes, built once per model and ``key`` (which names
+    everything the chart depends on): building and validating a spec costs altair ~20 ms a
+    chart, on every rerun otherwise, and an unchanged spec is not redrawn by the browser."""
+    spec = record.derive(("chart",) + key, lambda: build().to_dict())
+    st.vega_lite_chart(spec, width="stretch")
+
+
+def heatmap(frame: pd.DataFrame, x: str, y: str, value: str, title: str) -> alt.Chart:
+    """Cells coloured by ``value``, each labelled with it (two significant digits)."""
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:O"), y=alt.Y(f"{y}:O"))
+    cells = base.mark_rect().encode(
+        color=alt.Color(f"{value}:Q", title=title, scale=alt.Scale(scheme="oranges")),
+        tooltip=[x, y, alt.Tooltip(value, format=".4g")])
+    labels = base.mark_text(fontSize=10).encode(text=alt.Text(f"{value}:Q", format=".2g"))
+    return (cells + labels).properties(width="container")
+
+
+st.subheader("Distance from uniform")
+st.caption("KL(α_i ‖ uniform) = log|N(i)| − H(α_i), in nats: 0 means node i averages its "
+           "neighbours exactly as a mean aggregator (a GCN-like layer) would.")
+left, right = st.columns(2)
+nodes = report.divergence
+chosen = nodes[(nodes["layer"] == layer) & (nodes["head"] == head)].dropna(
+    subset=["normalised_entropy"])
+with left:
+    st.markdown(f"**Normalised entropy H / log|N(i)|**, layer {layer}, head {head} "
+                f"({len(chosen):,} nodes with a choice). Uniform attention is the line at 1.")
+    counts, edges = np.histogram(chosen["normalised_entropy"].clip(0, 1), bins=40, range=(0, 1))
+    bins = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "nodes": counts})
+    draw(("entropy", layer, head), lambda: (alt.Chart(bins).mark_bar().encode(
+        x=alt.X("from:Q", title="H / log|N(i)|", scale=alt.Scale(domain=[0, 1])), x2="to:Q",
+        y=alt.Y("nodes:Q", title="nodes"), tooltip=["from", "to", "nodes"])
+        + alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(
+            color="#b3001b", strokeDash=[4, 3]).encode(x="x:Q")).properties(height=230))
+with right:
+    st.markdown("**Mean KL from uniform**, layers × heads (uniform = 0)")
+    draw(("kl",), lambda: heatmap(report.kl, "head", "layer", "kl_from_uniform_mean", "KL")
+         .properties(height=50 + 40 * layers))
+
+st.subheader("Do the heads agree?")
+st.caption("Mean Jensen–Shannon divergence between two heads' α_i over all nodes (0 = the same "
+           "weights, log 2 ≈ 0.693 = nothing in common), beside each head's JS from uniform.")
+left, right = st.columns(2)
+pairs = report.head_js[report.head_js["layer"] == layer]
+from_uniform = report.js_uniform[report.js_uniform["layer"] == layer]
+with left:
+    st.markdown(f"**Head × head JS**, layer {layer}")
+    draw(("head_js", layer), lambda: heatmap(pairs, "head_a", "head_b", "js", "JS")
+         .properties(height=260))
+with right:
+    st.markdown(f"**Each head's JS from uniform**, layer {layer}")
+    draw(("js_uniform", layer), lambda: alt.Chart(from_uniform).mark_bar(
+        color="#f28e2b").encode(
+        x="head:O", y=alt.Y("js_from_uniform:Q", title="mean JS from uniform (nats)"),
+        tooltip=["head", alt.Tooltip("js_from_uniform", format=".4f")]).properties(height=260))
+
+st.subheader("Same-class attention")
+same = report.same_class[report.same_class["layer"] == layer]
+if same["same_class_mass"].isna().all():
+    st.caption("No labelled node here has a labelled neighbour besides itself.")
+else:
+    st.caption(f"The α mass a node puts on neighbours of its own class (self-loop excluded), "
+               f"averaged over {int(same['nodes'].iloc[0]):,} labelled nodes, beside uniform "
+               "attention, which gives the fraction of same-class neighbours.")
+    long = pd.concat([
+        same.assign(weights="learned α", mass=same["same_class_mass"]),
+        same.assign(weights="uniform", mass=same["same_class_mass_uniform"])])
+    draw(("same_class", layer), lambda: alt.Chart(long).mark_bar().encode(
+        x=alt.X("head:O"), xOffset="weights:N", y=alt.Y("mass:Q", title="same-class mass",
+                                                         scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("weights:N", scale=alt.Scale(range=["#f28e2b", "#bab0ac"])),
+        tooltip=["head", "weights", alt.Tooltip("mass", format=".3f")]).properties(height=220))
+
+st.subheader("Static or dynamic attention")
+ranking = report.ranking[report.ranking["layer"] == layer]
+consistency = ranking["consistency"].mean()
+c = st.columns([1, 3])
+c[0].metric("Ranking consistency", "n/a" if pd.isna(consistency) else f"{consistency:.3f}",
+            delta="GAT always gives 1.000", delta_color="off")
+c[1].markdown(
+    "GAT scores a neighbour j of i with LeakyReLU(a_srcᵀWh_j + a_dstᵀWh_i), which grows with "
+    "a_srcᵀWh_j whatever i is, so every node ranks the neighbours it shares with another node "
+    "the same way (*static* attention, Brody et al. 2022); GATv2 can rank them differently. "
+    f"Measured over {int(ranking['target_pairs'].iloc[0]):,} pairs of nodes that share at "
+    "least two neighbours: the fraction whose rankings of the shared neighbours agree.")
+
+st.subheader("Uniform-attention knockout")
+st.caption("The same trained weights with every α forced to 1/|N(i)|: if accuracy holds, the "
+           "model did not need its learned attention.")
+knockout = report.knockout.set_index("split")
+c = st.columns([2, 1])
+c[0].dataframe(knockout.drop(index="all nodes").rename(columns={
+    "learned": "learned α", "uniform": "uniform α", "changed": "predictions changed"}
+).style.format(precision=3))
+c[1].metric("Predictions changed, all nodes", f"{knockout.loc['all nodes', 'changed']:.1%}",
+            delta="no change if α did not matter", delta_color="off")
+
+st.subheader("Deletion curves")
+st.caption(f"Each node loses its k most-attended incoming edges (layer {layer}, mean over "
+           "heads; self-loop kept), k random ones (mean of 5 draws) or its k least-attended. "
+           "If α is faithful, the most-attended should hurt most.")
+
+
+def deletion_chart(value: str, title: str) -> alt.Chart:
+    return alt.Chart(deletion).mark_line(point=True).encode(
+        x=alt.X("k:O", title="edges removed per node"),
+        y=alt.Y(f"{value}:Q", title=title, scale=alt.Scale(zero=False)),
+        color=alt.Color("strategy:N", scale=alt.Scale(
+            domain=["most attended", "random", "least attended"],
+            range=["#b3001b", "#7f7f7f", "#2166ac"])),
+        tooltip=["k", "strategy", alt.Tooltip(value, format=".3f")]).properties(height=230)
+
+
+for column, value, title in zip(st.columns(2), ("test_acc", "changed"),
+                                ("test accuracy", "predictions changed")):
+    with column:
+        draw(("deletion", layer, value), lambda: deletion_chart(value, title))
+
+if not report.ground_truth.empty:
+    st.subheader("Ground truth")
+    truth = report.ground_truth
+    st.caption("AUROC of α as a score for the known edges (0.5 = chance), always beside the "
+               "model-free score 1/|N(i)| and random scores: low-degree structure alone can "
+               "reach a high AUROC.")
+    shown = truth[truth["head"] == "mean"].melt(
+        id_vars=["layer", "mask"], value_vars=["auroc_attention", "auroc_inverse_degree",
+                                               "auroc_random"], var_name="score",
+        value_name="AUROC")
+    draw(("truth",), lambda: alt.Chart(shown).mark_bar().encode(
+        x=alt.X("layer:O"), xOffset="score:N", y=alt.Y("AUROC:Q", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("score:N", scale=alt.Scale(range=["#f28e2b", "#4e79a7", "#bab0ac"])),
+        tooltip=["layer", "mask", "score", alt.Tooltip("AUROC", format=".3f")]
+    ).properties(height=220))
+    st.dataframe(truth.style.format(precision=3), hide_index=True)
+
+st.subheader("Attention over training")
+if not record.snapshots:
+    st.caption(record.snapshot_note or "No α snapshots: this model was loaded from a checkpoint "
+               "or trained with snapshots off.")
+else:
+    epochs = [s.epoch for s in record.snapshots]
+    c = st.columns([2, 2])
+    epoch = c[0].select_slider("Epoch", epochs, value=epochs[-1])
+    hub = int(record.attention[layer].edge_index[1].bincount().argmax())
+    node = c[1].number_input("Node", 0, dataset.num_nodes - 1, hub,
+                             help="Default: the node that attends over the most edges.")
+    snapshot = record.snapshots[epochs.index(epoch)].attention[layer]
+    rows = (snapshot.edge_index[1] == node).nonzero().flatten()
+    incoming = pd.DataFrame({"from": [str(int(s)) for s in snapshot.edge_index[0, rows]],
+                             "α": snapshot.alpha[rows, head].numpy()})
+    curve = snapshot_divergence(record, dataset, layer, head)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Incoming α of node {node}** at epoch {epoch} (head {head}; uniform "
+                    f"share 1/{len(rows)})")
+        draw(("snapshot", layer, head, epoch, node), lambda: (alt.Chart(incoming).mark_bar(
+            color="#f28e2b").encode(
+            x=alt.X("from:N", sort="-y", axis=alt.Axis(labels=len(rows) <= 40)),
+            y=alt.Y("α:Q", title="α", scale=alt.Scale(
+                domain=[0, max(0.05, float(incoming["α"].max()))])),
+            tooltip=["from", alt.Tooltip("α", format=".4f")])
+            + alt.Chart(pd.DataFrame({"y": [1 / max(len(rows), 1)]})).mark_rule(
+                color="#7f7f7f", strokeDash=[4, 3]).encode(y="y:Q")).properties(height=230))
+    with right:
+        st.markdown(f"**Mean KL from uniform** of layer {layer}, head {head}, over training")
+        draw(("snapshot_kl", layer, head, epoch), lambda: (alt.Chart(curve).mark_line(
+            color="#f28e2b", point=alt.OverlayMarkDef(color="#f28e2b")).encode(
+            x="epoch:Q", y=alt.Y("kl_from_uniform_mean:Q", title="mean KL (nats)"),
+            tooltip=["epoch", alt.Tooltip("kl_from_uniform_mean", format=".4f")])
+            + alt.Chart(pd.DataFrame({"epoch": [epoch]})).mark_rule(color="#333").encode(
+                x="epoch:Q")).properties(height=230))
+
+st.subheader("Export")
+tables = report.tables()
+tables[f"deletion_layer{layer}"] = tables.pop("deletion")
+columns = st.columns(4)
+for k, (stem, table) in enumerate(tables.items()):
+    columns[k % 4].download_button(f"{stem}.csv", table_csv(record, stem, table),
+                                   file_name=f"{dataset.name}_{stem}.csv", mime="text/csv",
+                                   key=f"export_{stem}")

@@ -1,0 +1,143 @@
+"""Driving the app in a real headless Chromium: start ``streamlit run app.py``, wait for reruns,
+find the drawn overlay. Used by ``tests/test_browser.py`` and ``bench/app_timings.py``.
+
+Chromium is Debian's (``apt-get install -y chromium``), driven with playwright; nothing is
+downloaded.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# Counts the pixels of the vis-network canvas that are not background: a drawn graph has many.
+DRAWN_PIXELS = """() => {
+  const canvas = document.querySelector('canvas');
+  if (!canvas || !canvas.width) return 0;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let count = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 0 && (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235)) count++;
+  }
+  return count;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(env: dict | None = None, timeout: float = 60) -> Iterator[str]:
+    """``streamlit run app.py`` on a free localhost port; yields its URL, stops it afterwards."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        raise RuntimeError(f"streamlit did not start within {timeout:.0f} s:\n" +
+                           process.stdout.read().decode(errors="replace")[-2000:])
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 1000):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
+
+
+def settle(page, pause_ms: int = 500) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_timeout(pause_ms)
+
+
+def errors_shown(page) -> int:
+    return (page.locator('[data-testid="stException"]').count()
+            + page.locator('[data-testid="stAlertContentError"]').count())
+
+
+def shot(page, folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def graph_iframe(page):
+    for frame in page.frames:
+        if frame != page.main_frame and frame.query_selector("canvas"):
+            return frame
+    return None
+
+
+def wait_for_graph(page, minimum: int = 2000, timeout: float = 30):
+    """The pyvis iframe whose canvas has a drawn graph; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    frame, drawn = None, 0
+    while time.monotonic() < deadline and drawn < minimum:
+        frame = graph_iframe(page)
+        drawn = frame.evaluate(DRAWN_PIXELS) if frame else 0
+        page.wait_for_timeout(300)
+    assert frame is not None, "the overlay's iframe has no canvas"
+    assert drawn >= minimum, f"the overlay canvas looks empty ({drawn} drawn pixels)"
+    page.wait_for_timeout(500)
+    return frame
+
+
+def open_select(page, label: str) -> None:
+    """Open the drop-down of the selectbox labelled ``label``."""
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.get_by_text(label, exact=True)).first.click()
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    open_select(page, label)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+# Vega-Lite charts drawn on the page (Streamlit renders them as canvas or svg inside
+# .vega-embed): how many have something drawn.
+DRAWN_CHARTS = """() => [...document.querySelectorAll('.vega-embed')].filter(e => {
+  const c = e.querySelector('canvas'); const s = e.querySelector('svg');
+  return (c && c.width > 0 && c.height > 0) || (s && s.querySelectorAll('path,rect').length > 2);
+}).length"""
