@@ -80,7 +80,7 @@ def main() -> None:
     print()
     print("\n".join(analysis.describe(report)))
     print()
-    print(report.kl.round(3).to_string(index=False))
+    print(report.kl.to_string(index=False, float_format="{:.4g}".format))
     print(report.same_class.round(3).to_string(index=False))
     print(report.ranking.round(3).to_string(index=False))
     print(report.knockout.round(3).to_string(index=False))

@@ -455,10 +455,13 @@ def describe(report: AnalysisReport) -> list[str]:
         acc = top.set_index("strategy")["test_acc"]
         intact = float(report.deletion[report.deletion["k"] == 0]["test_acc"].iloc[0])
         k = int(top["k"].iloc[0])
-        gap = acc["random"] - acc["most attended"]
-        faithful = ("so the attention points at edges the predictions depend on" if gap > 0.02
-                    else "so removing the most-attended edges hurts no more than removing "
-                         "random ones: α is not a faithful guide to what the model uses here")
+        hurt, gap = intact - acc["most attended"], acc["random"] - acc["most attended"]
+        faithful = ("so the attention points at edges the predictions depend on"
+                    if hurt > 0.01 and gap > 0.02 else
+                    "so removing the most-attended edges does not lower accuracy: α does not "
+                    "point at edges the predictions depend on" if hurt <= 0.01 else
+                    "so removing the most-attended edges hurts no more than removing random "
+                    "ones: α is not a faithful guide to what the model uses here")
         out.append(f"Removing each node's {k} most-attended incoming edges (layer "
                    f"{report.deletion_layer}) takes test accuracy from {intact:.3f} to "
                    f"{acc['most attended']:.3f}, "

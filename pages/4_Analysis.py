@@ -69,9 +69,9 @@ with left:
                 f"({len(chosen):,} nodes with a choice). Uniform attention is the line at 1.")
     counts, edges = np.histogram(chosen["normalised_entropy"].clip(0, 1), bins=40, range=(0, 1))
     bins = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "nodes": counts})
-    draw(("entropy", layer, head), lambda: (alt.Chart(bins).mark_bar().encode(
+    draw(("entropy", layer, head), lambda: (alt.Chart(bins).mark_rect().encode(
         x=alt.X("from:Q", title="H / log|N(i)|", scale=alt.Scale(domain=[0, 1])), x2="to:Q",
-        y=alt.Y("nodes:Q", title="nodes"), tooltip=["from", "to", "nodes"])
+        y=alt.Y("nodes:Q", title="nodes"), y2=alt.datum(0), tooltip=["from", "to", "nodes"])
         + alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(
             color="#b3001b", strokeDash=[4, 3]).encode(x="x:Q")).properties(height=230))
 with right:
@@ -164,13 +164,15 @@ if not report.ground_truth.empty:
     st.caption("AUROC of α as a score for the known edges (0.5 = chance), always beside the "
                "model-free score 1/|N(i)| and random scores: low-degree structure alone can "
                "reach a high AUROC.")
-    shown = truth[truth["head"] == "mean"].melt(
-        id_vars=["layer", "mask"], value_vars=["auroc_attention", "auroc_inverse_degree",
-                                               "auroc_random"], var_name="score",
-        value_name="AUROC")
+    shown = truth[truth["head"] == "mean"].rename(columns={
+        "auroc_attention": "α (mean over heads)", "auroc_inverse_degree": "1/|N(i)|, no model",
+        "auroc_random": "random"}).melt(
+        id_vars=["layer", "mask"], value_vars=["α (mean over heads)", "1/|N(i)|, no model",
+                                               "random"], var_name="score", value_name="AUROC")
     draw(("truth",), lambda: alt.Chart(shown).mark_bar().encode(
         x=alt.X("layer:O"), xOffset="score:N", y=alt.Y("AUROC:Q", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("score:N", scale=alt.Scale(range=["#f28e2b", "#4e79a7", "#bab0ac"])),
+        color=alt.Color("score:N", sort=None,
+                        scale=alt.Scale(range=["#f28e2b", "#4e79a7", "#bab0ac"])),
         tooltip=["layer", "mask", "score", alt.Tooltip("AUROC", format=".3f")]
     ).properties(height=220))
     st.dataframe(truth.style.format(precision=3), hide_index=True)
