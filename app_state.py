@@ -13,8 +13,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from gatviz.analysis import (AnalysisReport, analyze, compare_attention, kl_by_head,
-                             node_divergence)
+from gatviz.analysis import compare_attention, kl_by_head, node_divergence
 from gatviz.attention import attention_table, dataset_attention, explain_alpha
 from gatviz.checkpoint import checkpoint_bytes
 from gatviz.config import ModelConfig, TrainConfig
@@ -23,6 +22,7 @@ from gatviz.datasets import DATASETS, DEFAULT_DATASET, PLANETOID, GraphDataset, 
 from gatviz.intervention import deletion_curves
 from gatviz.model import GAT, LayerAttention
 from gatviz.overlay import OverlayOptions, overlay_html
+from gatviz.report import AnalysisReport, analyze
 from gatviz.training import EpochStats, Snapshot, predict
 
 # Session-state keys.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planetoid_data import planetoid_root  # noqa: E402
-from gatviz import analysis  # noqa: E402
+from gatviz import analysis, report as reporting  # noqa: E402
 from gatviz.attention import dataset_attention, explain_alpha  # noqa: E402
 from gatviz.config import ModelConfig, TrainConfig  # noqa: E402
 from gatviz.datasets import PLANETOID, load_dataset  # noqa: E402
@@ -75,10 +75,10 @@ def main() -> None:
     print(f"{'all of the above':28} {total:8.3f}   (goal < 2 s)")
     seconds, curves = _timed(lambda: deletion_curves(model, dataset, attention, 0), 1)
     print(f"{'deletion curves k = 0..5':28} {seconds:8.3f}   (goal < 10 s)")
-    seconds, report = _timed(lambda: analysis.analyze(model, dataset), 1)
+    seconds, report = _timed(lambda: reporting.analyze(model, dataset), 1)
     print(f"{'analyze() end to end':28} {seconds:8.3f}")
     print()
-    print("\n".join(analysis.describe(report)))
+    print("\n".join(reporting.describe(report)))
     print()
     print(report.kl.to_string(index=False, float_format="{:.4g}".format))
     print(report.same_class.round(3).to_string(index=False))

@@ -183,7 +183,7 @@ def _cmd_render(args: argparse.Namespace) -> None:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> None:
-    from gatviz.analysis import analyze
+    from gatviz.report import analyze
 
     checkpoint, dataset = _checkpoint_and_dataset(args)
     model = checkpoint.build_model()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, models_for,
                        sidebar, snapshot_divergence, table_csv)
-from gatviz.analysis import CAVEAT, describe
+from gatviz.report import CAVEAT, describe
 
 st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
 dataset, record = sidebar()

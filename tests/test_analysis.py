@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from gatviz.analysis import (analyze, auroc, compare_attention, describe, ground_truth_auroc,
-                             head_agreement, kl_by_head, node_divergence, ranking_consistency,
-                             same_class_mass)
+from gatviz.analysis import (auroc, compare_attention, ground_truth_auroc, head_agreement,
+                             kl_by_head, node_divergence, ranking_consistency, same_class_mass)
 from gatviz.attention import dataset_attention, relative_alpha
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
@@ -138,17 +137,3 @@ def test_compare_attention(karate):
                                      ModelConfig(self_loops=False)), karate)
     with pytest.raises(GatvizError, match="different edges"):
         compare_attention(attention, no_loops, karate.num_nodes)
-
-
-def test_analyze_report_summary_and_sentences(karate, karate_trained):
-    model = karate_trained[0].model
-    report = analyze(model, karate)
-    summary = report.summary()
-    assert summary["test_acc"] == pytest.approx(karate_trained[0].metrics["test_acc"])
-    assert len(summary["layers"]) == 2 and len(summary["layers"][0]["heads"]) == 8
-    assert summary["layers"][0]["ranking_consistency"] == 1.0
-    assert set(report.tables()) >= {"deletion", "kl_from_uniform", "uniform_knockout"}
-    sentences = describe(report)
-    assert any("forced to uniform" in s for s in sentences)
-    assert any("most-attended" in s for s in sentences)
-    assert analyze(model, karate, deletion_layer=None).deletion is None
