@@ -147,7 +147,8 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     if 0 in snapshot_epochs:
         model.eval()
         with torch.inference_mode():
-            result.snapshots.append(Snapshot(0, _cpu(model(x, edge_index, True)[1])))
+            _, attention = model(x, edge_index, return_attention=True)
+            result.snapshots.append(Snapshot(0, _cpu(attention)))
     best_key, best_state, waited = None, None, 0
     for epoch in range(1, train_config.epochs + 1):
         model.train()

@@ -213,3 +213,16 @@ def test_attention_page_explains_alpha_and_colours_edges_relative_to_uniform():
     assert 'data-scale="relative"' in at.get("iframe")[0].proto.srcdoc  # auto on a hub
     next(r for r in at.radio if r.label == "Colour edges by").set_value("alpha").run()
     assert 'data-scale="alpha"' in at.get("iframe")[0].proto.srcdoc
+
+
+def test_analysis_page_works_on_a_loaded_checkpoint(karate_checkpoint):
+    at = _app().run().switch_page("pages/2_Train.py").run()
+    at.file_uploader[0].upload("loaded.safetensors", karate_checkpoint.read_bytes(),
+                               "application/octet-stream")
+    at.run()
+    next(b for b in at.button if b.label == "Load checkpoint").click()
+    at.run()
+    at.switch_page("pages/4_Analysis.py").run()
+    assert not at.exception and not at.error
+    assert any("No α snapshots" in c.value for c in at.caption)
+    assert any("forced to uniform" in m.value for m in at.markdown)
