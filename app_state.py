@@ -163,16 +163,15 @@ def deletion_table(record: ModelRecord, dataset: GraphDataset, layer: int) -> pd
 
 def snapshot_divergence(record: ModelRecord, dataset: GraphDataset, layer: int,
                         head: int) -> pd.DataFrame:
-    """Mean KL from uniform of one layer and head at every α snapshot: ``epoch, kl_...``."""
+    """Mean KL from uniform of one layer and head at every α snapshot: ``epoch, kl_...``
+    (computed for all the layer's heads at once)."""
     def compute() -> pd.DataFrame:
-        rows = []
-        for snapshot in record.snapshots:
-            kl = kl_by_head(node_divergence([snapshot.attention[layer]], dataset.num_nodes))
-            rows.append({"epoch": snapshot.epoch,
-                         "kl_from_uniform_mean": float(kl.loc[head, "kl_from_uniform_mean"])})
-        return pd.DataFrame(rows)
+        return pd.concat([kl_by_head(node_divergence([snapshot.attention[layer]],
+                                                     dataset.num_nodes)).assign(
+            epoch=snapshot.epoch) for snapshot in record.snapshots], ignore_index=True)
 
-    return record.derive(("snapshot_kl", layer, head), compute)
+    every_head = record.derive(("snapshot_kl", layer), compute)
+    return every_head[every_head["head"] == head][["epoch", "kl_from_uniform_mean"]]
 
 
 def attention_difference(first: ModelRecord, second: ModelRecord,

@@ -2,7 +2,8 @@
 
 Starts ``streamlit run app.py``, loads the dataset and trains the default GAT from the Train
 page, then times (wall clock, from the action to the page settled with its charts drawn):
-the Analysis page's first draw, and reruns after changing the layer and the head. It also trains
+the Analysis page's first draw, and reruns after changing the layer and the head; beside them,
+as a reference measured the same way in the same run, a rerun of the Attention page. It also trains
 a GATv2 for the Compare page and saves full-height screenshots of the Analysis, Attention (with
 "Explain this α" open) and Compare pages to artifacts/screenshots/<dataset>/.
 
@@ -104,6 +105,24 @@ def main() -> None:
             print(f"Analysis page, rerun after a layer change: median "
                   f"{statistics.median(reruns[1:]):.2f} s (the first visit to a layer computes "
                   f"its deletion curves; runs: {', '.join(f'{r:.2f}' for r in reruns)})")
+        open_select(page, "Head")
+        page.get_by_role("option").first.wait_for()
+        heads = page.get_by_role("option").count()
+        page.keyboard.press("Escape")
+        layer = (args.repeats - 1) % 2 if layers > 1 else 0
+        head_reruns = []
+        for k in range(1, min(heads, args.repeats + 1)):
+            open_select(page, "Head")
+            option = page.get_by_role("option", name=f"head {k}", exact=True)
+            option.wait_for()
+            started = time.perf_counter()
+            option.click()
+            head_reruns.append(_until_settled(page, started, f"layer {layer}, head {k}",
+                                              charts=8))
+        if head_reruns:
+            print(f"Analysis page, rerun after a head change: median "
+                  f"{statistics.median(head_reruns):.2f} s "
+                  f"(runs: {', '.join(f'{r:.2f}' for r in head_reruns)})")
         assert errors_shown(page) == 0
         page.set_viewport_size({"width": 1400, "height": 5200})
         page.wait_for_timeout(1500)
@@ -113,6 +132,20 @@ def main() -> None:
         page.get_by_role("link", name="Attention").click()
         settle(page)
         wait_for_graph(page)
+        # The reference: a rerun of the Attention page (head change), the same kind of wait.
+        reference = []
+        for k in range(args.repeats):
+            open_select(page, "Head")
+            option = page.get_by_role("option", name=f"head {k % 2}", exact=True)
+            option.wait_for()
+            started = time.perf_counter()
+            option.click()
+            page.wait_for_url(f"**head={k % 2}**", timeout=60_000)
+            settle(page, pause_ms=0)
+            reference.append(time.perf_counter() - started)
+        print(f"reference, Attention page rerun after a head change: median "
+              f"{statistics.median(reference):.2f} s "
+              f"(runs: {', '.join(f'{r:.2f}' for r in reference)})")
         page.get_by_text("Explain this α").click()
         page.wait_for_timeout(800)
         page.set_viewport_size({"width": 1400, "height": 2600})
