@@ -312,7 +312,7 @@ def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: s
         stops = ", ".join(f"{alpha_colour(x, RELATIVE_STOPS)} {round(100 * x)}%"
                           for x, _ in RELATIVE_STOPS)
         low, high = f"1/{2 ** RELATIVE_RANGE:g}×", f"{2 ** RELATIVE_RANGE:g}×"
-        what = ("α × |N(i)|", "1× = uniform share, log scale")
+        what = ("α × |N(i)|", "1× = uniform")
     else:
         stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
         low, high = "0", "1"
