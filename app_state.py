@@ -5,6 +5,8 @@ here (cached) -> render.
 """
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -12,6 +14,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 import torch
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from gatviz.analysis import compare_attention, kl_by_head, node_divergence
 from gatviz.attention import attention_table, dataset_attention, explain_alpha
@@ -23,7 +26,7 @@ from gatviz.intervention import deletion_curves
 from gatviz.model import GAT, LayerAttention
 from gatviz.overlay import OverlayOptions, overlay_html
 from gatviz.report import AnalysisReport, analyze
-from gatviz.training import EpochStats, Snapshot, predict
+from gatviz.training import EpochStats, Snapshot, predict, train
 
 # Session-state keys.
 DATASET = "dataset_spec"  # tuple describing the loaded dataset (see load_spec)
@@ -32,6 +35,7 @@ MODEL = "model_name"  # the model the Attention page shows
 TRAIN_PICK = "train_model_pick"  # the Train page's model selectbox
 ATTENTION_PICK = "att_model"  # the Attention page's model selectbox
 ANALYSIS_PICK = "analysis_model"  # the Analysis page's model selectbox
+SELECT_NEXT = "select_next"  # {"name": model} that every picker shows from the next run on
 COMPARE_PICKS = ("compare_a", "compare_b")  # the Compare page's two model selectboxes
 
 NAMED_DATASETS = list(DATASETS)
@@ -49,6 +53,7 @@ class ModelRecord:
     history: list[EpochStats] = field(default_factory=list)
     snapshots: list[Snapshot] = field(default_factory=list)
     snapshot_note: str = ""
+    note: str = ""  # how training ended, when it was not the usual way
     attention: list[LayerAttention] = field(default_factory=list)
     pred: torch.Tensor | None = None
     prob: torch.Tensor | None = None
@@ -112,15 +117,45 @@ def models_for(spec: tuple) -> dict[str, ModelRecord]:
     return {name: record for name, record in models().items() if record.dataset_spec == spec}
 
 
-def add_model(record: ModelRecord, dataset: GraphDataset) -> ModelRecord:
-    """Compute what the views need once (attention, predictions) and keep the model."""
+def add_model(record: ModelRecord, dataset: GraphDataset,
+              session: tuple[dict, dict] | None = None) -> ModelRecord:
+    """Compute what the views need once (attention, predictions), keep the model and make it
+    the current one on every page.
+
+    ``session`` is (:func:`models`, :func:`selection`) fetched earlier, for when session state
+    can no longer be read: after a stop request, Streamlit raises on every access to it.
+    """
     record.attention = dataset_attention(record.model, dataset)
     record.pred, record.prob = predict(record.model, dataset)
-    models()[record.name] = record
-    # A new model becomes the current one everywhere, including in the pickers' widget state.
-    for key in (MODEL, TRAIN_PICK, ATTENTION_PICK):
-        st.session_state[key] = record.name
+    store, pending = session or (models(), selection())
+    store[record.name] = record
+    pending["name"] = record.name  # the pickers follow at the start of the next run
+    if session is None:
+        select_pending()
     return record
+
+
+def selection() -> dict:
+    """The model every picker should show next; see :func:`select_pending`."""
+    return st.session_state.setdefault(SELECT_NEXT, {})
+
+
+def select_pending() -> None:
+    """Make a newly added model the current one, including in the pickers' widget state (which
+    can only be set before the pickers are drawn in a run).
+
+    A run that interrupted a training (Stop, or any click) starts while the interrupted one is
+    still storing its model: it waits for that first, so that the model is there to show.
+    """
+    pending = selection()
+    training = pending.get("training")
+    if training is not None:
+        training.wait(timeout=TRAINING_WIND_DOWN_SECONDS)
+        pending.pop("training", None)
+    name = pending.pop("name", None)
+    if name is not None:
+        for key in (MODEL, TRAIN_PICK, ATTENTION_PICK, ANALYSIS_PICK):
+            st.session_state[key] = name
 
 
 def current_model(spec: tuple) -> ModelRecord | None:
@@ -129,6 +164,70 @@ def current_model(spec: tuple) -> ModelRecord | None:
         return None
     name = st.session_state.get(MODEL) or st.query_params.get("model")
     return available.get(name) or list(available.values())[-1]
+
+
+LIVE_UPDATE_SECONDS = 0.5  # how often the progress bar and the live curves are redrawn
+TRAINING_WIND_DOWN_SECONDS = 60  # the most a new run waits for an interrupted training
+LOSS_COLUMNS, ACCURACY_COLUMNS = ["train_loss", "val_loss"], ["train_acc", "val_acc", "test_acc"]
+
+
+def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: ModelConfig,
+               train_config: TrainConfig, curves: bool = True) -> ModelRecord:
+    """Train with a progress bar, a Stop button and (``curves``) live loss and accuracy curves,
+    then keep the model in the session.
+
+    Stop, like any other click during training, makes Streamlit stop the run and rerun the
+    page: it raises its request inside the next drawing call (and on every later access to
+    session state). Training then stops, the best weights so far are kept as the model through
+    references taken before training, and the request is raised again so Streamlit goes on.
+    """
+    session = models(), selection()  # read now: after a stop, session state raises on access
+    name = unique_name(name.strip() or "GAT")
+    finished = threading.Event()
+    session[1]["training"] = finished
+    progress = st.progress(0.0, text="Starting…")
+    st.button("Stop training", help="Stops after the current epoch and keeps the best weights "
+                                    "so far as a usable model.")
+    if curves:
+        left, right = st.columns(2)
+        charts = (left.empty(), right.empty())
+    rows: list[dict] = []
+    drawn = [0.0]  # when the progress was last redrawn
+    interrupted: list[ScriptControlException] = []
+
+    def on_epoch(stats: EpochStats) -> bool | None:
+        rows.append(stats.__dict__)
+        last = stats.epoch == train_config.epochs
+        if time.monotonic() - drawn[0] < LIVE_UPDATE_SECONDS and not last:
+            return None
+        try:
+            progress.progress(stats.epoch / train_config.epochs,
+                              text=f"Epoch {stats.epoch} / {train_config.epochs} · "
+                                   f"val acc {stats.val_acc:.3f}")
+            if curves:
+                frame = pd.DataFrame(rows).set_index("epoch")
+                charts[0].line_chart(frame[LOSS_COLUMNS], height=220)
+                charts[1].line_chart(frame[ACCURACY_COLUMNS], height=220)
+        except ScriptControlException as request:  # Stop, or another click: keep what we have
+            interrupted.append(request)
+            return False
+        drawn[0] = time.monotonic()
+        return None
+
+    try:
+        result = train(dataset, model_config, train_config, on_epoch=on_epoch)
+        note = (f"Stopped after {len(result.history)} of {train_config.epochs} epochs; the best "
+                f"weights so far (epoch {result.best_epoch}) were kept." if interrupted else "")
+        record = add_model(ModelRecord(name, spec, result.model, train_config, result.metrics,
+                                       result.history, result.snapshots, result.snapshot_note,
+                                       note), dataset, session if interrupted else None)
+    finally:
+        finished.set()
+    if interrupted:
+        raise interrupted[0]
+    progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
+                                f"{result.best_epoch} (weights restored).")
+    return record
 
 
 def unique_name(base: str) -> str:
@@ -198,6 +297,7 @@ def checkpoint_for(record: ModelRecord, dataset: GraphDataset) -> bytes:
 
 def sidebar() -> tuple[GraphDataset, ModelRecord | None]:
     """The status every page shows: current dataset and model with their key numbers."""
+    select_pending()
     spec = current_spec()
     dataset = current_dataset()
     record = current_model(spec)

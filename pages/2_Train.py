@@ -1,16 +1,13 @@
 """Train: every GAT knob, live curves while it trains, results, and checkpoints in and out."""
-import time
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_state import (MODEL, TRAIN_PICK, ModelRecord, add_model, checkpoint_for, current_model,
-                       current_spec, models_for, sidebar, unique_name)
+                       current_spec, models_for, sidebar, train_live, unique_name)
 from gatviz.checkpoint import read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
-from gatviz.training import train
 
 st.set_page_config(page_title="gatviz · Train", page_icon="🕸️", layout="wide")
 dataset, record = sidebar()
@@ -54,29 +51,7 @@ if start:
             residual=residual, conv=conv)
         train_config = TrainConfig(lr=float(lr), weight_decay=float(weight_decay),
                                    epochs=int(epochs), patience=int(patience), seed=int(seed))
-        progress = st.progress(0.0, text="Starting…")
-        charts = st.columns(2)
-        loss_chart, acc_chart = charts[0].empty(), charts[1].empty()
-        rows, last_draw = [], 0.0
-
-        def on_epoch(stats):
-            global last_draw
-            rows.append(stats.__dict__)
-            if time.monotonic() - last_draw > 0.25 or stats.epoch == train_config.epochs:
-                last_draw = time.monotonic()
-                frame = pd.DataFrame(rows).set_index("epoch")
-                progress.progress(stats.epoch / train_config.epochs,
-                                  text=f"Epoch {stats.epoch} / {train_config.epochs} · "
-                                       f"val acc {stats.val_acc:.3f}")
-                loss_chart.line_chart(frame[["train_loss", "val_loss"]], height=220)
-                acc_chart.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=220)
-
-        result = train(dataset, model_config, train_config, on_epoch=on_epoch)
-        progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
-                                    f"{result.best_epoch} (weights restored).")
-        add_model(ModelRecord(unique_name(name.strip() or "GAT"), spec, result.model,
-                              train_config, result.metrics, result.history, result.snapshots,
-                              result.snapshot_note), dataset)
+        train_live(dataset, spec, name, model_config, train_config)
     except GatvizError as error:
         st.error(str(error))
     else:
@@ -132,8 +107,9 @@ with left:
         st.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=180)
     else:
         st.caption("Loaded from a checkpoint: no training curves.")
-    if record.snapshot_note:
-        st.caption(record.snapshot_note)
+    for note in (record.note, record.snapshot_note):
+        if note:
+            st.caption(note)
 with right:
     test = dataset.data.test_mask & (dataset.data.y >= 0)
     if bool(test.any()):

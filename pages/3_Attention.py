@@ -7,8 +7,9 @@ import streamlit as st
 import torch
 
 from app_state import (ATTENTION_PICK, MODEL, cached_overlay, cached_table_csv, current_spec,
-                       explained_alpha, models_for, sidebar)
+                       explained_alpha, models_for, sidebar, train_live, unique_name)
 from gatviz.attention import entropy
+from gatviz.config import ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, select_heads
 
@@ -17,8 +18,17 @@ dataset, record = sidebar()
 spec = current_spec()
 st.title("Attention")
 if record is None:
-    st.info("No model on this dataset yet. Train one on the **Train** page or load a checkpoint "
-            "there; this page then shows its attention.")
+    st.info("No model on this dataset yet. Train the reference GAT right here (8 heads × 8 "
+            "hidden, dropout 0.6, 200 epochs), or set every knob on the **Train** page or load "
+            "a checkpoint there.")
+    if st.button("Train the default GAT here", type="primary"):
+        try:
+            train_live(dataset, spec, unique_name(f"{dataset.name} GAT"), ModelConfig(),
+                       TrainConfig(), curves=False)
+        except GatvizError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
     st.stop()
 
 n = dataset.num_nodes

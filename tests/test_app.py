@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,9 +140,14 @@ def test_attention_page_renders_the_overlay_and_follows_the_widgets():
         "Download the attention table (CSV)", "Download this view (standalone HTML)"}
 
 
-def test_attention_page_without_a_model_says_what_to_do():
+def test_attention_page_without_a_model_trains_the_default_in_one_click():
     at = _app("pages/3_Attention.py").run()
     assert "No model on this dataset yet" in at.info[0].value
+    next(b for b in at.button if b.label == "Train the default GAT here").click().run()
+    assert not at.exception and not at.error
+    record = at.session_state["models"]["karate GAT"]
+    assert record.model_config == ModelConfig() and record.train_config == TrainConfig()
+    assert at.get("iframe") and not at.info  # the overlay, straight away
 
 
 def test_a_shared_link_reopens_the_dataset():

@@ -77,3 +77,21 @@ def test_dataset_train_attention_in_a_real_browser(server, page):
     page.wait_for_function(f"() => ({DRAWN_CHARTS})() >= 8", timeout=30_000)
     _no_error(page)
     shot(page, SHOTS, "5_analysis")
+
+
+def test_stop_keeps_the_best_weights_so_far_as_a_model(server, page):
+    page.goto(f"{server}/Train")
+    page.get_by_role("button", name="Train GAT").wait_for(timeout=60_000)
+    settle(page)
+    page.locator('input[aria-label="Epochs"]').fill("5000")
+    page.locator('input[aria-label="Patience (0 = off)"]').fill("0")
+    page.locator('input[aria-label="Model name"]').fill("long run")
+    page.locator('input[aria-label="Model name"]').press("Tab")
+    page.get_by_role("button", name="Train GAT").click()
+    page.get_by_text("Epoch ", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="Stop training").click()
+    page.get_by_text("Results: long run").wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_text("Stopped after", exact=False).wait_for()
+    _no_error(page)
+    shot(page, SHOTS, "6_train_stopped")
