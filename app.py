@@ -1,10 +1,7 @@
 """gatviz home: what the app is for, the attention it shows, and how to start."""
 import streamlit as st
 
-from app_state import sidebar
-
 st.set_page_config(page_title="gatviz: GAT attention explorer", page_icon="🕸️", layout="wide")
-dataset, record = sidebar()
 
 st.title("gatviz: see what a Graph Attention Network attends to")
 st.markdown(
@@ -35,6 +32,11 @@ with right:
         "or max."
     )
 
+# The page above needs no PyTorch: on a cold start it shows while torch and PyG are imported.
+from app_state import sidebar  # noqa: E402
+
+dataset, record = sidebar()
+
 st.subheader("Quick start")
 st.markdown(
     f"1. **Dataset**: `{dataset.name}` is loaded ({dataset.num_nodes} nodes). Switch to "
@@ -42,7 +44,10 @@ st.markdown(
     "2. **Train**: the defaults are the reference GAT (8 heads × 8 hidden, dropout 0.6). Press "
     "*Train GAT* and watch the curves.\n"
     "3. **Attention**: pick a node, a layer and a head. Hover an edge for its α in every head; "
-    "jump to the next misclassified node to see what it listened to."
+    "jump to the next misclassified node to see what it listened to.\n"
+    "4. **Analysis**: is the attention different from uniform, do the heads agree, and do the "
+    "predictions change without it? Every number beside its baseline. **Compare** puts two "
+    "models side by side."
 )
 if record is None:
     st.info("No model yet: start on the **Train** page (karate trains in a second).")

@@ -44,6 +44,13 @@ def _free_port() -> int:
 @contextmanager
 def streamlit_server(env: dict | None = None, timeout: float = 60) -> Iterator[str]:
     """``streamlit run app.py`` on a free localhost port; yields its URL, stops it afterwards."""
+    with streamlit_process(env, timeout) as (url, _):
+        yield url
+
+
+@contextmanager
+def streamlit_process(env: dict | None = None, timeout: float = 60):
+    """Like :func:`streamlit_server`, yielding ``(url, process)``."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -64,7 +71,7 @@ def streamlit_server(env: dict | None = None, timeout: float = 60) -> Iterator[s
         raise RuntimeError(f"streamlit did not start within {timeout:.0f} s:\n" +
                            process.stdout.read().decode(errors="replace")[-2000:])
     try:
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait(timeout=20)
