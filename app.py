@@ -1,7 +1,10 @@
 """gatviz home: what the app is for, the attention it shows, and how to start."""
 import streamlit as st
 
+from app_state import sidebar
+
 st.set_page_config(page_title="gatviz: GAT attention explorer", page_icon="🕸️", layout="wide")
+dataset, record = sidebar()
 
 st.title("gatviz: see what a Graph Attention Network attends to")
 st.markdown(
@@ -31,11 +34,6 @@ with right:
         "layer averages them. The Attention page shows every head separately, or their mean "
         "or max."
     )
-
-# The page above needs no PyTorch: on a cold start it shows while torch and PyG are imported.
-from app_state import sidebar  # noqa: E402
-
-dataset, record = sidebar()
 
 st.subheader("Quick start")
 st.markdown(

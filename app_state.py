@@ -5,6 +5,7 @@ here (cached) -> render.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,14 @@ SELECT_NEXT = "select_next"  # {"name": model} that every picker shows from the 
 COMPARE_PICKS = ("compare_a", "compare_b")  # the Compare page's two model selectboxes
 
 NAMED_DATASETS = list(DATASETS)
+
+# The app trains while the server and the browser draw on the same cores, and PyTorch's default
+# of one busy-waiting thread per core fights them for the CPU. The library leaves PyTorch's
+# settings to its caller; the app chooses its own: $GATVIZ_APP_THREADS threads (default 1;
+# 0 keeps PyTorch's default). bench/app_latency.py measures both.
+APP_THREADS = int(os.environ.get("GATVIZ_APP_THREADS", "1"))
+if APP_THREADS > 0:
+    torch.set_num_threads(APP_THREADS)
 
 
 @dataclass
@@ -216,15 +225,18 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
 
     try:
         result = train(dataset, model_config, train_config, on_epoch=on_epoch)
-        note = (f"Stopped after {len(result.history)} of {train_config.epochs} epochs; the best "
-                f"weights so far (epoch {result.best_epoch}) were kept." if interrupted else "")
-        record = add_model(ModelRecord(name, spec, result.model, train_config, result.metrics,
-                                       result.history, result.snapshots, result.snapshot_note,
-                                       note), dataset, session if interrupted else None)
+        record = ModelRecord(name, spec, result.model, train_config, result.metrics,
+                             result.history, result.snapshots, result.snapshot_note)
+        if interrupted:  # stored before the next run looks (it waits for `finished`)
+            record.note = (f"Stopped after {len(result.history)} of {train_config.epochs} "
+                           f"epochs; the best weights so far (epoch {result.best_epoch}) were "
+                           "kept.")
+            add_model(record, dataset, session)
     finally:
         finished.set()
     if interrupted:
         raise interrupted[0]
+    add_model(record, dataset)
     progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
                                 f"{result.best_epoch} (weights restored).")
     return record

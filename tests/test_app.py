@@ -72,6 +72,7 @@ def test_train_page_trains_and_keeps_several_models():
     at = _train(_app().run(), epochs=5, name="first")
     assert not at.exception and not at.error
     assert list(at.session_state["models"]) == ["first"]
+    assert at.session_state["select_next"] == {}  # nothing left for the next run to wait on
     assert any(m.label == "Test accuracy" for m in at.metric)
     assert any("first" in m.value for m in at.sidebar.markdown)  # the sidebar knows it
     assert at.get("download_button")
