@@ -97,18 +97,6 @@ def attended_count(edge_index: Tensor, num_nodes: int) -> Tensor:
     return torch.bincount(edge_index[1], minlength=num_nodes)
 
 
-def relative_alpha(edge_index: Tensor, alpha: Tensor, num_nodes: int) -> Tensor:
-    """α_ij · |N(i)|: each weight as a multiple of the uniform share 1/|N(i)| (1 = uniform).
-
-    Raw α shrinks with the in-degree, so on a hub every edge looks alike; this ratio does not.
-
-    Shapes:
-        edge_index: (2, E'), alpha: (E', H) or (E',) -> same shape as ``alpha``
-    """
-    count = attended_count(edge_index, num_nodes)[edge_index[1]].to(alpha.dtype)
-    return alpha * (count.unsqueeze(1) if alpha.dim() == 2 else count)
-
-
 def rank_within_target(edges: Tensor, target: Tensor, score: Tensor) -> tuple[Tensor, Tensor]:
     """Order ``edges`` (indices into ``target`` and ``score``) by target, highest score first,
     and give each its rank among its target's edges (0 = highest; ties keep the input order).

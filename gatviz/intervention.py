@@ -23,7 +23,7 @@ from gatviz.attention import attended_count, rank_within_target
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT, LayerAttention
-from gatviz.training import model_input
+from gatviz.training import predict
 
 SPLITS = ("train", "val", "test")
 DELETION_STRATEGIES = ("most attended", "random", "least attended")
@@ -51,12 +51,8 @@ def uniform_attention(model: GAT) -> Iterator[GAT]:
             handle.remove()
 
 
-@torch.no_grad()
 def _predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None) -> Tensor:
-    model.eval()
-    device = next(model.parameters()).device
-    edges = dataset.data.edge_index if edge_index is None else edge_index
-    return model(model_input(dataset.data.x, device), edges.to(device)).argmax(-1).cpu()
+    return predict(model, dataset, edge_index)[0]
 
 
 def _accuracy(pred: Tensor, dataset: GraphDataset, split: str) -> float:

@@ -98,15 +98,18 @@ def _loss(logits: Tensor, y: Tensor, index: Tensor) -> float:
 
 
 @torch.no_grad()
-def predict(model: GAT, dataset: GraphDataset) -> tuple[Tensor, Tensor]:
-    """Predicted class and class probabilities of every node, in eval mode (on the CPU).
+def predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
+            ) -> tuple[Tensor, Tensor]:
+    """Predicted class and class probabilities of every node, in eval mode (on the CPU), on the
+    dataset's edges or on ``edge_index`` in their place.
 
     Shapes:
         pred: (N,), prob: (N, num_classes)
     """
     model.eval()
     device = next(model.parameters()).device
-    logits = model(model_input(dataset.data.x, device), dataset.data.edge_index.to(device))
+    edges = dataset.data.edge_index if edge_index is None else edge_index
+    logits = model(model_input(dataset.data.x, device), edges.to(device))
     prob = logits.softmax(dim=-1).cpu()
     return prob.argmax(dim=-1), prob
 

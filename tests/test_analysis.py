@@ -7,7 +7,7 @@ import torch
 
 from gatviz.analysis import (auroc, compare_attention, ground_truth_auroc, head_agreement,
                              kl_by_head, node_divergence, ranking_consistency, same_class_mass)
-from gatviz.attention import dataset_attention, relative_alpha
+from gatviz.attention import attended_count, dataset_attention
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
 from gatviz.errors import GatvizError
@@ -33,7 +33,8 @@ def test_uniform_attention_is_zero_kl_and_zero_js(tiny):
     pairs, from_uniform = head_agreement([layer], tiny.num_nodes)
     assert np.allclose(pairs["js"], 0.0, atol=1e-12)
     assert np.allclose(from_uniform["js_from_uniform"], 0.0, atol=1e-12)
-    assert np.allclose(relative_alpha(layer.edge_index, layer.alpha, tiny.num_nodes), 1.0)
+    share = attended_count(layer.edge_index, tiny.num_nodes)[layer.edge_index[1]]
+    assert np.allclose(layer.alpha * share.unsqueeze(1), 1.0)  # α × |N(i)| is 1 everywhere
 
 
 def test_focused_attention_has_kl_log_degree_and_heads_disagree(tiny):
