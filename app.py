@@ -1,7 +1,7 @@
 """gatviz home: what the app is for, the attention it shows, and how to start."""
 import streamlit as st
 
-from app_state import sidebar
+from app_state import as_text, sidebar
 
 st.set_page_config(page_title="gatviz: GAT attention explorer", page_icon="🕸️", layout="wide")
 dataset, record = sidebar()
@@ -37,7 +37,7 @@ with right:
 
 st.subheader("Quick start")
 st.markdown(
-    f"1. **Dataset**: `{dataset.name}` is loaded ({dataset.num_nodes} nodes). Switch to "
+    f"1. **Dataset**: {as_text(dataset.name)} is loaded ({dataset.num_nodes} nodes). Switch to "
     "Cora, a synthetic graph with known structure, or your own CSV on the Dataset page.\n"
     "2. **Train**: the defaults are the reference GAT (8 heads × 8 hidden, dropout 0.6). Press "
     "*Train GAT* and watch the curves.\n"
@@ -50,4 +50,4 @@ st.markdown(
 if record is None:
     st.info("No model yet: start on the **Train** page (karate trains in a second).")
 else:
-    st.success(f"Model `{record.name}` is ready: open the **Attention** page.")
+    st.success(f"Model {as_text(record.name)} is ready: open the **Attention** page.")

@@ -6,9 +6,12 @@ here (cached) -> render.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
-from dataclasses import dataclass, field
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +26,9 @@ from gatviz.checkpoint import checkpoint_bytes
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
 from gatviz.datasets import DATASETS, DEFAULT_DATASET, PLANETOID, GraphDataset, load_dataset
+from gatviz.errors import GatvizError
 from gatviz.intervention import deletion_curves
+from gatviz.links import CHECKPOINT, CSV, Link, is_link_key, link_from_query
 from gatviz.model import GAT, LayerAttention
 from gatviz.overlay import OverlayOptions, overlay_html
 from gatviz.report import AnalysisReport, analyze
@@ -38,6 +43,8 @@ ATTENTION_PICK = "att_model"  # the Attention page's model selectbox
 ANALYSIS_PICK = "analysis_model"  # the Analysis page's model selectbox
 SELECT_NEXT = "select_next"  # {"name": model} that every picker shows from the next run on
 COMPARE_PICKS = ("compare_a", "compare_b")  # the Compare page's two model selectboxes
+LINK_NOTES = "link_notes"  # what the link this session was opened with could not bring back
+LINK_PENDING = "link_pending"  # the link's model, when it has to be trained again
 
 NAMED_DATASETS = list(DATASETS)
 
@@ -66,12 +73,25 @@ class ModelRecord:
     attention: list[LayerAttention] = field(default_factory=list)
     pred: torch.Tensor | None = None
     prob: torch.Tensor | None = None
+    source: str = "trained"  # 'trained' here, or CHECKPOINT (a file a link cannot carry)
+    stopped: bool = False  # training was stopped before its last epoch
     # Analyses computed on demand, kept with the model: they live and die with this session.
     derived: dict = field(default_factory=dict)
+    # Names the model's weights in caches shared by the server's sessions: fresh for every
+    # model trained or loaded, the same for the copies of one model from the shared cache.
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def model_config(self) -> ModelConfig:
         return self.model.config
+
+    @property
+    def effective_train_config(self) -> TrainConfig:
+        """The settings that rebuild these weights: a stopped run counts the epochs it ran."""
+        ran = len(self.history)
+        if self.stopped and 0 < ran < self.train_config.epochs:
+            return replace(self.train_config, epochs=ran)
+        return self.train_config
 
     def derive(self, key: tuple, compute: Callable):
         """``compute()`` the first time ``key`` is asked for, the stored value after that."""
@@ -81,10 +101,25 @@ class ModelRecord:
 
 
 def spec_for(name: str, **params) -> tuple:
-    """A hashable description of a dataset; it is the cache key and what session state keeps."""
+    """A hashable description of a dataset; it is the cache key and what session state keeps.
+    Parameters left out take their defaults, so equal datasets have equal specs."""
     if name in PLANETOID:
         return (name, params.get("root") or "")
-    return (name, tuple(sorted(params.items())))
+    return (name, Link.for_dataset(name, **params).data_params)
+
+
+def link_for(spec: tuple, record: ModelRecord | None = None) -> Link:
+    """The link that rebuilds a dataset and (given) a model."""
+    if spec[0] == CSV:
+        link = Link(CSV, csv_name=spec[1])
+    elif spec[0] in PLANETOID:
+        link = Link.for_dataset(spec[0])  # the download directory is this server's business
+    else:
+        link = Link(spec[0], spec[1])
+    if record is None:
+        return link
+    return link.with_model(record.name, record.model_config, record.effective_train_config,
+                           record.source)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
@@ -99,10 +134,9 @@ def load_spec(spec: tuple) -> GraphDataset:
 
 
 def current_spec() -> tuple:
-    """The session's dataset: from session state, else the URL's ``dataset``, else karate."""
+    """The session's dataset: from session state, else from the link it was opened with."""
     if DATASET not in st.session_state:
-        wanted = st.query_params.get("dataset", DEFAULT_DATASET)
-        st.session_state[DATASET] = spec_for(wanted if wanted in DATASETS else DEFAULT_DATASET)
+        open_link()
     return st.session_state[DATASET]
 
 
@@ -114,7 +148,8 @@ def set_dataset(spec: tuple) -> GraphDataset:
     """Load ``spec`` and make it current; on error the previous dataset stays (and it raises)."""
     dataset = load_spec(spec)
     st.session_state[DATASET] = spec
-    st.query_params["dataset"] = dataset.name
+    st.session_state.pop(LINK_NOTES, None)  # the user has chosen: the link's notes are old
+    write_link(spec, None)
     return dataset
 
 
@@ -134,12 +169,14 @@ def add_model(record: ModelRecord, dataset: GraphDataset,
     ``session`` is (:func:`models`, :func:`selection`) fetched earlier, for when session state
     can no longer be read: after a stop request, Streamlit raises on every access to it.
     """
-    record.attention = dataset_attention(record.model, dataset)
-    record.pred, record.prob = predict(record.model, dataset)
+    if not record.attention:
+        record.attention = dataset_attention(record.model, dataset)
+        record.pred, record.prob = predict(record.model, dataset)
     store, pending = session or (models(), selection())
     store[record.name] = record
     pending["name"] = record.name  # the pickers follow at the start of the next run
     if session is None:
+        st.session_state.pop(LINK_PENDING, None)
         select_pending()
     return record
 
@@ -167,6 +204,129 @@ def select_pending() -> None:
             st.session_state[key] = name
 
 
+# Links ------------------------------------------------------------------------------------------
+
+SHARED_MODELS_MB = float(os.environ.get("GATVIZ_SHARED_MODELS_MB", "100"))
+
+
+class SharedModels:
+    """Models trained on this server that any session may reopen through a link, keyed by
+    :meth:`Link.key` (dataset and settings). Only models a link can rebuild are kept (never a
+    CSV graph's or a checkpoint's), and the least recently used go first once they hold more
+    than ``budget`` bytes."""
+
+    def __init__(self, budget: float):
+        self.budget = budget
+        self._records: OrderedDict[tuple, tuple[ModelRecord, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> ModelRecord | None:
+        with self._lock:
+            if key not in self._records:
+                return None
+            self._records.move_to_end(key)
+            return self._records[key][0]
+
+    def put(self, key: tuple, record: ModelRecord) -> None:
+        size = record_bytes(record)
+        if size > self.budget:
+            return
+        with self._lock:
+            self._records[key] = (replace(record, derived={}), size)
+            self._records.move_to_end(key)
+            while sum(size for _, size in self._records.values()) > self.budget:
+                self._records.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
+def record_bytes(record: ModelRecord) -> int:
+    """Memory held by a model's tensors: weights, α (with its snapshots) and predictions."""
+    tensors = list(record.model.state_dict().values()) + [record.pred, record.prob]
+    for layers in [record.attention] + [snapshot.attention for snapshot in record.snapshots]:
+        for layer in layers:
+            tensors += [layer.edge_index, layer.alpha]
+    storages = {}
+    for tensor in tensors:
+        if tensor is not None:
+            storage = tensor.untyped_storage()
+            storages[storage.data_ptr()] = storage.nbytes()
+    return sum(storages.values())
+
+
+@st.cache_resource(show_spinner=False)
+def shared_models() -> SharedModels:
+    return SharedModels(SHARED_MODELS_MB * 2**20)
+
+
+@st.cache_resource(show_spinner=False)
+def training_lock() -> threading.Lock:
+    """One training at a time on this server: seeding sets PyTorch's global random state, so
+    two trainings at once would draw each other's dropout masks and neither would repeat."""
+    return threading.Lock()
+
+
+def share(record: ModelRecord, store: SharedModels | None = None) -> None:
+    """Keep a model for links opened in other sessions, when a link can rebuild it."""
+    link = link_for(record.dataset_spec, record)
+    if link.rebuildable:
+        (store or shared_models()).put(link.key(), record)
+
+
+def open_link() -> None:
+    """Start this session from the URL it was opened with: its dataset, and its model when
+    this server still has it; else the model is offered for training again (LINK_PENDING).
+    What the link cannot bring back is said on the page (LINK_NOTES)."""
+    link, notes = link_from_query(st.query_params.to_dict())
+    spec = spec_for(link.dataset, **dict(link.data_params))
+    try:
+        load_spec(spec)
+    except GatvizError as error:
+        notes.append(f"The link's dataset could not be loaded ({error}); showing "
+                     f"{DEFAULT_DATASET} instead.")
+        spec, link = spec_for(DEFAULT_DATASET), Link()
+    st.session_state[DATASET] = spec
+    st.session_state[LINK_NOTES] = notes
+    if link.rebuildable:
+        shared = shared_models().get(link.key())
+        if shared is None:
+            st.session_state[LINK_PENDING] = link
+        else:
+            models()[link.model_name] = replace(shared, name=link.model_name, derived={})
+            selection()["name"] = link.model_name
+
+
+def pending_link(spec: tuple) -> Link | None:
+    """The model the session's link asked for, when it has to be trained again."""
+    link = st.session_state.get(LINK_PENDING)
+    return link if link is not None and link_for(spec).key()[:2] == link.key()[:2] else None
+
+
+def write_link(spec: tuple, record: ModelRecord | None) -> None:
+    """Make the URL rebuild ``spec`` and ``record``; the page's own view keys are left alone."""
+    link = (pending_link(spec) if record is None else None) or link_for(spec, record)
+    wanted = link.to_query()
+    for key in [key for key in st.query_params if is_link_key(key) and key not in wanted]:
+        del st.query_params[key]
+    changed = {key: value for key, value in wanted.items() if st.query_params.get(key) != value}
+    if changed:
+        st.query_params.update(changed)
+
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")
+
+
+def as_text(text: str) -> str:
+    """``text`` escaped for Streamlit's markdown, so that it shows as typed: text from a URL
+    or a file is data, never markup."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+
+
 def current_model(spec: tuple) -> ModelRecord | None:
     available = models_for(spec)
     if not available:
@@ -192,6 +352,13 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     """
     session = models(), selection()  # read now: after a stop, session state raises on access
     name = unique_name(name.strip() or "GAT")
+    store = shared_models()
+    earlier = store.get(link_for(spec).with_model(name, model_config, train_config).key())
+    if earlier is not None:  # seeded training would give the very same weights
+        record = replace(earlier, name=name, derived={}, note=(
+            "Trained earlier on this server with the same settings and seed, which give the "
+            "same weights: reused."))
+        return add_model(record, dataset)
     finished = threading.Event()
     session[1]["training"] = finished
     progress = st.progress(0.0, text="Starting…")
@@ -223,20 +390,30 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
         drawn[0] = time.monotonic()
         return None
 
+    lock = training_lock()
     try:
-        result = train(dataset, model_config, train_config, on_epoch=on_epoch)
+        if not lock.acquire(blocking=False):
+            progress.progress(0.0, text="Waiting for another session's training to finish…")
+            lock.acquire()
+        try:
+            result = train(dataset, model_config, train_config, on_epoch=on_epoch)
+        finally:
+            lock.release()
         record = ModelRecord(name, spec, result.model, train_config, result.metrics,
                              result.history, result.snapshots, result.snapshot_note)
         if interrupted:  # stored before the next run looks (it waits for `finished`)
+            record.stopped = True
             record.note = (f"Stopped after {len(result.history)} of {train_config.epochs} "
                            f"epochs; the best weights so far (epoch {result.best_epoch}) were "
                            "kept.")
             add_model(record, dataset, session)
+            share(record, store)
     finally:
         finished.set()
     if interrupted:
         raise interrupted[0]
     add_model(record, dataset)
+    share(record, store)
     progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
                                 f"{result.best_epoch} (weights restored).")
     return record
@@ -250,15 +427,25 @@ def unique_name(base: str) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def cached_overlay(_record: ModelRecord, _dataset: GraphDataset, record_name: str,
-                   spec: tuple, options: OverlayOptions) -> str:
-    """The overlay HTML; the key is the model's name, the dataset spec and the options."""
+def _overlay(_record: ModelRecord, _dataset: GraphDataset, uid: str, spec: tuple,
+             options: OverlayOptions) -> str:
     return overlay_html(_dataset, _record.attention, options, _record.pred, _record.prob)
 
 
+def cached_overlay(record: ModelRecord, dataset: GraphDataset, options: OverlayOptions) -> str:
+    """The overlay HTML, cached by the model's weights (its uid: two sessions share an entry
+    only for the same model from the shared cache), the dataset spec and the options."""
+    return _overlay(record, dataset, record.uid, record.dataset_spec, options)
+
+
 @st.cache_data(max_entries=8, show_spinner="Building the attention table…")
-def cached_table_csv(_record: ModelRecord, record_name: str, spec: tuple) -> bytes:
+def _table_csv(_record: ModelRecord, uid: str, spec: tuple) -> bytes:
     return attention_table(_record.attention).to_csv(index=False).encode()
+
+
+def cached_table_csv(record: ModelRecord) -> bytes:
+    """The whole attention table as CSV bytes, cached like :func:`cached_overlay`."""
+    return _table_csv(record, record.uid, record.dataset_spec)
 
 
 def analysis_report(record: ModelRecord, dataset: GraphDataset) -> AnalysisReport:
@@ -309,12 +496,15 @@ def checkpoint_for(record: ModelRecord, dataset: GraphDataset) -> bytes:
 
 def sidebar() -> tuple[GraphDataset, ModelRecord | None]:
     """The status every page shows: current dataset and model with their key numbers."""
-    select_pending()
     spec = current_spec()
+    select_pending()
     dataset = current_dataset()
     record = current_model(spec)
+    for note in st.session_state.get(LINK_NOTES, []):
+        st.warning(as_text(note), icon=":material/link:")
+    write_link(spec, record)
     with st.sidebar:
-        st.markdown(f"**Dataset:** `{dataset.name}`")
+        st.markdown(f"**Dataset:** {as_text(dataset.name)}")
         st.caption(f"{dataset.num_nodes:,} nodes · {dataset.num_edges:,} edges · "
                    f"{dataset.num_features:,} features · {dataset.num_classes} classes")
         if record is None:
@@ -322,7 +512,7 @@ def sidebar() -> tuple[GraphDataset, ModelRecord | None]:
             st.caption("Train one on the Train page or load a checkpoint.")
         else:
             config = record.model_config
-            st.markdown(f"**Model:** `{record.name}`")
+            st.markdown(f"**Model:** {as_text(record.name)}")
             test_acc = record.metrics.get("test_acc", float("nan"))
             st.caption(f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
                        f"× {config.hidden} · test acc {test_acc:.3f}")

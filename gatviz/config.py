@@ -7,7 +7,7 @@ fails early with a message that names the field, the allowed values and the valu
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Mapping
 
 from gatviz.errors import ConfigError
 
@@ -55,6 +55,52 @@ class _Config:
                 f"{cls.__name__} has no setting(s) {unknown}; known settings are {sorted(known)}"
             )
         return cls(**values)
+
+    def to_query(self) -> dict[str, str]:
+        """The settings that differ from the defaults, as text: a compact, readable URL."""
+        default = type(self)()
+        return {f.name: _text(getattr(self, f.name)) for f in fields(self)  # type: ignore
+                if getattr(self, f.name) != getattr(default, f.name)}
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]):
+        """Build from text values (a URL's query): the keys that name a setting of ``cls``,
+        parsed as the type of that setting's default; other keys are ignored."""
+        default = cls()
+        values = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            if f.name in params:
+                values[f.name] = parse_text(f.name, params[f.name], getattr(default, f.name))
+        return cls(**values)
+
+
+MAX_TEXT_VALUE = 64  # the longest text a setting may be given as (a URL's query value)
+
+
+def _text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def parse_text(name: str, text: str, like: Any) -> Any:
+    """``text`` as a value of the same type as ``like`` (bool, int, float or str)."""
+    if not isinstance(text, str) or len(text) > MAX_TEXT_VALUE:
+        raise ConfigError(f"{name} must be a short text value (at most {MAX_TEXT_VALUE} "
+                          "characters)")
+    if isinstance(like, bool):
+        if text.lower() not in ("true", "false"):
+            raise ConfigError(f"{name} must be true or false (got {text!r})")
+        return text.lower() == "true"
+    if isinstance(like, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number (got {text!r})") from None
+    if isinstance(like, float):
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number (got {text!r})") from None
+    return text
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ Sources: the embedded Zachary karate club (the default, no network), the Planeto
 """
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +219,16 @@ DATASETS: dict[str, str] = {
     "dictionary-lookup": "synthetic key/query lookup that GATv2 can learn and GAT cannot",
 }
 SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup")
+
+
+def dataset_parameters(name: str) -> dict[str, object]:
+    """The parameters a named dataset takes, with their defaults (only synthetic graphs have
+    any; a Planetoid graph's download directory is where it is cached, not what it is)."""
+    if name not in SYNTHETIC:
+        return {}
+    signature = inspect.signature(_synthetic(name))
+    return {key: p.default for key, p in signature.parameters.items()
+            if p.default is not inspect.Parameter.empty}
 
 
 def load_dataset(name: str = DEFAULT_DATASET, *, root: Path | None = None, seed: int = 0,

@@ -3,8 +3,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_state import (MODEL, TRAIN_PICK, ModelRecord, add_model, checkpoint_for, current_model,
-                       current_spec, models_for, sidebar, train_live, unique_name)
+from app_state import (MODEL, TRAIN_PICK, ModelRecord, add_model, as_text, checkpoint_for,
+                       current_model, current_spec, models_for, sidebar, train_live, unique_name,
+                       write_link)
+from gatviz.links import CHECKPOINT
 from gatviz.checkpoint import read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
@@ -13,7 +15,7 @@ st.set_page_config(page_title="gatviz · Train", page_icon="🕸️", layout="wi
 dataset, record = sidebar()
 spec = current_spec()
 st.title("Train a GAT")
-st.caption(f"On `{dataset.name}`. The defaults are PyG's reference GAT (examples/gat.py).")
+st.caption(f"On {as_text(dataset.name)}. The defaults are PyG's reference GAT (examples/gat.py).")
 
 m, t = ModelConfig(), TrainConfig()
 with st.form("train"):
@@ -65,14 +67,14 @@ with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
             notes = checkpoint.check_fits(dataset)
             loaded = add_model(ModelRecord(
                 unique_name(upload.name.rsplit(".", 1)[0]), spec, checkpoint.build_model(),
-                checkpoint.train_config, checkpoint.metrics), dataset)
-            st.success(f"Loaded `{loaded.name}` (trained on {checkpoint.dataset}, gatviz "
-                       f"{checkpoint.version}).")
+                checkpoint.train_config, checkpoint.metrics, source=CHECKPOINT), dataset)
+            st.success(f"Loaded {as_text(loaded.name)} (trained on "
+                       f"{as_text(checkpoint.dataset)}, gatviz {as_text(checkpoint.version)}).")
             for note in notes:
                 st.caption(f"Note: {note}.")
             record = loaded
         except GatvizError as error:
-            st.error(f"Could not load {upload.name}: {error}")
+            st.error(f"Could not load {as_text(upload.name)}: {as_text(error)}")
 
 available = models_for(spec)
 if not available:
@@ -87,9 +89,9 @@ chosen = st.selectbox("Model", names, key=TRAIN_PICK)
 if chosen != record.name:
     st.session_state[MODEL] = chosen
 record = available[chosen]
-st.query_params["model"] = record.name
+write_link(spec, record)
 
-st.subheader(f"Results: {record.name}")
+st.subheader(f"Results: {as_text(record.name)}")
 metrics = record.metrics
 c = st.columns(4)
 c[0].metric("Train accuracy", f"{metrics.get('train_acc', float('nan')):.3f}")

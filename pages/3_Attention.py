@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from app_state import (ATTENTION_PICK, MODEL, cached_overlay, cached_table_csv, current_spec,
-                       explained_alpha, models_for, sidebar, train_live, unique_name)
+from app_state import (ATTENTION_PICK, MODEL, as_text, cached_overlay, cached_table_csv,
+                       current_spec, explained_alpha, models_for, pending_link, sidebar,
+                       train_live, unique_name, write_link)
 from gatviz.attention import entropy
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
@@ -18,15 +19,28 @@ dataset, record = sidebar()
 spec = current_spec()
 st.title("Attention")
 if record is None:
-    st.info("No model on this dataset yet. Train the reference GAT right here (8 heads × 8 "
-            "hidden, dropout 0.6, 200 epochs), or set every knob on the **Train** page or load "
-            "a checkpoint there.")
-    if st.button("Train the default GAT here", type="primary"):
+    link = pending_link(spec)
+    if link is not None:
+        settings = {**link.model_config.to_query(), **link.train_config.to_query()}
+        st.info(f"This link shows the model {as_text(link.model_name)} ("
+                + (as_text(", ".join(f"{k} = {v}" for k, v in settings.items()))
+                   if settings else "the default settings")
+                + "), which this server no longer holds: models are kept while there is room, "
+                  "and not across restarts. Training is seeded, so training it again gives the "
+                  "same weights and the same attention.")
+        label, name = "Train the link's model", link.model_name
+        model_config, train_config = link.model_config, link.train_config
+    else:
+        st.info("No model on this dataset yet. Train the reference GAT right here (8 heads × 8 "
+                "hidden, dropout 0.6, 200 epochs), or set every knob on the **Train** page or "
+                "load a checkpoint there.")
+        label, name = "Train the default GAT here", unique_name(f"{dataset.name} GAT")
+        model_config, train_config = ModelConfig(), TrainConfig()
+    if st.button(label, type="primary"):
         try:
-            train_live(dataset, spec, unique_name(f"{dataset.name} GAT"), ModelConfig(),
-                       TrainConfig(), curves=False)
+            train_live(dataset, spec, name, model_config, train_config, curves=False)
         except GatvizError as error:
-            st.error(str(error))
+            st.error(as_text(error))
         else:
             st.rerun()
     st.stop()
@@ -49,6 +63,28 @@ def parse_head(text: str):
     return text if text in ("mean", "max") else int(text)
 
 
+def parse_bool(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise ValueError(text)
+    return text == "true"
+
+
+def choice(*allowed):
+    def parse(text: str):
+        if text not in allowed:
+            raise ValueError(text)
+        return text
+    return parse
+
+
+# The view controls a link keeps besides layer, head and node: (URL key, widget key, parse,
+# default). Only values that differ from the default are written.
+VIEW = [("hops", "att_hops", int, 2), ("threshold", "att_threshold", float, 0.0),
+        ("top_k", "att_top_k", int, 0), ("show_loops", "att_loops", parse_bool, True),
+        ("color_by", "att_color_by", choice("class", "prediction", "correct"), "class"),
+        ("edge_scale", "att_edge_scale", choice("auto", "relative", "alpha"), "auto"),
+        ("whole", "att_whole", parse_bool, False)]
+
 available = models_for(spec)
 names = list(available)
 from_query("model", ATTENTION_PICK, str, record.name)
@@ -59,6 +95,14 @@ if not 0 <= st.session_state["att_node"] < n:
     st.session_state["att_node"] = int(in_degree.argmax())
 from_query("layer", "att_layer", int, 0)
 from_query("head", "att_head", parse_head, "mean")
+for key, state_key, parse, default in VIEW:
+    from_query(key, state_key, parse, default)
+if st.session_state["att_hops"] not in (1, 2, 3):
+    st.session_state["att_hops"] = 2
+if not 0.0 <= st.session_state["att_threshold"] <= 1.0:
+    st.session_state["att_threshold"] = 0.0
+if not 0 <= st.session_state["att_top_k"] <= 100:
+    st.session_state["att_top_k"] = 0
 
 wrong = ((record.pred != dataset.data.y) & (dataset.data.y >= 0)).nonzero().flatten().tolist()
 
@@ -88,28 +132,37 @@ node = controls[3].selectbox(
     format_func=lambda v: f"{v} · {dataset.node_names[v]} · in-degree {int(in_degree[v])}")
 
 controls = st.columns([1, 1, 1, 1, 2, 2, 2])
-hops = controls[0].radio("Hops", [1, 2, 3], index=1, horizontal=True)
-threshold = controls[1].slider("Hide α below", 0.0, 1.0, 0.0, 0.01)
-top_k = controls[2].number_input("Top-k per node (0 = all)", 0, 100, 0)
-self_loops = controls[3].checkbox("Self-loops", True)
+hops = controls[0].radio("Hops", [1, 2, 3], horizontal=True, key="att_hops")
+threshold = controls[1].slider("Hide α below", 0.0, 1.0, step=0.01, key="att_threshold")
+top_k = controls[2].number_input("Top-k per node (0 = all)", 0, 100, key="att_top_k")
+self_loops = controls[3].checkbox("Self-loops", key="att_loops")
 color_by = controls[4].radio("Colour nodes by", ["class", "prediction", "correct"],
-                             horizontal=True,
+                             horizontal=True, key="att_color_by",
                              format_func={"class": "true class", "prediction": "prediction",
                                           "correct": "correct / wrong"}.get)
 edge_scale = controls[5].radio(
-    "Colour edges by", ["auto", "relative", "alpha"], horizontal=True,
+    "Colour edges by", ["auto", "relative", "alpha"], horizontal=True, key="att_edge_scale",
     format_func={"auto": "auto", "relative": "× uniform", "alpha": "raw α"}.get,
     help="× uniform: α_ij · |N(i)|, the multiple of the uniform share 1/|N(i)|, on a log scale "
          "centred on 1. Raw α: 0 to 1. Auto picks × uniform when most α in view are below "
          "0.25, where raw α would all look alike. Hovering an edge always gives the raw α.")
-whole = controls[6].checkbox("Whole graph", False, disabled=n > MAX_VIEW_NODES,
+whole = controls[6].checkbox("Whole graph", key="att_whole", disabled=n > MAX_VIEW_NODES,
                              help=f"Up to {MAX_VIEW_NODES:,} nodes; larger graphs are shown as "
                                   "neighbourhoods.")
 controls[6].button(f"Next misclassified ({len(wrong)})", on_click=jump_to_misclassified,
                    disabled=not wrong, help="Jump to the next node whose prediction is wrong.")
 
-st.query_params.update(dataset=dataset.name, model=model_name, layer=str(layer), head=str(head),
-                       node=str(node))
+write_link(spec, record)
+view = {"layer": layer, "head": head, "node": node, "hops": hops, "threshold": threshold,
+        "top_k": top_k, "show_loops": self_loops, "color_by": color_by,
+        "edge_scale": edge_scale, "whole": whole}
+defaults = {key: default for key, _, _, default in VIEW}
+for key, value in view.items():
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    if key in defaults and value == defaults[key]:
+        st.query_params.pop(key, None)
+    elif query.get(key) != text:
+        query[key] = text
 
 options = OverlayOptions(node=None if whole else node, hops=hops, layer=layer, head=head,
                          threshold=threshold, top_k=top_k or None, self_loops=self_loops,
@@ -117,7 +170,7 @@ options = OverlayOptions(node=None if whole else node, hops=hops, layer=layer, h
 graph, side = st.columns([3, 2])
 with graph:
     try:
-        page = cached_overlay(record, dataset, model_name, spec, options)
+        page = cached_overlay(record, dataset, options)
         st.iframe(page, height=options.height + LEGEND_HEIGHT)
     except GatvizError as error:
         page = None
@@ -204,7 +257,7 @@ st.altair_chart(alt.Chart(overview).mark_bar().encode(
 
 c = st.columns(2)
 c[0].download_button("Download the attention table (CSV)",
-                     cached_table_csv(record, model_name, spec),
+                     cached_table_csv(record),
                      file_name=f"{dataset.name}_attention.csv", mime="text/csv")
 if page is not None:
     c[1].download_button("Download this view (standalone HTML)", page,

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, models_for,
-                       sidebar, snapshot_divergence, table_csv)
+                       sidebar, snapshot_divergence, table_csv, write_link)
 from gatviz.report import CAVEAT, describe
 
 st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
@@ -27,6 +27,7 @@ if st.session_state.get(ANALYSIS_PICK) not in available:
     st.session_state[ANALYSIS_PICK] = record.name
 controls = st.columns([3, 1, 1])
 record = available[controls[0].selectbox("Model", list(available), key=ANALYSIS_PICK)]
+write_link(spec, record)
 layers = len(record.attention)
 layer = controls[1].selectbox("Layer", list(range(layers)), index=layers - 1)
 heads = record.attention[layer].alpha.size(1)

@@ -69,7 +69,7 @@ for column, model in zip(c, (first, second)):
     with column:
         st.markdown(f"**{'A' if model is first else 'B'}** · {model.model_config.conv.upper()}")
         try:
-            st.iframe(cached_overlay(model, dataset, model.name, spec, options),
+            st.iframe(cached_overlay(model, dataset, options),
                       height=options.height + LEGEND_HEIGHT)
         except GatvizError as error:
             st.warning(str(error))

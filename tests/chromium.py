@@ -78,15 +78,23 @@ def streamlit_process(env: dict | None = None, timeout: float = 60):
 
 
 @contextmanager
-def chromium_page(width: int = 1400, height: int = 1000):
+def chromium_browser():
+    """Debian's chromium, headless; each ``browser.new_context()`` is a fresh profile (another
+    person, as far as the app can tell)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            yield browser.new_page(viewport={"width": width, "height": height})
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 1000):
+    with chromium_browser() as browser:
+        yield browser.new_page(viewport={"width": width, "height": height})
 
 
 def settle(page, pause_ms: int = 500) -> None:

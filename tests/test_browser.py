@@ -7,12 +7,13 @@ playwright (helpers in ``tests/chromium.py``). Screenshots of every page go to
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from chromium import (CHROMIUM, DRAWN_CHARTS, ROOT, chromium_page, errors_shown, settle, shot,
-                      streamlit_server, wait_for_graph)
+from chromium import (CHROMIUM, DRAWN_CHARTS, ROOT, choose, chromium_page,
+                      errors_shown, open_select, settle, shot, streamlit_server, wait_for_graph)
 
 SHOTS = Path(os.environ.get("GATVIZ_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 
@@ -95,3 +96,63 @@ def test_stop_keeps_the_best_weights_so_far_as_a_model(server, page):
     page.get_by_text("Stopped after", exact=False).wait_for()
     _no_error(page)
     shot(page, SHOTS, "6_train_stopped")
+
+
+def _download(page, label: str) -> bytes:
+    with page.expect_download() as download:
+        page.get_by_role("button", name=label).click()
+    return Path(download.value.path()).read_bytes()
+
+
+def _attention_page(context, url: str):
+    tab = context.new_page()
+    tab.goto(url)
+    tab.get_by_text("Attention", exact=True).first.wait_for(timeout=60_000)
+    settle(tab)
+    return tab
+
+
+def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(server, page):
+    viewport = {"width": 1400, "height": 1000}
+    browser = page.context.browser
+    # Every context below is a fresh profile: another person, as far as the server knows.
+    first = _attention_page(browser.new_context(accept_downloads=True, viewport=viewport),
+                            f"{server}/Attention")
+    train = first.get_by_role("button", name="Train the default GAT here")
+    train.or_(first.get_by_text("All heads at a glance")).first.wait_for(timeout=60_000)
+    if train.count():
+        train.click()
+    first.get_by_text("All heads at a glance").wait_for(timeout=120_000)
+    settle(first)
+    choose(first, "Layer", "1")  # not the defaults: layer 0, the mean over heads, node 33
+    settle(first)
+    choose(first, "Head", "head 0")
+    settle(first)
+    open_select(first, "Centre node (type to search by id or name)")
+    first.keyboard.type("member 12")  # the list is long: search it
+    first.get_by_role("option", name=re.compile(r"^12 · ")).click()
+    settle(first)
+    first.get_by_text("Node 12 · member 12").wait_for()
+    wait_for_graph(first)
+    link = first.url
+    assert all(part in link for part in ("layer=1", "head=0", "node=12", "model=karate"))
+    table = _download(first, "Download the attention table (CSV)")
+    shot(first, SHOTS, "7_link_copied")
+
+    # Another person: a fresh profile, no cookies, a new session on the server.
+    second = _attention_page(browser.new_context(accept_downloads=True, viewport=viewport),
+                             link)
+    second.get_by_text("All heads at a glance").wait_for(timeout=60_000)
+    second.get_by_text("Node 12 · member 12").wait_for()
+    wait_for_graph(second)
+    assert errors_shown(second) == 0
+    assert _download(second, "Download the attention table (CSV)") == table
+    assert table.startswith(b"layer,") and table.count(b"\n") > 100
+    shot(second, SHOTS, "8_link_reopened")
+
+    # A link made on an uploaded CSV says what it cannot bring back.
+    third = _attention_page(browser.new_context(viewport=viewport),
+                            f"{server}/Attention?dataset=csv&csv=friends")
+    third.get_by_text("uploaded CSV graph (friends)", exact=False).wait_for()
+    third.get_by_text("upload it on the Dataset page", exact=False).wait_for()
+    shot(third, SHOTS, "9_csv_link")

@@ -1,0 +1,141 @@
+"""Links between sessions (AppTest): a URL reopens the same model and view elsewhere, files are
+named rather than replaced, and nothing one session uploads reaches another."""
+import re
+from pathlib import Path
+
+import torch
+from streamlit.testing.v1 import AppTest
+
+import app_state
+from gatviz.attention import attention_table
+
+ROOT = Path(__file__).resolve().parents[1]
+FRIENDS = b"source,target\na,b\nb,c\nc,a\nc,d\nd,e\ne,c\n"
+PEOPLE = b"id,label\na,x\nb,x\nc,x\nd,y\ne,y\n"
+
+
+def _app(path: str = "pages/3_Attention.py", query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def _shown(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _train(at: AppTest, name: str, epochs: int, heads: int = 8) -> AppTest:
+    at.switch_page("pages/2_Train.py").run()
+    next(n for n in at.number_input if n.label == "Epochs").set_value(epochs)
+    next(n for n in at.number_input if n.label == "Heads per hidden layer").set_value(heads)
+    next(t for t in at.text_input if t.label == "Model name").set_value(name)
+    _button(at, "Train GAT").click()
+    return at.run()
+
+
+def _table(record) -> bytes:
+    return attention_table(record.attention).to_csv(index=False).encode()
+
+
+def _linked_view(name: str, heads: int) -> tuple[AppTest, dict]:
+    """A session that trained a model and chose a non-default layer, head, node and hops."""
+    at = _train(_app("app.py").run(), name, epochs=30, heads=heads)
+    at.switch_page("pages/3_Attention.py").run()
+    at.selectbox(key="att_head").set_value(2).run()
+    at.selectbox(key="att_node").set_value(5).run()
+    at.radio(key="att_hops").set_value(1).run()
+    assert not at.exception
+    return at, {key: at.query_params[key] for key in at.query_params}
+
+
+def test_a_link_reopens_the_same_model_and_view_in_another_session():
+    first, query = _linked_view("linked", heads=4)
+    assert query["model"] == "linked" and query["heads"] == "4" and query["epochs"] == "30"
+    assert (query["head"], query["node"], query["hops"]) == ("2", "5", "1")
+
+    second = _app(query=query).run()
+    assert not second.exception and not second.warning and not second.info
+    shown, original = (at.session_state["models"]["linked"] for at in (second, first))
+    assert shown.uid == original.uid  # the very same weights, from the server's shared cache
+    assert _table(shown) == _table(original)
+    for key, value in (("att_head", 2), ("att_node", 5), ("att_hops", 1), ("att_layer", 0)):
+        assert second.session_state[key] == value
+    assert second.get("iframe")
+    assert second.query_params["model"] == "linked"
+
+
+def test_a_link_whose_model_is_gone_trains_it_again_to_the_same_attention():
+    first, query = _linked_view("retrained", heads=3)
+    app_state.shared_models().clear()  # a restarted server, or a model pushed out of memory
+
+    second = _app(query=query).run()
+    assert "which this server no longer holds" in _shown(second.info[0].value)
+    assert "heads = 3" in _shown(second.info[0].value)
+    _button(second, "Train the link's model").click().run()
+    assert not second.exception and not second.error
+    shown, original = (at.session_state["models"]["retrained"] for at in (second, first))
+    assert shown.uid != original.uid  # trained again in this session...
+    for a, b in zip(shown.attention, original.attention):  # ...to the same α, bit for bit
+        assert torch.equal(a.alpha, b.alpha) and torch.equal(a.edge_index, b.edge_index)
+    assert _table(shown) == _table(original)
+    assert second.session_state["att_node"] == 5 and second.session_state["att_head"] == 2
+
+
+def _upload_and_train(at: AppTest) -> AppTest:
+    at.switch_page("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("your CSV")
+    at.file_uploader[0].upload("friends.csv", FRIENDS, "text/csv")
+    at.file_uploader[1].upload("people.csv", PEOPLE, "text/csv")
+    _button(at, "Load dataset").click()
+    at.run()
+    return _train(at, "friends GAT", epochs=5)
+
+
+def test_sessions_do_not_see_each_others_uploads():
+    first = _upload_and_train(_app("app.py").run())
+    assert not first.exception and first.session_state["models"]
+    query = {key: first.query_params[key] for key in first.query_params}
+    assert query["dataset"] == "csv" and query["csv"] == "friends"
+
+    other = _app("app.py").run()
+    assert "models" not in other.session_state or not other.session_state["models"]
+    assert other.session_state["dataset_spec"][0] == "karate"
+    assert all(key[0] != "csv" for key in app_state.shared_models()._records)
+
+    # The first session's link, opened elsewhere, names what it cannot bring.
+    opened = _app(query=query).run()
+    notes = [_shown(w.value) for w in opened.warning]
+    assert any("uploaded CSV graph (friends)" in n and "Dataset page" in n for n in notes)
+    assert opened.session_state["dataset_spec"][0] == "karate"
+    assert "No model on this dataset yet" in opened.info[0].value
+
+
+def test_a_checkpoint_link_says_the_file_is_needed(karate_checkpoint):
+    at = _app("pages/2_Train.py").run()
+    at.file_uploader[0].upload("mine.safetensors", karate_checkpoint.read_bytes(),
+                               "application/octet-stream")
+    at.run()
+    _button(at, "Load checkpoint").click()
+    at.run()
+    assert at.query_params["source"] == "checkpoint" and at.query_params["model"] == "mine"
+    assert "heads" not in at.query_params  # settings alone cannot rebuild a file's weights
+    record = at.session_state["models"]["mine"]
+    assert all(stored.uid != record.uid
+               for stored, _ in app_state.shared_models()._records.values())
+
+    opened = _app(query={"dataset": "karate", "model": "mine", "source": "checkpoint"}).run()
+    assert any("checkpoint file (mine)" in _shown(w.value) for w in opened.warning)
+
+
+def test_a_bad_link_is_explained_and_the_page_still_works():
+    at = _app(query={"dataset": "planted", "data.size": "9999", "model": "x",
+                     "layers": "2.0", "node": "-4", "head": "mean", "hops": "7"}).run()
+    assert not at.exception
+    notes = " ".join(_shown(w.value) for w in at.warning)
+    assert "could not be loaded" in notes and "size" in notes
+    assert at.session_state["dataset_spec"][0] == "karate"
