@@ -3,9 +3,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_state import (MODEL, TRAIN_PICK, ModelRecord, add_model, as_text, checkpoint_for,
-                       current_model, current_spec, models_for, sidebar, train_live, unique_name,
-                       write_link)
+from app_state import (ACCURACY_COLUMNS, LOSS_COLUMNS, MODEL, TRAIN_PICK, ModelRecord, add_model,
+                       as_text, checkpoint_for, current_model, current_spec, curves_spec,
+                       models_for, sidebar, train_live, unique_name, write_link)
 from gatviz.links import CHECKPOINT
 from gatviz.checkpoint import read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
@@ -102,11 +102,12 @@ c[3].metric("Best epoch", f"{metrics.get('best_epoch', '?')} / {metrics.get('epo
 left, right = st.columns(2)
 with left:
     if record.history:
-        frame = pd.DataFrame([h.__dict__ for h in record.history]).set_index("epoch")
+        rows = [h.__dict__ for h in record.history]
         st.markdown(f"**Training curves** (best epoch {record.metrics.get('best_epoch')}, "
                     "whose weights were kept)")
-        st.line_chart(frame[["train_loss", "val_loss"]], height=180)
-        st.line_chart(frame[["train_acc", "val_acc", "test_acc"]], height=180)
+        for columns in (LOSS_COLUMNS, ACCURACY_COLUMNS):
+            st.vega_lite_chart(record.derive(("curves", tuple(columns)), lambda: curves_spec(
+                rows, columns, 180)), width="stretch")
     else:
         st.caption("Loaded from a checkpoint: no training curves.")
     for note in (record.note, record.snapshot_note):
@@ -114,17 +115,22 @@ with left:
             st.caption(note)
 with right:
     test = dataset.data.test_mask & (dataset.data.y >= 0)
-    if bool(test.any()):
+
+    def confusion() -> dict:
+        """The test nodes' confusion matrix as a Vega-Lite spec (built once per model)."""
         truth = [dataset.class_names[int(c)] for c in dataset.data.y[test]]
         guess = [dataset.class_names[int(c)] for c in record.pred[test]]
         matrix = pd.crosstab(pd.Series(truth, name="true"), pd.Series(guess, name="predicted"))
         cells = matrix.stack().reset_index(name="nodes")
-        st.markdown("**Confusion matrix** (test nodes)")
-        st.altair_chart(alt.Chart(cells).mark_rect().encode(
+        return (alt.Chart(cells).mark_rect().encode(
             x="predicted:N", y="true:N",
             color=alt.Color("nodes:Q", scale=alt.Scale(scheme="blues")),
             tooltip=["true", "predicted", "nodes"]) + alt.Chart(cells).mark_text().encode(
-            x="predicted:N", y="true:N", text="nodes:Q"), width="stretch")
+            x="predicted:N", y="true:N", text="nodes:Q")).to_dict()
+
+    if bool(test.any()):
+        st.markdown("**Confusion matrix** (test nodes)")
+        st.vega_lite_chart(record.derive(("confusion",), confusion), width="stretch")
 
 st.download_button("Download checkpoint (.safetensors)", checkpoint_for(record, dataset),
                    file_name=f"{record.name.replace(' ', '_')}.safetensors",
