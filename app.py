@@ -1,10 +1,15 @@
-"""gatviz home: what the app is for, the attention it shows, and how to start."""
+"""gatviz home: what the app is for, the attention it shows, and how to start.
+
+This page draws its text before importing the app's modules: they import torch and PyG (about
+5 s), and a cold start should show a page sooner. The import happens at the end of the page
+instead. Every other page imports ``app_state`` before anything else, so that a page opened
+while this import is running waits for it (Python's lock on the module) instead of importing
+torch or pandas beside it: two threads importing PyG's modules at once can each find the other's
+half-initialised modules ("partially initialized module torch_geometric.data").
+"""
 import streamlit as st
 
-from app_state import as_text, sidebar
-
 st.set_page_config(page_title="gatviz: GAT attention explorer", page_icon="🕸️", layout="wide")
-dataset, record = sidebar()
 
 st.title("gatviz: see what a Graph Attention Network attends to")
 st.markdown(
@@ -36,6 +41,10 @@ with right:
     )
 
 st.subheader("Quick start")
+with st.spinner("Loading PyTorch and PyG…"):
+    from app_state import as_text, sidebar  # noqa: E402  (drawn above first: see the docstring)
+
+    dataset, record = sidebar()
 st.markdown(
     f"1. **Dataset**: {as_text(dataset.name)} is loaded ({dataset.num_nodes} nodes). Switch to "
     "Cora, a synthetic graph with known structure, or your own CSV on the Dataset page.\n"

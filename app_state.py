@@ -149,7 +149,9 @@ def set_dataset(spec: tuple) -> GraphDataset:
     dataset = load_spec(spec)
     st.session_state[DATASET] = spec
     st.session_state.pop(LINK_NOTES, None)  # the user has chosen: the link's notes are old
-    write_link(spec, None)
+    record = current_model(spec)
+    write_link(spec, record)
+    show_status(dataset, record)
     return dataset
 
 
@@ -178,6 +180,7 @@ def add_model(record: ModelRecord, dataset: GraphDataset,
     if session is None:
         st.session_state.pop(LINK_PENDING, None)
         select_pending()
+        show_status(dataset, record)
     return record
 
 
@@ -381,12 +384,14 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
         return add_model(record, dataset)
     finished = threading.Event()
     session[1]["training"] = finished
-    progress = st.progress(0.0, text="Starting…")
-    st.button("Stop training", help="Stops after the current epoch and keeps the best weights "
-                                    "so far as a usable model.")
-    if curves:
-        left, right = st.columns(2)
-        charts = (left.empty(), right.empty())
+    live = st.empty()  # progress, Stop and curves; only a line saying how it ended afterwards
+    with live.container():
+        progress = st.progress(0.0, text="Starting…")
+        st.button("Stop training", help="Stops after the current epoch and keeps the best "
+                                        "weights so far as a usable model.")
+        if curves:
+            left, right = st.columns(2)
+            charts = (left.empty(), right.empty())
     rows: list[dict] = []
     drawn = [0.0]  # when the progress was last redrawn
     interrupted: list[ScriptControlException] = []
@@ -434,8 +439,8 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
         raise interrupted[0]
     add_model(record, dataset)
     share(record, store)
-    progress.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
-                                f"{result.best_epoch} (weights restored).")
+    live.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
+                            f"{result.best_epoch} (weights restored).")
     return record
 
 
@@ -458,14 +463,10 @@ def cached_overlay(record: ModelRecord, dataset: GraphDataset, options: OverlayO
     return _overlay(record, dataset, record.uid, record.dataset_spec, options)
 
 
-@st.cache_data(max_entries=8, show_spinner="Building the attention table…")
-def _table_csv(_record: ModelRecord, uid: str, spec: tuple) -> bytes:
-    return attention_table(_record.attention).to_csv(index=False).encode()
-
-
-def cached_table_csv(record: ModelRecord) -> bytes:
-    """The whole attention table as CSV bytes, cached like :func:`cached_overlay`."""
-    return _table_csv(record, record.uid, record.dataset_spec)
+def attention_csv(record: ModelRecord) -> bytes:
+    """The whole attention table as CSV bytes. Downloads are built when clicked (pass
+    ``partial(attention_csv, record)``), so that a page does not hold every file it offers."""
+    return attention_table(record.attention).to_csv(index=False).encode()
 
 
 def analysis_report(record: ModelRecord, dataset: GraphDataset) -> AnalysisReport:
@@ -505,9 +506,9 @@ def explained_alpha(record: ModelRecord, dataset: GraphDataset, layer: int, node
         record.model, dataset.data.x, dataset.data.edge_index, layer, node, head))
 
 
-def table_csv(record: ModelRecord, stem: str, table: pd.DataFrame) -> bytes:
-    """A table of this model's as CSV bytes, built once per stem."""
-    return record.derive(("csv", stem), lambda: table.to_csv(index=False).encode())
+def table_csv(table: pd.DataFrame) -> bytes:
+    """A table as CSV bytes, for a download built when clicked (see :func:`attention_csv`)."""
+    return table.to_csv(index=False).encode()
 
 
 def checkpoint_for(record: ModelRecord, dataset: GraphDataset) -> bytes:
@@ -523,7 +524,21 @@ def sidebar() -> tuple[GraphDataset, ModelRecord | None]:
     for note in st.session_state.get(LINK_NOTES, []):
         st.warning(as_text(note), icon=":material/link:")
     write_link(spec, record)
-    with st.sidebar:
+    _run.status = st.sidebar.empty()
+    show_status(dataset, record)
+    return dataset, record
+
+
+_run = threading.local()  # this script run's sidebar status (script runs are threads)
+
+
+def show_status(dataset: GraphDataset, record: ModelRecord | None) -> None:
+    """Draw the sidebar's status, again when a page changes the dataset or the model within
+    a run (so it needs no second run to catch up)."""
+    status = getattr(_run, "status", None)
+    if status is None:
+        return
+    with status.container():
         st.markdown(f"**Dataset:** {as_text(dataset.name)}")
         st.caption(f"{dataset.num_nodes:,} nodes · {dataset.num_edges:,} edges · "
                    f"{dataset.num_features:,} features · {dataset.num_classes} classes")
@@ -536,4 +551,3 @@ def sidebar() -> tuple[GraphDataset, ModelRecord | None]:
             test_acc = record.metrics.get("test_acc", float("nan"))
             st.caption(f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
                        f"× {config.hidden} · test acc {test_acc:.3f}")
-    return dataset, record

@@ -9,10 +9,14 @@ the goal for training (1.5 x library + 2 s), and the server's peak resident memo
 Data: $GATVIZ_DATA_DIR if set, else ../shared/datasets/planetoid. Run it alone: two torch
 processes, or torch beside a browser, on two cores slow each other down many times over.
 
-Usage: python bench/app_latency.py
+Usage: python bench/app_latency.py [--threads 1,0]
+  --threads: the server's $GATVIZ_APP_THREADS, one run per value (0 = PyTorch's default, one
+  thread per core); default 1, the app's own default.
 """
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,9 +37,10 @@ def library_seconds(dataset) -> float:
     return time.perf_counter() - start
 
 
-def peak_rss_mb(pid: int) -> float:
+def memory_mb(pid: int, field: str = "VmHWM") -> float:
+    """The server's peak (VmHWM) or current (VmRSS) resident memory."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -59,40 +64,57 @@ def attention_page(page) -> float:
 
 
 def main() -> None:
-    rows = []
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", default="1")
+    threads = parser.parse_args().threads.split(",")
     with planetoid_root() as root:
         karate, cora = load_dataset("karate"), load_dataset("cora", root=root)
         library = {"karate": library_seconds(karate), "cora": library_seconds(cora)}
+        for value in threads:
+            print(f"\nserver with GATVIZ_APP_THREADS={value}; library at PyTorch's default "
+                  f"({os.cpu_count()} threads on {os.cpu_count()} cores)")
+            report(*browser_run(root, library, value))
+
+
+def browser_run(root: Path, library: dict, threads: str) -> tuple[list, float]:
+    rows = []
+    started = time.perf_counter()
+    env = {"GATVIZ_DATA_DIR": str(root), "GATVIZ_APP_THREADS": threads}
+    with streamlit_process(env) as (url, server), chromium_page() as page:
+        def step(name: str, seconds: float, lib: float | None) -> None:
+            rows.append((name, seconds, lib, memory_mb(server.pid)))
+
+        page.goto(url)
+        page.get_by_text("see what a Graph Attention Network attends to").wait_for()
+        step("cold start: home page shown", time.perf_counter() - started, None)
+        page.get_by_text("Switch to Cora", exact=False).wait_for(timeout=120_000)
+        step("cold start: home page complete", time.perf_counter() - started, None)
+        settle(page)
+        seconds = train_from_button(page, "karate")
+        step("karate: train from the button", seconds, library["karate"])
+        step("karate: Attention page drawn", attention_page(page), None)
+        page.get_by_role("link", name="Dataset").click()
+        page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
+        settle(page)
+        choose(page, "Graph", f"cora: {DATASETS['cora']}")
         started = time.perf_counter()
-        with streamlit_process({"GATVIZ_DATA_DIR": str(root)}) as (url, server), \
-                chromium_page() as page:
-            page.goto(url)
-            page.get_by_text("see what a Graph Attention Network attends to").wait_for()
-            rows.append(("cold start: home page shown", time.perf_counter() - started, None))
-            page.get_by_text("Quick start").wait_for(timeout=120_000)
-            rows.append(("cold start: home page complete", time.perf_counter() - started, None))
-            settle(page)
-            seconds = train_from_button(page, "karate")
-            rows.append(("karate: train from the button", seconds, library["karate"]))
-            rows.append(("karate: Attention page drawn", attention_page(page), None))
-            page.get_by_role("link", name="Dataset").click()
-            page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
-            settle(page)
-            choose(page, "Graph", f"cora: {DATASETS['cora']}")
-            started = time.perf_counter()
-            page.get_by_role("button", name="Load dataset").click()
-            page.get_by_text("Loaded cora.").wait_for(timeout=120_000)
-            settle(page, pause_ms=0)
-            rows.append(("cora: load on the Dataset page", time.perf_counter() - started, None))
-            seconds = train_from_button(page, "cora")
-            rows.append(("cora: train from the button", seconds, library["cora"]))
-            rows.append(("cora: Attention page drawn", attention_page(page), None))
-            rss = peak_rss_mb(server.pid)
-    print(f"{'step':34} {'browser s':>9} {'library s':>9} {'goal s':>7}")
-    for name, seconds, lib in rows:
+        page.get_by_role("button", name="Load dataset").click()
+        page.get_by_text("Loaded cora.").wait_for(timeout=120_000)
+        settle(page, pause_ms=0)
+        step("cora: load on the Dataset page", time.perf_counter() - started, None)
+        seconds = train_from_button(page, "cora")
+        step("cora: train from the button", seconds, library["cora"])
+        step("cora: Attention page drawn", attention_page(page), None)
+        rss = memory_mb(server.pid)
+    return rows, rss
+
+
+def report(rows: list, rss: float) -> None:
+    print(f"{'step':34} {'browser s':>9} {'library s':>9} {'goal s':>7} {'peak MB':>8}")
+    for name, seconds, lib, peak in rows:
         goal = f"{1.5 * lib + 2:7.1f}" if lib is not None else f"{'':7}"
         lib_text = f"{lib:9.2f}" if lib is not None else f"{'':9}"
-        print(f"{name:34} {seconds:9.2f} {lib_text} {goal}")
+        print(f"{name:34} {seconds:9.2f} {lib_text} {goal} {peak:8.0f}")
     print(f"server peak resident memory (VmHWM): {rss:.0f} MB (goal < 690 MB)")
 
 

@@ -1,4 +1,6 @@
 """Dataset: pick a graph (named, synthetic or your CSV) and see what it looks like."""
+import app_state  # noqa: F401  (before any other import: see app.py)
+
 import altair as alt
 import pandas as pd
 import streamlit as st

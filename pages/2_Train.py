@@ -1,4 +1,8 @@
 """Train: every GAT knob, live curves while it trains, results, and checkpoints in and out."""
+import app_state  # noqa: F401  (before any other import: see app.py)
+
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -6,10 +10,10 @@ import streamlit as st
 from app_state import (ACCURACY_COLUMNS, LOSS_COLUMNS, MODEL, TRAIN_PICK, ModelRecord, add_model,
                        as_text, checkpoint_for, current_model, current_spec, curves_spec,
                        models_for, sidebar, train_live, unique_name, write_link)
-from gatviz.links import CHECKPOINT
 from gatviz.checkpoint import read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
+from gatviz.links import CHECKPOINT
 
 st.set_page_config(page_title="gatviz · Train", page_icon="🕸️", layout="wide")
 dataset, record = sidebar()
@@ -53,11 +57,9 @@ if start:
             residual=residual, conv=conv)
         train_config = TrainConfig(lr=float(lr), weight_decay=float(weight_decay),
                                    epochs=int(epochs), patience=int(patience), seed=int(seed))
-        train_live(dataset, spec, name, model_config, train_config)
+        train_live(dataset, spec, name, model_config, train_config)  # the results follow
     except GatvizError as error:
-        st.error(str(error))
-    else:
-        st.rerun()  # so the sidebar and the results below show the new model
+        st.error(as_text(error))
 
 with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
     upload = st.file_uploader("Checkpoint", type=["safetensors"])
@@ -132,6 +134,7 @@ with right:
         st.markdown("**Confusion matrix** (test nodes)")
         st.vega_lite_chart(record.derive(("confusion",), confusion), width="stretch")
 
-st.download_button("Download checkpoint (.safetensors)", checkpoint_for(record, dataset),
+st.download_button("Download checkpoint (.safetensors)",
+                   partial(checkpoint_for, record, dataset),
                    file_name=f"{record.name.replace(' ', '_')}.safetensors",
-                   mime="application/octet-stream")
+                   mime="application/octet-stream", on_click="ignore")

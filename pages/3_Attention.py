@@ -1,12 +1,15 @@
 """Attention: α as an interactive graph around any node, per layer and head, with the numbers."""
+import app_state  # noqa: F401  (before any other import: see app.py)
+
 import math
+from functools import partial
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 import torch
 
-from app_state import (ATTENTION_PICK, MODEL, as_text, cached_overlay, cached_table_csv,
+from app_state import (ATTENTION_PICK, MODEL, as_text, attention_csv, cached_overlay,
                        current_spec, explained_alpha, models_for, pending_link, sidebar,
                        train_live, unique_name, write_link)
 from gatviz.attention import entropy
@@ -19,31 +22,34 @@ dataset, record = sidebar()
 spec = current_spec()
 st.title("Attention")
 if record is None:
+    intro = st.empty()  # cleared once a model is trained here, which the view below shows
     link = pending_link(spec)
-    if link is not None:
-        settings = {**link.model_config.to_query(), **link.train_config.to_query()}
-        st.info(f"This link shows the model {as_text(link.model_name)} ("
-                + (as_text(", ".join(f"{k} = {v}" for k, v in settings.items()))
-                   if settings else "the default settings")
-                + "), which this server no longer holds: models are kept while there is room, "
-                  "and not across restarts. Training is seeded, so training it again gives the "
-                  "same weights and the same attention.")
-        label, name = "Train the link's model", link.model_name
-        model_config, train_config = link.model_config, link.train_config
-    else:
-        st.info("No model on this dataset yet. Train the reference GAT right here (8 heads × 8 "
-                "hidden, dropout 0.6, 200 epochs), or set every knob on the **Train** page or "
-                "load a checkpoint there.")
-        label, name = "Train the default GAT here", unique_name(f"{dataset.name} GAT")
-        model_config, train_config = ModelConfig(), TrainConfig()
-    if st.button(label, type="primary"):
-        try:
-            train_live(dataset, spec, name, model_config, train_config, curves=False)
-        except GatvizError as error:
-            st.error(as_text(error))
+    with intro.container():
+        if link is not None:
+            settings = {**link.model_config.to_query(), **link.train_config.to_query()}
+            described = (as_text(", ".join(f"{k} = {v}" for k, v in settings.items()))
+                         if settings else "the default settings")
+            st.info(f"This link shows the model {as_text(link.model_name)} ({described}), which "
+                    "this server no longer holds: models are kept while there is room, and not "
+                    "across restarts. Training is seeded, so training it again gives the same "
+                    "weights and the same attention.")
+            label, name = "Train the link's model", link.model_name
+            model_config, train_config = link.model_config, link.train_config
         else:
-            st.rerun()
-    st.stop()
+            st.info("No model on this dataset yet. Train the reference GAT right here (8 heads "
+                    "× 8 hidden, dropout 0.6, 200 epochs), or set every knob on the **Train** "
+                    "page or load a checkpoint there.")
+            label, name = "Train the default GAT here", unique_name(f"{dataset.name} GAT")
+            model_config, train_config = ModelConfig(), TrainConfig()
+        if st.button(label, type="primary"):
+            try:
+                record = train_live(dataset, spec, name, model_config, train_config,
+                                    curves=False)
+            except GatvizError as error:
+                st.error(as_text(error))
+    if record is None:
+        st.stop()
+    intro.empty()
 
 n = dataset.num_nodes
 in_degree = torch.bincount(dataset.data.edge_index[1], minlength=n)
@@ -256,10 +262,10 @@ st.altair_chart(alt.Chart(overview).mark_bar().encode(
 ).properties(width=110, height=90).facet(row="layer:N", column="head:N"))
 
 c = st.columns(2)
-c[0].download_button("Download the attention table (CSV)",
-                     cached_table_csv(record),
-                     file_name=f"{dataset.name}_attention.csv", mime="text/csv")
+c[0].download_button("Download the attention table (CSV)", partial(attention_csv, record),
+                     file_name=f"{dataset.name}_attention.csv", mime="text/csv",
+                     on_click="ignore")
 if page is not None:
-    c[1].download_button("Download this view (standalone HTML)", page,
+    c[1].download_button("Download this view (standalone HTML)", partial(str, page),
                          file_name=f"{dataset.name}_node{node}_layer{layer}_{head}.html",
-                         mime="text/html")
+                         mime="text/html", on_click="ignore")

@@ -1,5 +1,8 @@
 """Analysis: does the attention mean anything? Every statistic beside the baseline it must beat."""
+import app_state  # noqa: F401  (before any other import: see app.py)
+
 from dataclasses import replace
+from functools import partial
 
 import altair as alt
 import numpy as np
@@ -220,6 +223,7 @@ tables = report.tables()
 tables[f"deletion_layer{layer}"] = tables.pop("deletion")
 columns = st.columns(4)
 for k, (stem, table) in enumerate(tables.items()):
-    columns[k % 4].download_button(f"{stem}.csv", table_csv(record, stem, table),
+    columns[k % 4].download_button(f"{stem}.csv", partial(table_csv, table),
                                    file_name=f"{dataset.name}_{stem}.csv", mime="text/csv",
+                                   on_click="ignore",
                                    key=f"export_{stem}")

@@ -1,4 +1,6 @@
 """Compare: two models on one graph: accuracy, how differently they attend, side by side."""
+import app_state  # noqa: F401  (before any other import: see app.py)
+
 import altair as alt
 import pandas as pd
 import streamlit as st
