@@ -321,6 +321,29 @@ def write_link(spec: tuple, record: ModelRecord | None) -> None:
         st.query_params.update(changed)
 
 
+def from_query(key: str, state_key: str, parse: Callable[[str], object], default) -> None:
+    """Seed a widget's state from the URL's ``key`` once per session (``default`` when it is
+    missing or ``parse`` raises ValueError or TypeError), so a link reopens the same view."""
+    if state_key not in st.session_state:
+        query = st.query_params
+        try:
+            st.session_state[state_key] = parse(query[key]) if key in query else default
+        except (ValueError, TypeError):
+            st.session_state[state_key] = default
+
+
+def write_view(values: dict, defaults: dict) -> None:
+    """Put a page's view controls in the URL; those at their default are left out."""
+    query = st.query_params
+    for key, value in values.items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if key in defaults and value == defaults[key]:
+            if key in query:
+                del query[key]
+        elif query.get(key) != text:
+            query[key] = text
+
+
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")
 
 

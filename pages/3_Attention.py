@@ -10,8 +10,8 @@ import streamlit as st
 import torch
 
 from app_state import (ATTENTION_PICK, MODEL, as_text, attention_csv, cached_overlay,
-                       current_spec, explained_alpha, models_for, pending_link, sidebar,
-                       train_live, unique_name, write_link)
+                       current_spec, explained_alpha, from_query, models_for, pending_link,
+                       sidebar, train_live, unique_name, write_link, write_view)
 from gatviz.attention import entropy
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
@@ -53,16 +53,6 @@ if record is None:
 
 n = dataset.num_nodes
 in_degree = torch.bincount(dataset.data.edge_index[1], minlength=n)
-query = st.query_params
-
-
-def from_query(key: str, state_key: str, parse, default) -> None:
-    """Seed a widget from the URL once per session, so a shared link reopens the same view."""
-    if state_key not in st.session_state:
-        try:
-            st.session_state[state_key] = parse(query[key]) if key in query else default
-        except (ValueError, TypeError):
-            st.session_state[state_key] = default
 
 
 def parse_head(text: str):
@@ -159,16 +149,10 @@ controls[6].button(f"Next misclassified ({len(wrong)})", on_click=jump_to_miscla
                    disabled=not wrong, help="Jump to the next node whose prediction is wrong.")
 
 write_link(spec, record)
-view = {"layer": layer, "head": head, "node": node, "hops": hops, "threshold": threshold,
-        "top_k": top_k, "show_loops": self_loops, "color_by": color_by,
-        "edge_scale": edge_scale, "whole": whole}
-defaults = {key: default for key, _, _, default in VIEW}
-for key, value in view.items():
-    text = str(value).lower() if isinstance(value, bool) else str(value)
-    if key in defaults and value == defaults[key]:
-        st.query_params.pop(key, None)
-    elif query.get(key) != text:
-        query[key] = text
+write_view({"layer": layer, "head": head, "node": node, "hops": hops, "threshold": threshold,
+            "top_k": top_k, "show_loops": self_loops, "color_by": color_by,
+            "edge_scale": edge_scale, "whole": whole},
+           {key: default for key, _, _, default in VIEW})
 
 options = OverlayOptions(node=None if whole else node, hops=hops, layer=layer, head=head,
                          threshold=threshold, top_k=top_k or None, self_loops=self_loops,

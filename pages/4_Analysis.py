@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, models_for,
-                       sidebar, snapshot_divergence, table_csv, write_link)
+from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, from_query,
+                       models_for, sidebar, snapshot_divergence, table_csv, write_link,
+                       write_view)
 from gatviz.report import CAVEAT, describe
 
 st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
@@ -32,9 +33,17 @@ controls = st.columns([3, 1, 1])
 record = available[controls[0].selectbox("Model", list(available), key=ANALYSIS_PICK)]
 write_link(spec, record)
 layers = len(record.attention)
-layer = controls[1].selectbox("Layer", list(range(layers)), index=layers - 1)
+from_query("layer", "analysis_layer", int, layers - 1)
+if st.session_state["analysis_layer"] not in range(layers):
+    st.session_state["analysis_layer"] = layers - 1
+layer = controls[1].selectbox("Layer", list(range(layers)), key="analysis_layer")
 heads = record.attention[layer].alpha.size(1)
-head = controls[2].selectbox("Head", list(range(heads)), format_func=lambda h: f"head {h}")
+from_query("head", "analysis_head", int, 0)
+if st.session_state["analysis_head"] not in range(heads):
+    st.session_state["analysis_head"] = 0
+head = controls[2].selectbox("Head", list(range(heads)), key="analysis_head",
+                             format_func=lambda h: f"head {h}")
+write_view({"layer": layer, "head": head}, {"layer": layers - 1, "head": 0})
 deletion = deletion_table(record, dataset, layer)
 report = replace(analysis_report(record, dataset), deletion=deletion, deletion_layer=layer)
 

@@ -68,6 +68,13 @@ def test_a_link_reopens_the_same_model_and_view_in_another_session():
     assert second.get("iframe")
     assert second.query_params["model"] == "linked"
 
+    analysis = _app("pages/4_Analysis.py", {**query, "layer": "0", "head": "3"}).run()
+    assert not analysis.exception and not analysis.warning
+    assert analysis.session_state["analysis_layer"] == 0
+    assert analysis.session_state["analysis_head"] == 3
+    analysis.selectbox(key="analysis_layer").set_value(1).run()  # one head there: head 0
+    assert "layer" not in analysis.query_params and "head" not in analysis.query_params  # defaults
+
 
 def test_a_link_whose_model_is_gone_trains_it_again_to_the_same_attention():
     first, query = _linked_view("retrained", heads=3)

@@ -39,6 +39,20 @@ def _no_error(page) -> None:
     assert errors_shown(page) == 0
 
 
+def test_a_page_opened_during_the_cold_start_waits_for_it(server, page):
+    """The home page draws before torch and PyG are imported; pages opened meanwhile wait for
+    that import instead of importing beside it (which once failed with half-imported modules).
+    The server is fresh: this is its first session."""
+    page.goto(server)
+    page.get_by_text("see what a Graph Attention Network attends to").wait_for()
+    for name in ("Analysis", "Train", "Dataset", "Attention"):
+        page.get_by_role("link", name=name).click()
+        page.wait_for_timeout(150)
+    page.get_by_text("No model on this dataset yet").wait_for(timeout=60_000)
+    settle(page)
+    _no_error(page)
+
+
 def test_dataset_train_attention_in_a_real_browser(server, page):
     page.goto(server)
     settle(page)
