@@ -11,6 +11,7 @@ tensor is allocated, and a config whose parameters would be absurdly many is ref
 from __future__ import annotations
 
 import json
+import math
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,14 +25,12 @@ from gatviz import __version__
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
 from gatviz.errors import CheckpointError, GatvizError
+from gatviz.limits import (MAX_CHECKPOINT_BYTES, MAX_CLASSES, MAX_FEATURES, MAX_HEADER_BYTES,
+                           MAX_JSON_DEPTH, MAX_PARAMETERS, MAX_TEXT)
 from gatviz.model import GAT, parameter_count
 
 FORMAT = "gatviz-checkpoint/1"
-MAX_FILE_BYTES = 1 << 30  # 1 GiB: far above any GAT gatviz trains
-MAX_HEADER_BYTES = 1 << 20
-MAX_PARAMETERS = 100_000_000
-MAX_FEATURES = 1_000_000
-MAX_CLASSES = 100_000
+MAX_METRICS = 50  # entries of the metrics dict that are kept
 
 Source = Union[str, Path, bytes]
 
@@ -111,12 +110,15 @@ def read_checkpoint(source: Source) -> Checkpoint:
         path = Path(source)
         if not path.is_file():
             raise CheckpointError(f"no checkpoint file at {path}")
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if path.stat().st_size > MAX_CHECKPOINT_BYTES:
             raise CheckpointError(f"{path} is {path.stat().st_size:,} bytes, more than any "
                                   "gatviz checkpoint; is it the right file?")
         data = path.read_bytes()
     else:
         data = bytes(source)
+        if len(data) > MAX_CHECKPOINT_BYTES:
+            raise CheckpointError(f"the file is {len(data):,} bytes, more than any gatviz "
+                                  "checkpoint; is it the right file?")
     header, metadata = _parse_header(data)
     checkpoint = _checkpoint_from_metadata(metadata)
     _check_tensors(header, checkpoint)
@@ -124,6 +126,10 @@ def read_checkpoint(source: Source) -> Checkpoint:
         checkpoint.state = load_tensors(data)
     except Exception as error:  # noqa: BLE001 - the library reports corruption in many ways
         raise CheckpointError(f"the checkpoint's tensor data is damaged ({error})") from None
+    for name, tensor in checkpoint.state.items():
+        if not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"the checkpoint's weights hold NaN or infinite values ({name}): "
+                                  "the model it came from had diverged; retrain it")
     return checkpoint
 
 
@@ -137,13 +143,41 @@ def _parse_header(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
         raise CheckpointError(f"the file's header is malformed: {not_ours}")
     try:
         header = json.loads(data[8:8 + length])
+        _check_depth(header)
         raw = header.get("__metadata__", {}).get("gatviz")
         metadata = json.loads(raw) if isinstance(raw, str) else None
-    except (ValueError, AttributeError):
-        raise CheckpointError(f"the file's header is not valid JSON: {not_ours}") from None
+        _check_depth(metadata)
+    except (ValueError, AttributeError, RecursionError):
+        raise CheckpointError(f"the file's header is not valid JSON, or nested more than "
+                              f"{MAX_JSON_DEPTH} levels deep: {not_ours}") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise CheckpointError(f"the file has no gatviz metadata: {not_ours}")
     return header, metadata
+
+
+def _check_depth(value: Any) -> None:
+    """Raise ValueError when JSON nests deeper than MAX_JSON_DEPTH (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("nested too deeply")
+        children = item.values() if isinstance(item, dict) else \
+            item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _metrics(values: Any) -> dict[str, float]:
+    """The metrics worth showing: short names with finite numbers (others are dropped, so that
+    a stranger's file cannot put text or NaN where the pages format numbers)."""
+    if not isinstance(values, dict):
+        return {}
+    kept = {}
+    for key, value in list(values.items())[:MAX_METRICS]:
+        if isinstance(key, str) and len(key) <= 40 and not isinstance(value, bool) and \
+                isinstance(value, (int, float)) and math.isfinite(value):
+            kept[key] = value
+    return kept
 
 
 def _checkpoint_from_metadata(metadata: dict[str, Any]) -> Checkpoint:
@@ -152,12 +186,15 @@ def _checkpoint_from_metadata(metadata: dict[str, Any]) -> Checkpoint:
         train_config = TrainConfig.from_dict(metadata["train_config"])
         fingerprint = {key: metadata["fingerprint"][key]
                        for key in ("nodes", "edges", "features", "classes")}
-        dataset = str(metadata["dataset"])
+        dataset = metadata["dataset"]
     except GatvizError as error:
         raise CheckpointError(f"the checkpoint's settings are invalid: {error}") from None
     except (KeyError, TypeError):
         raise CheckpointError("the checkpoint's metadata is incomplete (it needs model_config, "
                               "train_config, dataset and fingerprint)") from None
+    if not isinstance(dataset, str) or not 0 < len(dataset) <= MAX_TEXT:
+        raise CheckpointError(f"the checkpoint's dataset name must be text of 1 to {MAX_TEXT} "
+                              "characters")
     for key, value in fingerprint.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise CheckpointError(f"the checkpoint's fingerprint has a bad {key}: {value!r}")
@@ -169,10 +206,10 @@ def _checkpoint_from_metadata(metadata: dict[str, Any]) -> Checkpoint:
     if count > MAX_PARAMETERS:
         raise CheckpointError(f"the checkpoint's config describes {count:,} parameters (limit "
                               f"{MAX_PARAMETERS:,}); refusing to allocate it")
-    metrics = metadata.get("metrics", {})
+    version = metadata.get("version")
     return Checkpoint(model_config, train_config, dataset, fingerprint,
-                      metrics if isinstance(metrics, dict) else {},
-                      str(metadata.get("version", "unknown")))
+                      _metrics(metadata.get("metrics")),
+                      version if isinstance(version, str) and len(version) <= 40 else "unknown")
 
 
 def _check_tensors(header: dict[str, Any], checkpoint: Checkpoint) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
     if args.out is not None:
         save_checkpoint(args.out, result.model, dataset, train_config, result.metrics)
         metrics["checkpoint"] = str(args.out)
-    print(json.dumps(metrics))
+    print(json_line(metrics))
 
 
 def _checkpoint_and_dataset(args: argparse.Namespace):
@@ -193,7 +194,21 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for stem, table in report.tables().items():
         table.to_csv(args.out / f"{stem}.csv", index=False)
-    print(json.dumps({"dataset": dataset.name, **report.summary(), "out": str(args.out)}))
+    print(json_line({"dataset": dataset.name, **report.summary(), "out": str(args.out)}))
+
+
+def json_line(values: dict) -> str:
+    """One line of strict JSON: a NaN (an empty split has no accuracy) becomes null."""
+    def clean(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(item) for item in value]
+        return value
+
+    return json.dumps(clean(values), allow_nan=False)
 
 
 COMMANDS = {"datasets": _cmd_datasets, "train": _cmd_train, "attention": _cmd_attention,
@@ -211,4 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gatviz: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
               file=sys.stderr)
         return 1
+    except MemoryError:
+        print("gatviz: error: out of memory; try a smaller graph or model", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - a bug: still one line, never a traceback
+        print(f"gatviz: internal error ({type(error).__name__}: {str(error)[:200]}); please "
+              "report it with the command that caused it", file=sys.stderr)
+        return 2
     return 0

@@ -20,10 +20,10 @@ DEVICES = ("auto", "cpu", "cuda")
 def _check_range(name: str, value: float, low: float, high: float, *, kind: type = float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{name} must be a number (got {value!r})")
+    if not low <= value <= high:  # also refuses NaN
+        raise ConfigError(f"{name} must be between {low} and {high} (got {value!r})")
     if kind is int and int(value) != value:
         raise ConfigError(f"{name} must be a whole number (got {value!r})")
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high} (got {value!r})")
 
 
 def _check_choice(name: str, value: Any, choices: tuple) -> None:
@@ -39,6 +39,13 @@ def _check_bool(name: str, value: Any) -> None:
 
 class _Config:
     """Shared dict round-trip for the stage configs (used by checkpoints and the CLI)."""
+
+    def _number(self, name: str, low: float, high: float, *, kind: type = float) -> None:
+        """Check a numeric setting and store it as ``kind``: ``"layers": 2.0`` from a JSON file
+        becomes 2, ``"dropout": 0`` becomes 0.0, so later arithmetic sees the type it expects."""
+        value = getattr(self, name)
+        _check_range(name, value, low, high, kind=kind)
+        object.__setattr__(self, name, kind(value))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
@@ -121,15 +128,15 @@ class ModelConfig(_Config):
     conv: str = "gat"  # 'gat' (GATConv) or 'gatv2' (GATv2Conv)
 
     def __post_init__(self) -> None:
-        _check_range("layers", self.layers, 1, 4, kind=int)
-        _check_range("hidden", self.hidden, 1, 1024, kind=int)
-        _check_range("heads", self.heads, 1, 64, kind=int)
-        _check_range("out_heads", self.out_heads, 1, 64, kind=int)
+        self._number("layers", 1, 4, kind=int)
+        self._number("hidden", 1, 1024, kind=int)
+        self._number("heads", 1, 64, kind=int)
+        self._number("out_heads", 1, 64, kind=int)
         _check_bool("out_concat", self.out_concat)
-        _check_range("dropout", self.dropout, 0.0, 0.95)
-        _check_range("attn_dropout", self.attn_dropout, 0.0, 0.95)
+        self._number("dropout", 0.0, 0.95)
+        self._number("attn_dropout", 0.0, 0.95)
         _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_range("negative_slope", self.negative_slope, 0.0, 1.0)
+        self._number("negative_slope", 0.0, 1.0)
         _check_bool("self_loops", self.self_loops)
         _check_choice("residual", self.residual, RESIDUALS)
         _check_choice("conv", self.conv, CONVS)
@@ -152,10 +159,10 @@ class TrainConfig(_Config):
     snapshots: int = 20  # α snapshots kept over training, evenly spaced (0 = none)
 
     def __post_init__(self) -> None:
-        _check_range("lr", self.lr, 1e-6, 1.0)
-        _check_range("weight_decay", self.weight_decay, 0.0, 1.0)
-        _check_range("epochs", self.epochs, 1, 100_000, kind=int)
-        _check_range("patience", self.patience, 0, 100_000, kind=int)
-        _check_range("seed", self.seed, 0, 2**32 - 1, kind=int)
+        self._number("lr", 1e-6, 1.0)
+        self._number("weight_decay", 0.0, 1.0)
+        self._number("epochs", 1, 100_000, kind=int)
+        self._number("patience", 0, 100_000, kind=int)
+        self._number("seed", 0, 2**32 - 1, kind=int)
         _check_choice("device", self.device, DEVICES)
-        _check_range("snapshots", self.snapshots, 0, 200, kind=int)
+        self._number("snapshots", 0, 200, kind=int)

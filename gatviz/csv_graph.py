@@ -9,10 +9,13 @@ can still be explored with a model trained elsewhere.
 """
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 from pathlib import Path
 from typing import BinaryIO, Union
 
+import numpy as np
 import pandas as pd
 import torch
 from torch_geometric.data import Data
@@ -20,25 +23,104 @@ from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
 
 from gatviz.datasets import GraphDataset, attach_split
 from gatviz.errors import DatasetError
+from gatviz.limits import MAX_CLASSES, MAX_COLUMNS, MAX_CSV_BYTES, MAX_EDGES, MAX_NODES, MAX_TEXT
 from gatviz.synthetic import degree_features
 
 CsvSource = Union[str, Path, bytes, BinaryIO]
-MAX_NODES = 200_000
-MAX_EDGES = 2_000_000
 ONE_HOT_LIMIT = 1000  # up to this many nodes, missing features become one-hot ids
+TEXT_COLUMNS = ("source", "target", "id", "name", "label")  # read as text; the rest are numbers
+MAX_CELLS = 50_000_000  # rows × columns of the nodes file (200 MB of float32 features)
 
 
-def _read(source: CsvSource, what: str) -> pd.DataFrame:
-    if isinstance(source, bytes):
-        source = io.BytesIO(source)
+def _bytes(source: CsvSource, what: str) -> bytes:
+    """The file's bytes, refused before reading when larger than MAX_CSV_BYTES."""
+    too_big = (f"the {what} file is larger than {MAX_CSV_BYTES // 2**20} MB, the most gatviz "
+               "reads; use a smaller graph")
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise DatasetError(f"no {what} file at {path}")
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise DatasetError(too_big)
+        return path.read_bytes()
+    data = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else \
+        source.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        raise DatasetError(too_big)
+    return data
+
+
+def _check_utf8(data: bytes, what: str) -> None:
+    """Refuse text that is not UTF-8, naming the line (decoded 1 MB at a time, then dropped)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 20
+    for start in range(0, len(data), step):
+        try:
+            decoder.decode(data[start:start + step], final=start + step >= len(data))
+        except UnicodeDecodeError as error:
+            offset = min(max(start + error.start, 0), len(data) - 1)
+            line = data.count(b"\n", 0, offset) + 1
+            raise DatasetError(
+                f"the {what} file is not UTF-8 text (byte 0x{data[offset]:02x} on line {line}, "
+                "as Latin-1 or Windows encodings write accented letters); save it as UTF-8, "
+                "for example with Excel's 'CSV UTF-8' format") from None
+
+
+def _delimiter(header: bytes) -> str:
+    """Commas, or the semicolons or tabs that some locales' spreadsheets write instead."""
+    if b"," in header:
+        return ","
+    for candidate in (";", "\t", "|"):
+        if candidate.encode() in header:
+            return candidate
+    return ","
+
+
+def _read(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.DataFrame:
+    """Parse a CSV file after checking its size, encoding, line count and header against the
+    limits, so that a file too big for them is refused before it is parsed."""
+    data = _bytes(source, what)
+    if not data.strip():
+        raise DatasetError(f"the {what} file is empty; it needs a header line and rows")
+    _check_utf8(data, what)
+    end = data.find(b"\n")
+    header = data if end < 0 else data[:end]
+    sep = _delimiter(header)
+    columns = header.count(sep.encode()) + 1
+    if columns > max_columns:
+        raise DatasetError(f"the {what} file has {columns:,} columns; gatviz reads at most "
+                           f"{max_columns:,}")
+    rows = data.count(b"\n") - (1 if data.endswith(b"\n") else 0)  # at most; blank lines count
+    if rows > max_rows:
+        raise DatasetError(f"the {what} file has {rows:,} rows; gatviz reads at most "
+                           f"{max_rows:,}")
+    if rows * columns > MAX_CELLS:
+        raise DatasetError(f"the {what} file has {rows:,} rows × {columns:,} columns; gatviz "
+                           f"reads at most {MAX_CELLS:,} values")
+    options = dict(sep=sep, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     try:
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
+        names = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
+        text = {name: str for name in names if str(name).strip().lower() in TEXT_COLUMNS}
+        frame = pd.read_csv(io.BytesIO(data), dtype=text, nrows=max_rows, **options)
     except pd.errors.EmptyDataError:
         raise DatasetError(f"the {what} file is empty; it needs a header line and rows") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+    except (pd.errors.ParserError, ValueError) as error:
         raise DatasetError(f"the {what} file is not valid CSV: {error}".strip()) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return frame.apply(lambda column: column.str.strip())
+    frame.attrs["raw"] = (data, sep)  # to quote a value as written, in an error message
+    for column in frame.columns:
+        if column in TEXT_COLUMNS:
+            frame[column] = frame[column].str.strip()
+            _check_length(frame[column], column, what)
+    return frame
+
+
+def _check_length(values: pd.Series, column: str, what: str) -> None:
+    lengths = values.str.len().to_numpy()
+    if lengths.size and lengths.max() > MAX_TEXT:
+        row = int(lengths.argmax())
+        raise DatasetError(f"{what} file line {_line(row)}: the {column} is {lengths[row]:,} "
+                           f"characters long; gatviz keeps at most {MAX_TEXT}")
 
 
 def _line(row: int) -> int:
@@ -54,8 +136,10 @@ def _first_blank(frame: pd.DataFrame, column: str) -> int | None:
 def _require_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str) -> None:
     missing = [c for c in needed if c not in frame.columns]
     if missing:
+        found = ", ".join(str(c)[:40] for c in frame.columns[:10]) or "none"
+        more = f" and {len(frame.columns) - 10:,} more" if len(frame.columns) > 10 else ""
         raise DatasetError(f"the {what} file needs column(s) {', '.join(missing)}; found "
-                           f"{', '.join(frame.columns) or 'none'} (check the header line)")
+                           f"{found}{more} (check the header line)")
     for column in needed:
         row = _first_blank(frame, column)
         if row is not None:
@@ -80,25 +164,23 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
         undirected (bool): add the reverse of every edge, as citation graphs do. (default: True)
         seed (int): seeds the train/val/test split of the labelled nodes. (default: 0)
     """
-    edge_frame = _read(edges, "edges")
+    edge_frame = _read(edges, "edges", MAX_EDGES, MAX_COLUMNS)
     _require_columns(edge_frame, ("source", "target"), "edges")
     if edge_frame.empty:
         raise DatasetError("the edges file has a header but no rows; add one line per edge")
-    if len(edge_frame) > MAX_EDGES:
-        raise DatasetError(f"the edges file has {len(edge_frame):,} rows; gatviz handles at "
-                           f"most {MAX_EDGES:,}")
 
     node_frame = None
     if nodes is not None:
-        node_frame = _read(nodes, "nodes")
+        node_frame = _read(nodes, "nodes", MAX_NODES, MAX_COLUMNS)
         _require_columns(node_frame, ("id",), "nodes")
         if node_frame.empty:
             raise DatasetError("the nodes file has a header but no rows; add one line per node")
         duplicated = node_frame["id"].duplicated().to_numpy().nonzero()[0]
         if duplicated.size:
             row = int(duplicated[0])
-            raise DatasetError(f"nodes file line {_line(row)}: id '{node_frame['id'][row]}' "
-                               "appears twice; ids must be unique")
+            raise DatasetError(f"nodes file line {_line(row)}: id "
+                               f"{_shown(node_frame['id'][row])} appears twice; ids must be "
+                               "unique")
         ids = list(node_frame["id"])
     else:
         ids = _ordered_ids(pd.concat([edge_frame["source"], edge_frame["target"]]))
@@ -113,7 +195,8 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
         if unknown.size:
             row = int(unknown[0])
             raise DatasetError(f"edges file line {_line(row)}: {column} "
-                               f"'{edge_frame[column][row]}' is not an id in the nodes file")
+                               f"{_shown(edge_frame[column][row])} is not an id in the nodes "
+                               "file")
         edge_frame[column + "_index"] = mapped.astype("int64")
 
     n = len(ids)
@@ -143,6 +226,10 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
     y = torch.full((n,), -1, dtype=torch.long)
     if labels is not None:
         class_names = _ordered_ids(pd.Series([label for label in labels if label]))
+        if len(class_names) > MAX_CLASSES:
+            raise DatasetError(f"the nodes file has {len(class_names):,} distinct labels; "
+                               f"gatviz trains on at most {MAX_CLASSES:,} classes (is the label "
+                               "column really a class, not an id?)")
         position = {label: c for c, label in enumerate(class_names)}
         y = torch.tensor([position.get(label, -1) for label in labels], dtype=torch.long)
     data = attach_split(Data(x=x, edge_index=edge_index, y=y, num_nodes=n), seed)
@@ -158,11 +245,45 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
 
 
 def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
-    values = frame[columns].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna().to_numpy()
+    """The feature columns as float32, refusing any value that is not a finite number."""
+    values = frame[columns]
+    text = [c for c in columns if not pd.api.types.is_numeric_dtype(values[c])]
+    if text:
+        values = values.copy()
+        values[text] = values[text].apply(pd.to_numeric, errors="coerce")
+    array = values.to_numpy(dtype="float64")
+    bad = np.isnan(array)
     if bad.any():
         row, col = (int(i[0]) for i in bad.nonzero())
-        raise DatasetError(f"nodes file line {_line(row)}, column '{columns[col]}': "
-                           f"'{frame[columns[col]][row]}' is not a number (feature columns must "
-                           "be numeric; rename it to 'name' or 'label' if it is not a feature)")
-    return torch.tensor(values.to_numpy(dtype="float32"))
+        given = frame[columns[col]].iloc[row]
+        raise DatasetError(f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
+                           f"{_shown(given) if given != '' else 'an empty value'} is not a "
+                           "number (feature columns must be numeric; rename it to 'name' or "
+                           "'label' if it is not a feature)")
+    with np.errstate(over="ignore"):  # overflow to inf is refused just below
+        features = array.astype("float32")
+    bad = ~np.isfinite(features)
+    if bad.any():
+        row, col = (int(i[0]) for i in bad.nonzero())
+        raise DatasetError(f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
+                           f"{_shown(_as_written(frame, row, columns[col]))} is not a finite "
+                           "float32 number (features must lie within ±3.4e38; scale them)")
+    return torch.from_numpy(features)
+
+
+def _as_written(frame: pd.DataFrame, row: int, column: str) -> str:
+    """A value as the file wrote it (pandas has parsed ``1e400`` into ``inf`` by now)."""
+    data, sep = frame.attrs.get("raw", (b"", ","))
+    lines = data.split(b"\n", _line(row))
+    try:
+        fields = next(csv.reader([lines[_line(row) - 1].decode("utf-8", "replace")],
+                                 delimiter=sep, skipinitialspace=True))
+        return fields[list(frame.columns).index(column)].strip()
+    except (IndexError, StopIteration, csv.Error):
+        return str(frame[column].iloc[row])
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value from the file, quoted and cut short, for an error message."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")

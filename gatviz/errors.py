@@ -19,3 +19,7 @@ class DatasetError(GatvizError):
 
 class CheckpointError(GatvizError):
     """A checkpoint file is unreadable, from a stranger, or does not fit the dataset."""
+
+
+class TrainingError(GatvizError):
+    """Training cannot go on: the loss became NaN or infinite."""

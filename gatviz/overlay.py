@@ -49,6 +49,16 @@ class ViewTooLarge(GatvizError):
     """The requested view has more nodes or edges than a browser can draw smoothly."""
 
 
+def drawable_centre(edge_index: Tensor, num_nodes: int) -> int:
+    """The best-connected node whose 1-hop neighbourhood can still be drawn: the default centre
+    of a view (a hub with more neighbours than MAX_VIEW_NODES would only give an error)."""
+    in_degree = torch.bincount(edge_index[1], minlength=num_nodes)
+    fits = in_degree < MAX_VIEW_NODES
+    if not bool(fits.any()):
+        return 0
+    return int(torch.where(fits, in_degree, -1).argmax())
+
+
 @dataclass(frozen=True)
 class OverlayOptions:
     """What to draw. ``node=None`` draws the whole graph."""

@@ -20,7 +20,7 @@ from torch import Tensor
 
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
-from gatviz.errors import ConfigError
+from gatviz.errors import ConfigError, TrainingError
 from gatviz.kernels import sparse_features
 from gatviz.model import GAT, LayerAttention
 
@@ -172,6 +172,11 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
         stats = EpochStats(epoch, loss.item(), _loss(logits, y, val_idx),
                            _accuracy(pred, y, train_idx), _accuracy(pred, y, val_idx),
                            _accuracy(pred, y, test_idx))
+        if not math.isfinite(stats.train_loss):
+            raise TrainingError(
+                f"training diverged at epoch {epoch}: the loss became {stats.train_loss}. "
+                f"Lower the learning rate (now {train_config.lr}) or check the features for "
+                "extreme values")
         result.history.append(stats)
 
         # Without validation nodes, the last epoch is the one kept.

@@ -7,16 +7,18 @@ import streamlit as st
 import torch
 from torch_geometric.utils import degree
 
-from app_state import NAMED_DATASETS, set_dataset, sidebar, spec_for
+from app_state import NAMED_DATASETS, as_text, set_dataset, sidebar, spec_for
 from gatviz.datasets import DATASETS, PLANETOID, data_dir
 from gatviz.errors import GatvizError
-from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, structure_html
+from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
+                            structure_html)
 
 st.set_page_config(page_title="gatviz · Dataset", page_icon="🕸️", layout="wide")
 dataset, _ = sidebar()
 st.title("Dataset")
 
 CSV = "your CSV"
+MAX_CLASS_BARS = 40  # classes drawn in the distribution chart; more are summarised
 choices = NAMED_DATASETS + [CSV]
 # A stable key: a default that followed the loaded dataset would make a new widget after every
 # load and drop the user's next pick.
@@ -63,9 +65,10 @@ if submitted:
         else:
             spec = spec_for(kind)
         dataset = set_dataset(spec)
-        st.success(f"Loaded {dataset.name}.")
+        st.success(f"Loaded {as_text(dataset.name)}.")
     except GatvizError as error:
-        st.error(f"{error}. The previous dataset ({dataset.name}) is still loaded.")
+        st.error(f"{as_text(error)}. The previous dataset ({as_text(dataset.name)}) is still "
+                 "loaded.")
 
 data = dataset.data
 labelled = data.y >= 0
@@ -74,8 +77,8 @@ same = (data.y[src] == data.y[dst]) & labelled[src] & labelled[dst]
 both = labelled[src] & labelled[dst]
 homophily = float(same.sum() / both.sum()) if bool(both.any()) else float("nan")
 
-st.subheader(dataset.name)
-st.write(dataset.description)
+st.subheader(as_text(dataset.name))
+st.markdown(as_text(dataset.description))
 cols = st.columns(6)
 cols[0].metric("Nodes", f"{dataset.num_nodes:,}")
 cols[1].metric("Edges (directed)", f"{dataset.num_edges:,}")
@@ -95,6 +98,9 @@ with left:
     if dataset.num_classes:
         counts = torch.bincount(data.y[labelled], minlength=dataset.num_classes).tolist()
         frame = pd.DataFrame({"class": dataset.class_names, "nodes": counts})
+        if len(frame) > MAX_CLASS_BARS:
+            st.caption(f"The {MAX_CLASS_BARS} largest of {len(frame):,} classes.")
+            frame = frame.nlargest(MAX_CLASS_BARS, "nodes")
         st.altair_chart(alt.Chart(frame).mark_bar().encode(
             x=alt.X("nodes:Q"), y=alt.Y("class:N", sort=None), tooltip=["class", "nodes"]),
             width="stretch")
@@ -113,9 +119,15 @@ st.markdown("**Preview**")
 if dataset.num_nodes <= min(MAX_VIEW_NODES, 400):
     options, note = OverlayOptions(head=0, height=460), "the whole graph"
 else:
-    hub = int(degree(dst, dataset.num_nodes).argmax())
+    hub = drawable_centre(data.edge_index, dataset.num_nodes)
     options = OverlayOptions(node=hub, hops=1, head=0, height=460)
     note = f"the neighbourhood of node {hub}, the best connected"
+    if int(degrees.max()) >= MAX_VIEW_NODES:
+        note += (f" with fewer than {MAX_VIEW_NODES:,} neighbours (the browser cannot draw "
+                 f"{int(degrees.max()):,} neighbours smoothly)")
 st.caption(f"Showing {note}, coloured by class. Edges are drawn with uniform weight until a "
            "model is trained.")
-st.iframe(structure_html(dataset, options), height=options.height + LEGEND_HEIGHT)
+try:
+    st.iframe(structure_html(dataset, options), height=options.height + LEGEND_HEIGHT)
+except GatvizError as error:
+    st.info(as_text(error))

@@ -21,6 +21,7 @@ spec = current_spec()
 st.title("Train a GAT")
 st.caption(f"On {as_text(dataset.name)}. The defaults are PyG's reference GAT (examples/gat.py).")
 
+MAX_CONFUSION_CLASSES = 30  # above this, a confusion matrix is too many cells to read
 m, t = ModelConfig(), TrainConfig()
 with st.form("train"):
     name = st.text_input("Model name", unique_name(f"{dataset.name} GAT"))
@@ -73,7 +74,7 @@ with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
             st.success(f"Loaded {as_text(loaded.name)} (trained on "
                        f"{as_text(checkpoint.dataset)}, gatviz {as_text(checkpoint.version)}).")
             for note in notes:
-                st.caption(f"Note: {note}.")
+                st.caption(f"Note: {as_text(note)}.")
             record = loaded
         except GatvizError as error:
             st.error(f"Could not load {as_text(upload.name)}: {as_text(error)}")
@@ -130,7 +131,11 @@ with right:
             tooltip=["true", "predicted", "nodes"]) + alt.Chart(cells).mark_text().encode(
             x="predicted:N", y="true:N", text="nodes:Q")).to_dict()
 
-    if bool(test.any()):
+    if bool(test.any()) and dataset.num_classes > MAX_CONFUSION_CLASSES:
+        st.caption(f"No confusion matrix: {dataset.num_classes:,} classes would make "
+                   f"{dataset.num_classes ** 2:,} cells (it is drawn up to "
+                   f"{MAX_CONFUSION_CLASSES} classes).")
+    elif bool(test.any()):
         st.markdown("**Confusion matrix** (test nodes)")
         st.vega_lite_chart(record.derive(("confusion",), confusion), width="stretch")
 

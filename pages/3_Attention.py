@@ -15,7 +15,11 @@ from app_state import (ATTENTION_PICK, MODEL, as_text, attention_csv, cached_ove
 from gatviz.attention import entropy
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
-from gatviz.overlay import LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, select_heads
+from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
+                            select_heads)
+
+MAX_TABLE_ROWS = 300  # neighbours listed in a table; a hub's others are summarised
+MAX_BARS = 30  # neighbours drawn as bars
 
 st.set_page_config(page_title="gatviz · Attention", page_icon="🕸️", layout="wide")
 dataset, record = sidebar()
@@ -86,9 +90,10 @@ names = list(available)
 from_query("model", ATTENTION_PICK, str, record.name)
 if st.session_state[ATTENTION_PICK] not in names:
     st.session_state[ATTENTION_PICK] = record.name
-from_query("node", "att_node", int, int(in_degree.argmax()))
+default_node = drawable_centre(dataset.data.edge_index, n)
+from_query("node", "att_node", int, default_node)
 if not 0 <= st.session_state["att_node"] < n:
-    st.session_state["att_node"] = int(in_degree.argmax())
+    st.session_state["att_node"] = default_node
 from_query("layer", "att_layer", int, 0)
 from_query("head", "att_head", parse_head, "mean")
 for key, state_key, parse, default in VIEW:
@@ -164,7 +169,7 @@ with graph:
         st.iframe(page, height=options.height + LEGEND_HEIGHT)
     except GatvizError as error:
         page = None
-        st.warning(str(error))
+        st.warning(as_text(error))
 
 # The centre node's incoming attention in the chosen layer, per head.
 edge_index, alpha = record.attention[layer]
@@ -183,24 +188,32 @@ with side:
     label = dataset.class_names[truth] if truth >= 0 else "unlabelled"
     verdict = (":green[**correct**]" if guess == truth else ":red[**wrong**]") if truth >= 0 \
         else "(no label)"
-    st.markdown(f"**Node {node} · {dataset.node_names[node]}**  \n"
-                f"True class: **{label}** · predicted: **{dataset.class_names[guess]}** "
+    st.markdown(f"**Node {node} · {as_text(dataset.node_names[node])}**  \n"
+                f"True class: **{as_text(label)}** · predicted: "
+                f"**{as_text(dataset.class_names[guess])}** "
                 f"(p = {float(record.prob[node, guess]):.2f}) {verdict}")
     uniform = math.log(len(sources)) if sources else 0.0
     st.metric("Attention entropy (shown α)", f"{entropy(shown):.2f} nats",
               delta=f"uniform would be {uniform:.2f}", delta_color="off",
               help="Low entropy: the node listens to few neighbours. Equal to the uniform "
                    "value: it averages all of them, as a GCN would.")
-    long = per_head.melt(id_vars=["from"], value_vars=[f"head {h}" for h in range(heads)],
-                         var_name="head", value_name="α")
-    st.markdown(f"**Incoming α in layer {layer}**, per head")
+    strongest = per_head.head(MAX_BARS)
+    long = strongest.melt(id_vars=["from"], value_vars=[f"head {h}" for h in range(heads)],
+                          var_name="head", value_name="α")
+    st.markdown(f"**Incoming α in layer {layer}**, per head"
+                + (f" (the {MAX_BARS} strongest of {len(per_head):,} neighbours)"
+                   if len(per_head) > MAX_BARS else ""))
     st.altair_chart(alt.Chart(long).mark_bar().encode(
-        x=alt.X("from:N", sort=list(per_head["from"]), title=None,
+        x=alt.X("from:N", sort=list(strongest["from"]), title=None,
                 axis=alt.Axis(labelAngle=-45, labelLimit=90)),
         y=alt.Y("α:Q"), color="head:N",
         xOffset="head:N", tooltip=["from", "head", alt.Tooltip("α:Q", format=".3f")]
     ).properties(height=240), width="stretch")
-    st.dataframe(per_head.style.format(precision=3), hide_index=True, width="stretch")
+    st.dataframe(per_head.head(MAX_TABLE_ROWS).style.format(precision=3), hide_index=True,
+                 width="stretch")
+    if len(per_head) > MAX_TABLE_ROWS:
+        st.caption(f"The {MAX_TABLE_ROWS} strongest of {len(per_head):,} incoming edges; the "
+                   "attention table download has them all.")
 
 with st.expander(f"Explain this α: every term of node {node}'s attention in layer {layer}"):
     conv = record.model_config.conv
@@ -222,9 +235,13 @@ with st.expander(f"Explain this α: every term of node {node}'s attention in lay
     shown_terms = terms.rename(columns={"exp_e": exp_label, "alpha": "α = exp / Σ exp",
                                         "alpha_model": "α from the model"})
     shown_terms.insert(1, "name", [dataset.node_names[v] for v in terms["source"]])
-    st.dataframe(shown_terms.style.format(precision=4), hide_index=True, width="stretch")
-    st.caption(f"Σ {exp_label} = {terms['exp_e'].sum():.4f} over {len(terms)} edges "
-               f"(self-loop included); α sums to {terms['alpha'].sum():.4f}.")
+    shown_terms = shown_terms.sort_values("α = exp / Σ exp", ascending=False)
+    st.dataframe(shown_terms.head(MAX_TABLE_ROWS).style.format(precision=4), hide_index=True,
+                 width="stretch")
+    st.caption(f"Σ {exp_label} = {terms['exp_e'].sum():.4f} over {len(terms):,} edges "
+               f"(self-loop included); α sums to {terms['alpha'].sum():.4f}."
+               + (f" The {MAX_TABLE_ROWS} largest α are listed." if len(terms) > MAX_TABLE_ROWS
+                  else ""))
 
 st.subheader("All heads at a glance")
 st.caption(f"Incoming α of node {node} in every layer (rows) and head (columns), strongest "
@@ -237,6 +254,10 @@ for k, (edges, values) in enumerate(record.attention):
                                     "from": [str(int(s)) for s in edges[0, rows]]}))
 overview = pd.concat(frames, ignore_index=True)
 order = (overview.groupby("from")["α"].mean().sort_values(ascending=False).index.tolist())
+if len(order) > MAX_BARS:
+    st.caption(f"The {MAX_BARS} neighbours with the highest mean α of {len(order):,}.")
+    order = order[:MAX_BARS]
+    overview = overview[overview["from"].isin(order)]
 st.altair_chart(alt.Chart(overview).mark_bar().encode(
     x=alt.X("from:N", sort=order, title="neighbour", axis=alt.Axis(labels=len(order) <= 30)),
     y=alt.Y("α:Q"),

@@ -5,8 +5,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_state import (COMPARE_PICKS, attention_difference, cached_overlay, current_spec,
-                       models_for, sidebar)
+from app_state import (COMPARE_PICKS, as_text, attention_difference, cached_overlay,
+                       current_spec, models_for, sidebar)
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, OverlayOptions
 
@@ -40,7 +40,7 @@ st.dataframe(pd.DataFrame(rows).style.format(precision=3), hide_index=True)
 try:
     difference = attention_difference(first, second, dataset)
 except GatvizError as error:
-    st.warning(str(error))
+    st.warning(as_text(error))
     st.stop()
 
 st.subheader("How differently do they attend?")
@@ -74,4 +74,4 @@ for column, model in zip(c, (first, second)):
             st.iframe(cached_overlay(model, dataset, options),
                       height=options.height + LEGEND_HEIGHT)
         except GatvizError as error:
-            st.warning(str(error))
+            st.warning(as_text(error))

@@ -1,8 +1,11 @@
 import json
 import pickle
+import tracemalloc
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from safetensors.torch import save
 
 from gatviz.checkpoint import (FORMAT, MAX_PARAMETERS, read_checkpoint,
@@ -134,3 +137,102 @@ def test_missing_file():
 
 def test_format_constant_is_written(karate_checkpoint):
     assert _metadata(karate_checkpoint)[0]["format"] == FORMAT
+
+
+def _raw_header_file(header: bytes) -> bytes:
+    return len(header).to_bytes(8, "little") + header
+
+
+@pytest.mark.parametrize("nesting", [100_000, 100])
+def test_deeply_nested_json_is_refused_not_a_recursion_error(nesting):
+    """100,000 levels exceed json's own recursion limit; 100 levels parse but are refused."""
+    with pytest.raises(CheckpointError, match="nested more than 16 levels"):
+        read_checkpoint(_raw_header_file(b"[" * nesting + b"]" * nesting))
+    metadata = {"__metadata__": {"gatviz": "[" * nesting + "]" * nesting}}
+    with pytest.raises(CheckpointError, match="nested more than 16 levels"):
+        read_checkpoint(_raw_header_file(json.dumps(metadata).encode()))
+
+
+def test_whole_number_floats_in_the_config_are_read_as_numbers(karate_checkpoint, tmp_path):
+    def floats(meta):
+        meta["model_config"]["layers"] = 2.0
+        meta["model_config"]["heads"] = 8.0
+
+    checkpoint = read_checkpoint(_tampered(karate_checkpoint, tmp_path, floats))
+    assert checkpoint.model_config.layers == 2 and type(checkpoint.model_config.layers) is int
+    assert checkpoint.build_model() is not None
+
+
+def test_metrics_that_are_not_finite_numbers_are_dropped(karate_checkpoint, tmp_path):
+    def strings(meta):
+        meta["metrics"] = {"test_acc": "high", "val_acc": float("nan"), "train_acc": 0.5,
+                           "best_epoch": True, "x" * 100: 1.0}
+        meta["version"] = "![track](http://example.com/x.png)" * 10
+
+    checkpoint = read_checkpoint(_tampered(karate_checkpoint, tmp_path, strings))
+    assert checkpoint.metrics == {"train_acc": 0.5}
+    assert checkpoint.version == "unknown"
+
+
+def test_a_dataset_name_must_be_short_text(karate_checkpoint, tmp_path):
+    def long_name(meta):
+        meta["dataset"] = "k" * 10_000
+
+    with pytest.raises(CheckpointError, match="dataset name must be text of 1 to 200"):
+        read_checkpoint(_tampered(karate_checkpoint, tmp_path, long_name))
+
+
+def test_nan_weights_are_refused(karate_checkpoint, tmp_path):
+    def poison(tensors):
+        name = next(iter(tensors))
+        tensors[name] = torch.full_like(tensors[name], float("nan"))
+
+    with pytest.raises(CheckpointError, match="NaN or infinite values"):
+        read_checkpoint(_tampered(karate_checkpoint, tmp_path, change_tensors=poison))
+
+
+# Property-based: arbitrary bytes and arbitrary JSON give a checkpoint or a CheckpointError.
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12),
+                                                                      children, max_size=4),
+    max_leaves=30)
+FIELDS = ["format", "version", "model_config", "train_config", "dataset", "fingerprint",
+          "metrics", "layers", "heads", "hidden", "features", "classes", "nodes", "edges"]
+
+
+def _read_or_refuse(data: bytes) -> None:
+    tracemalloc.start()
+    try:
+        read_checkpoint(data)
+    except CheckpointError:
+        pass
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 50 * 2**20
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_checkpoint_error(data):
+    _read_or_refuse(data)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(header=JSON, metadata=JSON, edits=st.dictionaries(st.sampled_from(FIELDS), JSON,
+                                                         max_size=4))
+def test_any_json_in_the_header_gives_a_checkpoint_or_an_error(karate_checkpoint, header,
+                                                               metadata, edits):
+    _read_or_refuse(_raw_header_file(json.dumps(header).encode()))
+    wrapped = {"__metadata__": {"gatviz": json.dumps(metadata)}}
+    _read_or_refuse(_raw_header_file(json.dumps(wrapped).encode()))
+    # A real checkpoint with some of its metadata replaced, at any depth of the config.
+    meta, tensors = _metadata(karate_checkpoint)
+    for key, value in edits.items():  # settings inside a section first...
+        for part in ("model_config", "fingerprint"):
+            if key not in meta and key in meta[part]:
+                meta[part][key] = value
+    for key in [key for key in edits if key in meta]:  # ...then whole sections
+        meta[key] = edits[key]
+    _read_or_refuse(save(tensors, metadata={"gatviz": json.dumps(meta)}))

@@ -1,9 +1,13 @@
+import tracemalloc
+
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gatviz.config import TrainConfig
 from gatviz.csv_graph import load_csv
-from gatviz.errors import ConfigError, DatasetError
+from gatviz.errors import ConfigError, DatasetError, GatvizError
 from gatviz.training import train
 
 EDGES = b"source,target\na,b\nb,c\nc,a\nc,d\nd,e\ne,f\nf,d\n"
@@ -49,3 +53,80 @@ def test_bad_csv_says_what_to_fix(edges, nodes, message):
     with pytest.raises(DatasetError) as error:
         load_csv(edges, nodes)
     assert message in str(error.value)
+
+
+def test_semicolons_tabs_and_a_byte_order_mark_are_read():
+    for edges in (b"source;target\na;b\nb;c\n", b"source\ttarget\na\tb\nb\tc\n",
+                  b"\xef\xbb\xbfsource,target\na,b\nb,c\n"):
+        assert load_csv(edges).num_nodes == 3
+
+
+def test_latin1_gets_a_hint_with_the_line():
+    with pytest.raises(DatasetError, match=r"not UTF-8 text \(byte 0xe9 on line 3.*CSV UTF-8"):
+        load_csv(b"source,target\na,b\nb,caf\xe9\n")
+
+
+def test_limits_are_checked_before_parsing(monkeypatch):
+    from gatviz import csv_graph
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed a file that the limits refuse")
+
+    monkeypatch.setattr(csv_graph.pd, "read_csv", no_parsing)
+    monkeypatch.setattr(csv_graph, "MAX_EDGES", 3)
+    with pytest.raises(DatasetError, match="has 4 rows; gatviz reads at most 3"):
+        load_csv(b"source,target\n" + b"a,b\n" * 4)
+    with pytest.raises(DatasetError, match="has 5 columns; gatviz reads at most 4"):
+        csv_graph._read(b"id,f1,f2,f3,f4\na,1,2,3,4\n", "nodes", max_rows=10, max_columns=4)
+    monkeypatch.setattr(csv_graph, "MAX_CSV_BYTES", 10)
+    with pytest.raises(DatasetError, match="larger than 0 MB"):
+        load_csv(b"source,target\na,b\n")
+
+
+def test_classes_and_text_lengths_are_bounded(monkeypatch):
+    from gatviz import csv_graph
+
+    monkeypatch.setattr(csv_graph, "MAX_CLASSES", 2)
+    nodes = b"id,label\na,x\nb,y\nc,z\n"
+    with pytest.raises(DatasetError, match="3 distinct labels; gatviz trains on at most 2"):
+        load_csv(b"source,target\na,b\nb,c\n", nodes)
+    long_name = b"id,name\na," + b"x" * 1_000_000 + b"\nb,B\n"
+    with pytest.raises(DatasetError, match="nodes file line 2: the name is 1,000,000 characters"):
+        load_csv(b"source,target\na,b\n", long_name)
+
+
+@pytest.mark.parametrize("value, says", [
+    (b"inf", "'inf' is not a finite float32 number"),
+    (b"1e400", "'1e400' is not a finite float32 number"),
+    (b"1e308", "'1e308' is not a finite float32 number"),
+    (b"nan", "'nan' is not a number"),
+    (b"", "an empty value is not a number"),
+])
+def test_non_finite_features_are_refused_where_they_enter(value, says):
+    with pytest.raises(DatasetError, match="nodes file line 3, column 'f'") as error:
+        load_csv(b"source,target\na,b\n", b"id,f\na,1\nb," + value + b"\n")
+    assert says in str(error.value)
+
+
+# Property-based: whatever the bytes, the reader returns a dataset or says what is wrong.
+CSV_ALPHABET = st.sampled_from(list(b",;\t\n\r\"' abcxyz019.-+eEinfa\xe9\xff\x00"))
+CSV_BYTES = st.one_of(st.binary(max_size=400), st.lists(CSV_ALPHABET, max_size=400).map(bytes))
+HEADERS = st.sampled_from([b"source,target\n", b"id,name,label,f\n", b"id,f1,f2\n", b""])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edges=st.tuples(HEADERS, CSV_BYTES), nodes=st.one_of(st.none(), st.tuples(HEADERS,
+                                                                                   CSV_BYTES)))
+def test_any_bytes_give_a_dataset_or_a_gatviz_error(edges, nodes):
+    tracemalloc.start()
+    try:
+        dataset = load_csv(b"".join(edges), None if nodes is None else b"".join(nodes))
+    except GatvizError:
+        pass
+    else:
+        assert dataset.num_nodes > 0 and bool(torch.isfinite(dataset.data.x).all())
+        assert all(len(name) <= 200 for name in dataset.node_names)
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 20 * 2**20
