@@ -106,3 +106,35 @@ def test_dictionary_lookup_gatv2_fits_and_gat_cannot(capsys):
         accuracy[conv] = json.loads(capsys.readouterr().out)["train_acc"]
     assert accuracy["gatv2"] >= 0.95
     assert accuracy["gat"] < 0.6
+
+
+def test_an_empty_split_gives_strict_json_not_nan(tmp_path, capsys):
+    (tmp_path / "e.csv").write_text("source,target\n1,2\n")
+    (tmp_path / "n.csv").write_text("id,label\n1,a\n2,b\n")  # one node per class: no test node
+    assert main(["train", "--edges", str(tmp_path / "e.csv"), "--nodes", str(tmp_path / "n.csv"),
+                 "--epochs", "2"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert "NaN" not in line
+    assert json.loads(line)["test_acc"] is None
+
+
+def test_hostile_inputs_end_in_one_line_never_a_traceback(tmp_path, capsys):
+    (tmp_path / "e.csv").write_bytes(b"source,target\n1,2\n2,3\n")
+    (tmp_path / "n.csv").write_bytes(b"id,f,label\n1,1e400,a\n2,0,b\n3,1,a\n")
+    (tmp_path / "deep.safetensors").write_bytes(
+        (20_000).to_bytes(8, "little") + b"[" * 10_000 + b"]" * 10_000)
+    cases = [
+        (["train", "--edges", str(tmp_path / "e.csv"), "--nodes", str(tmp_path / "n.csv")],
+         "'1e400' is not a finite float32 number"),
+        (["attention", "--checkpoint", str(tmp_path / "deep.safetensors"), "--out",
+          str(tmp_path / "a.csv")], "nested more than 16 levels"),
+        (["train", "--dataset", "karate", "--lr", "1.0", "--weight-decay", "0", "--epochs",
+          "3", "--dropout", "0"], None),
+    ]
+    for argv, says in cases:
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        if says is not None:
+            assert code == 1 and says in err and len(err.strip().splitlines()) == 1
+

@@ -75,3 +75,14 @@ def test_attention_snapshots_are_evenly_spaced_and_bounded(karate, monkeypatch):
     monkeypatch.setattr(training, "MAX_SNAPSHOT_VALUES", 1000)
     big = train(karate, train_config=TrainConfig(epochs=3))
     assert not big.snapshots and "no α snapshots" in big.snapshot_note
+
+
+def test_training_that_diverges_stops_with_a_message(karate, monkeypatch):
+    from gatviz import training
+    from gatviz.errors import TrainingError
+
+    cross_entropy = training.F.cross_entropy
+    monkeypatch.setattr(training.F, "cross_entropy",
+                        lambda *a, **k: cross_entropy(*a, **k) * float("nan"))
+    with pytest.raises(TrainingError, match="training diverged at epoch 1: the loss became nan"):
+        training.train(karate)
