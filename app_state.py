@@ -399,12 +399,10 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     session = models(), selection()  # read now: after a stop, session state raises on access
     name = unique_name(name.strip() or "GAT")
     store = shared_models()
-    earlier = store.get(link_for(spec).with_model(name, model_config, train_config).key())
+    key = link_for(spec).with_model(name, model_config, train_config).key()
+    earlier = store.get(key)
     if earlier is not None:  # seeded training would give the very same weights
-        record = replace(earlier, name=name, derived={}, note=(
-            "Trained earlier on this server with the same settings and seed, which give the "
-            "same weights: reused."))
-        return add_model(record, dataset)
+        return add_model(reused(earlier, name), dataset)
     finished = threading.Event()
     session[1]["training"] = finished
     live = st.empty()  # progress, Stop and curves; only a line saying how it ended afterwards
@@ -444,9 +442,14 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
             progress.progress(0.0, text="Waiting for another session's training to finish…")
             lock.acquire()
         try:
-            result = train(dataset, model_config, train_config, on_epoch=on_epoch)
+            earlier = store.get(key)  # the training waited for may have been this very model
+            if earlier is None:
+                result = train(dataset, model_config, train_config, on_epoch=on_epoch)
         finally:
             lock.release()
+        if earlier is not None:
+            live.empty()
+            return add_model(reused(earlier, name), dataset)
         record = ModelRecord(name, spec, result.model, train_config, result.metrics,
                              result.history, result.snapshots, result.snapshot_note)
         if interrupted:  # stored before the next run looks (it waits for `finished`)
@@ -465,6 +468,13 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     live.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
                             f"{result.best_epoch} (weights restored).")
     return record
+
+
+def reused(earlier: ModelRecord, name: str) -> ModelRecord:
+    """This session's copy of a model from the shared cache, under its own name."""
+    return replace(earlier, name=name, derived={}, note=(
+        "Trained earlier on this server with the same settings and seed, which give the same "
+        "weights: reused."))
 
 
 def unique_name(base: str) -> str:

@@ -12,7 +12,8 @@ PAGES = ["app.py", "pages/1_Dataset.py", "pages/2_Train.py", "pages/3_Attention.
          "pages/4_Analysis.py", "pages/5_Compare.py"]
 # Markdown that would fetch a URL, inject a heading or HTML, or colour text, if interpreted.
 HOSTILE = ["`![t](http://tracker.invalid/a.png)`", "# Heading", "<img src=x onerror=alert(1)>",
-           ":red[alarm] $x^2$", "[link](javascript:alert(1))"]
+           ":red[alarm] $x^2$", "[link](javascript:alert(1))",
+           "a` ![t](http://tracker.invalid/c.png) `b", "![t](http://tracker.invalid/d.png)"]
 
 
 def _app(path: str = "app.py") -> AppTest:
@@ -60,7 +61,7 @@ def _assert_inert(texts: list[str]) -> None:
 
 def test_hostile_names_are_shown_as_text_on_every_page():
     names = b"".join(f'n{i},"{HOSTILE[i % len(HOSTILE)]}",c{i % 2}\n'.encode()
-                     for i in range(6))
+                     for i in range(7))
     edges = b"source,target\nn0,n1\nn1,n2\nn2,n0\nn3,n4\nn4,n5\nn5,n3\nn2,n3\n"
     at = _load_csv(_app().run(), edges, b"id,name,label\n" + names,
                    "![x](http:%2F%2Ftracker.invalid%2Fb.png).csv")

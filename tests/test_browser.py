@@ -170,3 +170,111 @@ def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(server, page):
     third.get_by_text("uploaded CSV graph (friends)", exact=False).wait_for()
     third.get_by_text("upload it on the Dataset page", exact=False).wait_for()
     shot(third, SHOTS, "9_csv_link")
+
+
+HOSTILE_NAMES = ["`![t](http://tracker.invalid/a.png)`", "# Heading",
+                 "<img src=x onerror=alert(1)>", "<script>alert(2)</script>",
+                 "[link](javascript:alert(3))",
+                 "a` ![t](http://tracker.invalid/c.png) `b", "![t](http://tracker.invalid/d.png)"]
+
+
+def _hostile_checkpoint(path: Path) -> bytes:
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import save
+
+    with safe_open(str(path), "pt") as f:
+        meta = json.loads(f.metadata()["gatviz"])
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    meta["version"] = "<img src=http://tracker.invalid/v.png onerror=alert(4)>"
+    meta["metrics"] = {"test_acc": "![m](http://tracker.invalid/m.png)", "train_acc": 0.5}
+    return save(tensors, metadata={"gatviz": json.dumps(meta)})
+
+
+def _upload(tab, index: int, name: str, data: bytes, mime: str = "text/csv") -> None:
+    tab.locator('input[type="file"]').nth(index).set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}])
+
+
+def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
+        server, page, karate_checkpoint):
+    browser = page.context.browser
+    viewport = {"width": 1400, "height": 1000}
+    context = browser.new_context(viewport=viewport)
+    requests, dialogs = [], []
+    context.on("request", lambda request: requests.append(request.url))
+    tab = context.new_page()
+    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    # A checkpoint whose file name and metadata carry markup, loaded on karate.
+    tab.goto(f"{server}/Train")
+    tab.get_by_role("button", name="Train GAT").wait_for(timeout=60_000)
+    settle(tab)
+    tab.get_by_text("Load a checkpoint (.safetensors saved by gatviz)").click()
+    _upload(tab, 0, "# ![c](http:tracker.invalid).safetensors",
+            _hostile_checkpoint(karate_checkpoint), "application/octet-stream")
+    settle(tab)
+    tab.get_by_role("button", name="Load checkpoint").click()
+    tab.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=60_000)
+    settle(tab)
+    shot(tab, SHOTS, "10_hostile_checkpoint")
+    tab.get_by_role("link", name="Attention", exact=True).click()
+    tab.get_by_text("All heads at a glance").wait_for(timeout=120_000)
+    settle(tab)
+    assert errors_shown(tab) == 0
+
+    # A CSV graph whose file names and node names carry markup, trained.
+    tab.get_by_role("link", name="Dataset").click()
+    tab.get_by_role("button", name="Load dataset").wait_for(timeout=60_000)
+    settle(tab)
+    choose(tab, "Graph", "your CSV: an edge list and an optional node table")
+    tab.get_by_text("Options for the chosen graph").click()
+    names = "".join(f'n{i},"{HOSTILE_NAMES[i % len(HOSTILE_NAMES)]}",c{i % 2}\n'
+                    for i in range(7))
+    edges = "source,target\nn0,n1\nn1,n2\nn2,n0\nn3,n4\nn4,n5\nn5,n3\nn2,n3\n" + "".join(
+        f"n6,n{i}\n" for i in range(5))  # n6, named like a markdown image, is the default centre
+    _upload(tab, 0, "![x](http:tracker.invalid b.png).csv", edges.encode())
+    _upload(tab, 1, "<img src=x onerror=alert(5)>.csv", ("id,name,label\n" + names).encode())
+    settle(tab)
+    tab.get_by_role("button", name="Load dataset").click()
+    tab.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=60_000)
+    settle(tab)
+    tab.get_by_role("link", name="Train").click()
+    tab.get_by_role("button", name="Train GAT").wait_for(timeout=60_000)
+    settle(tab)
+    tab.get_by_role("button", name="Train GAT").click()
+    tab.get_by_text("Results:", exact=False).wait_for(timeout=120_000)
+    settle(tab)
+
+    for name, ready in (("Attention", "All heads at a glance"), ("Analysis", "What this says"),
+                        ("app", "Quick start")):
+        tab.get_by_role("link", name=name, exact=True).click()
+        tab.get_by_text(ready).wait_for(timeout=120_000)
+        settle(tab)
+        if name == "Attention":
+            wait_for_graph(tab)
+            shot(tab, SHOTS, "11_hostile_attention")
+        assert errors_shown(tab) == 0
+    hostile_link = tab.url
+
+    assert dialogs == []
+    for frame in tab.frames:  # the page and the overlay's iframe
+        assert frame.locator("img[src*='tracker'], img[src='x'], script:text('alert')").count() \
+            == 0
+        assert frame.locator("h1:text-is('Heading'), h2:text-is('Heading')").count() == 0
+    origin = server.rstrip("/")
+    outside = [url for url in requests
+               if not url.startswith((origin + "/", "data:", "blob:", "about:"))]
+    assert outside == [], outside
+
+    # Another person sees none of it, even with the first person's link.
+    other = browser.new_context(viewport=viewport).new_page()
+    other.goto(hostile_link)
+    other.get_by_text("uploaded CSV graph", exact=False).wait_for(timeout=60_000)
+    settle(other)
+    sidebar = other.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("none yet").wait_for()  # no model: neither the CSV's nor the file's
+    assert "karate" in sidebar.inner_text()
+    assert other.locator("img[src*='tracker']").count() == 0  # the link names it, as text
+    context.close()
