@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 from gatviz.errors import ConfigError
+from gatviz.limits import MAX_QUERY_VALUE
 
 CONVS = ("gat", "gatv2")
 RESIDUALS = ("none", "layer", "input")
@@ -81,7 +82,6 @@ class _Config:
         return cls(**values)
 
 
-MAX_TEXT_VALUE = 64  # the longest text a setting may be given as (a URL's query value)
 
 
 def _text(value: Any) -> str:
@@ -90,8 +90,8 @@ def _text(value: Any) -> str:
 
 def parse_text(name: str, text: str, like: Any) -> Any:
     """``text`` as a value of the same type as ``like`` (bool, int, float or str)."""
-    if not isinstance(text, str) or len(text) > MAX_TEXT_VALUE:
-        raise ConfigError(f"{name} must be a short text value (at most {MAX_TEXT_VALUE} "
+    if not isinstance(text, str) or len(text) > MAX_QUERY_VALUE:
+        raise ConfigError(f"{name} must be a short text value (at most {MAX_QUERY_VALUE} "
                           "characters)")
     if isinstance(like, bool):
         if text.lower() not in ("true", "false"):

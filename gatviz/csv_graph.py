@@ -23,13 +23,13 @@ from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
 
 from gatviz.datasets import GraphDataset, attach_split
 from gatviz.errors import DatasetError
-from gatviz.limits import MAX_CLASSES, MAX_COLUMNS, MAX_CSV_BYTES, MAX_EDGES, MAX_NODES, MAX_TEXT
+from gatviz.limits import (MAX_CELLS, MAX_CLASSES, MAX_COLUMNS, MAX_CSV_BYTES, MAX_EDGES,
+                           MAX_NODES, MAX_TEXT)
 from gatviz.synthetic import degree_features
 
 CsvSource = Union[str, Path, bytes, BinaryIO]
 ONE_HOT_LIMIT = 1000  # up to this many nodes, missing features become one-hot ids
 TEXT_COLUMNS = ("source", "target", "id", "name", "label")  # read as text; the rest are numbers
-MAX_CELLS = 50_000_000  # rows × columns of the nodes file (200 MB of float32 features)
 
 
 def _bytes(source: CsvSource, what: str) -> bytes:

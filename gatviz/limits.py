@@ -10,6 +10,7 @@ MAX_CSV_BYTES = 256 * 2**20  # size of one edges or nodes file
 MAX_EDGES = 2_000_000  # rows of the edges file
 MAX_NODES = 200_000  # nodes: rows of the nodes file, or distinct ids in the edges file
 MAX_COLUMNS = 5_000  # columns of the nodes file (id, name, label and the features)
+MAX_CELLS = 50_000_000  # rows × columns of the nodes file (200 MB of float32 features)
 MAX_CLASSES = 1_000  # distinct labels
 MAX_TEXT = 200  # characters in one id, name or label, and in a dataset or file name
 

@@ -17,11 +17,12 @@ from typing import Mapping
 from gatviz.config import ModelConfig, TrainConfig, parse_text
 from gatviz.datasets import DATASETS, DEFAULT_DATASET, dataset_parameters
 from gatviz.errors import GatvizError
+from gatviz.limits import MAX_TEXT
 
 CSV = "csv"  # the dataset name a link gives an uploaded CSV graph
 CHECKPOINT = "checkpoint"  # the source a link gives a model loaded from a file
 DATA_PREFIX = "data."  # query keys of dataset parameters: data.seed=3
-MAX_NAME = 80  # longest model or CSV name a link keeps
+MAX_NAME = MAX_TEXT  # longest model or CSV name a link keeps
 
 
 @dataclass(frozen=True)

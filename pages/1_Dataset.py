@@ -10,6 +10,7 @@ from torch_geometric.utils import degree
 from app_state import NAMED_DATASETS, as_text, set_dataset, sidebar, spec_for
 from gatviz.datasets import DATASETS, PLANETOID, data_dir
 from gatviz.errors import GatvizError
+from gatviz.limits import MAX_TEXT
 from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
                             structure_html)
 
@@ -53,7 +54,7 @@ if submitted:
         if kind == CSV:
             if edges_file is None:
                 raise GatvizError("upload an edges CSV first (columns source,target)")
-            spec = ("csv", edges_file.name.rsplit(".", 1)[0], edges_file.getvalue(),
+            spec = ("csv", edges_file.name.rsplit(".", 1)[0][:MAX_TEXT], edges_file.getvalue(),
                     nodes_file.getvalue() if nodes_file else None)
         elif kind in PLANETOID:
             spec = spec_for(kind, root=root)

@@ -13,6 +13,7 @@ from app_state import (ACCURACY_COLUMNS, LOSS_COLUMNS, MODEL, TRAIN_PICK, ModelR
 from gatviz.checkpoint import read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
+from gatviz.limits import MAX_TEXT
 from gatviz.links import CHECKPOINT
 
 st.set_page_config(page_title="gatviz · Train", page_icon="🕸️", layout="wide")
@@ -24,7 +25,8 @@ st.caption(f"On {as_text(dataset.name)}. The defaults are PyG's reference GAT (e
 MAX_CONFUSION_CLASSES = 30  # above this, a confusion matrix is too many cells to read
 m, t = ModelConfig(), TrainConfig()
 with st.form("train"):
-    name = st.text_input("Model name", unique_name(f"{dataset.name} GAT"))
+    name = st.text_input("Model name", unique_name(f"{dataset.name[:150]} GAT"),
+                         max_chars=MAX_TEXT)
     c = st.columns(4)
     conv = c[0].selectbox("Layer type", CONVS, format_func=str.upper)
     layers = c[1].number_input("Layers", 1, 4, m.layers)
@@ -69,7 +71,8 @@ with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
             checkpoint = read_checkpoint(upload.getvalue())
             notes = checkpoint.check_fits(dataset)
             loaded = add_model(ModelRecord(
-                unique_name(upload.name.rsplit(".", 1)[0]), spec, checkpoint.build_model(),
+                unique_name(upload.name.rsplit(".", 1)[0][:MAX_TEXT]), spec,
+                checkpoint.build_model(),
                 checkpoint.train_config, checkpoint.metrics, source=CHECKPOINT), dataset)
             st.success(f"Loaded {as_text(loaded.name)} (trained on "
                        f"{as_text(checkpoint.dataset)}, gatviz {as_text(checkpoint.version)}).")
