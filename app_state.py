@@ -5,6 +5,7 @@ here (cached) -> render.
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 import threading
@@ -216,26 +217,36 @@ class SharedModels:
     """Models trained on this server that any session may reopen through a link, keyed by
     :meth:`Link.key` (dataset and settings). Only models a link can rebuild are kept (never a
     CSV graph's or a checkpoint's), and the least recently used go first once they hold more
-    than ``budget`` bytes."""
+    than ``budget`` bytes.
+
+    The store keeps its own copy of each model and hands every session another: a session
+    may hook a model for a moment (the uniform-attention knockout does), which must not reach
+    a model another session is running. α, predictions and snapshots are shared as they are
+    (nothing writes to them).
+    """
 
     def __init__(self, budget: float):
         self.budget = budget
         self._records: OrderedDict[tuple, tuple[ModelRecord, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> ModelRecord | None:
+    def get(self, key: tuple, name: str, note: str = "") -> ModelRecord | None:
+        """A session's copy of the model stored under ``key``, named ``name``."""
         with self._lock:
             if key not in self._records:
                 return None
             self._records.move_to_end(key)
-            return self._records[key][0]
+            stored = self._records[key][0]
+        return replace(stored, name=name, note=note or stored.note,
+                       model=copy.deepcopy(stored.model), derived={})
 
     def put(self, key: tuple, record: ModelRecord) -> None:
         size = record_bytes(record)
         if size > self.budget:
             return
+        stored = replace(record, model=copy.deepcopy(record.model), derived={})
         with self._lock:
-            self._records[key] = (replace(record, derived={}), size)
+            self._records[key] = (stored, size)
             self._records.move_to_end(key)
             while sum(size for _, size in self._records.values()) > self.budget:
                 self._records.popitem(last=False)
@@ -296,11 +307,11 @@ def open_link() -> None:
     st.session_state[DATASET] = spec
     st.session_state[LINK_NOTES] = notes
     if link.rebuildable:
-        shared = shared_models().get(link.key())
+        shared = shared_models().get(link.key(), link.model_name)
         if shared is None:
             st.session_state[LINK_PENDING] = link
         else:
-            models()[link.model_name] = replace(shared, name=link.model_name, derived={})
+            models()[link.model_name] = shared
             selection()["name"] = link.model_name
 
 
@@ -361,6 +372,8 @@ def current_model(spec: tuple) -> ModelRecord | None:
     return available.get(name) or list(available.values())[-1]
 
 
+REUSED = ("Trained earlier on this server with the same settings and seed, which give the same "
+          "weights: reused.")
 LIVE_UPDATE_SECONDS = 0.5  # how often the progress bar and the live curves are redrawn
 TRAINING_WIND_DOWN_SECONDS = 60  # the most a new run waits for an interrupted training
 LOSS_COLUMNS, ACCURACY_COLUMNS = ["train_loss", "val_loss"], ["train_acc", "val_acc", "test_acc"]
@@ -400,9 +413,9 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     name = unique_name(name.strip() or "GAT")
     store = shared_models()
     key = link_for(spec).with_model(name, model_config, train_config).key()
-    earlier = store.get(key)
+    earlier = store.get(key, name, REUSED)
     if earlier is not None:  # seeded training would give the very same weights
-        return add_model(reused(earlier, name), dataset)
+        return add_model(earlier, dataset)
     finished = threading.Event()
     session[1]["training"] = finished
     live = st.empty()  # progress, Stop and curves; only a line saying how it ended afterwards
@@ -442,14 +455,14 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
             progress.progress(0.0, text="Waiting for another session's training to finish…")
             lock.acquire()
         try:
-            earlier = store.get(key)  # the training waited for may have been this very model
+            earlier = store.get(key, name, REUSED)  # the training waited for: this model?
             if earlier is None:
                 result = train(dataset, model_config, train_config, on_epoch=on_epoch)
         finally:
             lock.release()
         if earlier is not None:
             live.empty()
-            return add_model(reused(earlier, name), dataset)
+            return add_model(earlier, dataset)
         record = ModelRecord(name, spec, result.model, train_config, result.metrics,
                              result.history, result.snapshots, result.snapshot_note)
         if interrupted:  # stored before the next run looks (it waits for `finished`)
@@ -468,13 +481,6 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     live.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
                             f"{result.best_epoch} (weights restored).")
     return record
-
-
-def reused(earlier: ModelRecord, name: str) -> ModelRecord:
-    """This session's copy of a model from the shared cache, under its own name."""
-    return replace(earlier, name=name, derived={}, note=(
-        "Trained earlier on this server with the same settings and seed, which give the same "
-        "weights: reused."))
 
 
 def unique_name(base: str) -> str:

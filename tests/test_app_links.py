@@ -62,6 +62,7 @@ def test_a_link_reopens_the_same_model_and_view_in_another_session():
     assert not second.exception and not second.warning and not second.info
     shown, original = (at.session_state["models"]["linked"] for at in (second, first))
     assert shown.uid == original.uid  # the very same weights, from the server's shared cache
+    assert shown.model is not original.model  # but its own copy: hooks in one session stay there
     assert _table(shown) == _table(original)
     for key, value in (("att_head", 2), ("att_node", 5), ("att_hops", 1), ("att_layer", 0)):
         assert second.session_state[key] == value
@@ -146,3 +147,20 @@ def test_a_bad_link_is_explained_and_the_page_still_works():
     notes = " ".join(_shown(w.value) for w in at.warning)
     assert "could not be loaded" in notes and "size" in notes
     assert at.session_state["dataset_spec"][0] == "karate"
+
+
+def test_the_shared_cache_hands_out_copies_and_stays_within_its_budget(karate_trained):
+    result, train_config = karate_trained
+    record = app_state.ModelRecord("m", ("karate", ()), result.model, train_config,
+                                   result.metrics, pred=torch.zeros(34, dtype=torch.long),
+                                   prob=torch.zeros(34, 4))
+    size = app_state.record_bytes(record)
+    store = app_state.SharedModels(budget=2.5 * size)
+    for k in range(3):
+        store.put(("key", k), record)
+    assert len(store) == 2 and store.get(("key", 0), "x") is None  # the oldest went first
+    first, second = store.get(("key", 2), "a"), store.get(("key", 2), "b")
+    assert (first.name, second.name) == ("a", "b") and first.uid == second.uid == record.uid
+    assert first.model is not second.model is not record.model
+    for a, b in zip(first.model.parameters(), record.model.parameters()):
+        assert torch.equal(a, b)
