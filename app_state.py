@@ -230,14 +230,16 @@ class SharedModels:
         self._records: OrderedDict[tuple, tuple[ModelRecord, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, name: str, note: str = "") -> ModelRecord | None:
-        """A session's copy of the model stored under ``key``, named ``name``."""
+    def get(self, key: tuple, spec: tuple, name: str, note: str = "") -> ModelRecord | None:
+        """A session's copy of the model stored under ``key``, named ``name``, on the session's
+        dataset ``spec`` (the same graph: a Planetoid spec also names the directory the
+        session read it from)."""
         with self._lock:
             if key not in self._records:
                 return None
             self._records.move_to_end(key)
             stored = self._records[key][0]
-        return replace(stored, name=name, note=note or stored.note,
+        return replace(stored, name=name, dataset_spec=spec, note=note or stored.note,
                        model=copy.deepcopy(stored.model), derived={})
 
     def put(self, key: tuple, record: ModelRecord) -> None:
@@ -307,7 +309,7 @@ def open_link() -> None:
     st.session_state[DATASET] = spec
     st.session_state[LINK_NOTES] = notes
     if link.rebuildable:
-        shared = shared_models().get(link.key(), link.model_name)
+        shared = shared_models().get(link.key(), spec, link.model_name)
         if shared is None:
             st.session_state[LINK_PENDING] = link
         else:
@@ -413,7 +415,7 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     name = unique_name(name.strip() or "GAT")
     store = shared_models()
     key = link_for(spec).with_model(name, model_config, train_config).key()
-    earlier = store.get(key, name, REUSED)
+    earlier = store.get(key, spec, name, REUSED)
     if earlier is not None:  # seeded training would give the very same weights
         return add_model(earlier, dataset)
     finished = threading.Event()
@@ -455,7 +457,7 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
             progress.progress(0.0, text="Waiting for another session's training to finish…")
             lock.acquire()
         try:
-            earlier = store.get(key, name, REUSED)  # the training waited for: this model?
+            earlier = store.get(key, spec, name, REUSED)  # the one waited for: this model?
             if earlier is None:
                 result = train(dataset, model_config, train_config, on_epoch=on_epoch)
         finally:

@@ -158,9 +158,29 @@ def test_the_shared_cache_hands_out_copies_and_stays_within_its_budget(karate_tr
     store = app_state.SharedModels(budget=2.5 * size)
     for k in range(3):
         store.put(("key", k), record)
-    assert len(store) == 2 and store.get(("key", 0), "x") is None  # the oldest went first
-    first, second = store.get(("key", 2), "a"), store.get(("key", 2), "b")
+    assert len(store) == 2 and store.get(("key", 0), ("karate", ()), "x") is None  # oldest out
+    first, second = (store.get(("key", 2), ("karate", ()), name) for name in "ab")
     assert (first.name, second.name) == ("a", "b") and first.uid == second.uid == record.uid
     assert first.model is not second.model is not record.model
     for a, b in zip(first.model.parameters(), record.model.parameters()):
         assert torch.equal(a, b)
+
+
+def test_a_planetoid_link_reopens_the_model_whatever_directory_it_was_read_from(
+        planetoid_root, monkeypatch):
+    monkeypatch.setenv("GATVIZ_DATA_DIR", str(planetoid_root))
+    first = _app("app.py").run().switch_page("pages/1_Dataset.py").run()
+    first.selectbox[0].set_value("cora")
+    next(t for t in first.text_input if t.label.startswith("Data directory")).set_value(
+        str(planetoid_root) + "/")  # the same folder, spelled differently
+    _button(first, "Load dataset").click()
+    first.run()
+    first = _train(first, "cora link", epochs=3)
+    first.switch_page("pages/3_Attention.py").run()
+    query = {key: first.query_params[key] for key in first.query_params}
+    assert query["dataset"] == "cora" and "data_dir" not in str(query)
+
+    second = _app(query=query).run()
+    assert not second.exception and not second.info and not second.warning
+    shown, original = (at.session_state["models"]["cora link"] for at in (second, first))
+    assert _table(shown) == _table(original)
