@@ -379,6 +379,7 @@ REUSED = ("Trained earlier on this server with the same settings and seed, which
 LIVE_UPDATE_SECONDS = 0.5  # how often the progress bar and the live curves are redrawn
 TRAINING_WIND_DOWN_SECONDS = 60  # the most a new run waits for an interrupted training
 LOSS_COLUMNS, ACCURACY_COLUMNS = ["train_loss", "val_loss"], ["train_acc", "val_acc", "test_acc"]
+CURVE_HEIGHT = 160  # pixels of a curve chart's plot area
 
 
 def curves_spec(rows: list[dict], columns: list[str], height: int) -> dict:
@@ -390,12 +391,15 @@ def curves_spec(rows: list[dict], columns: list[str], height: int) -> dict:
     values = [{"epoch": row["epoch"], "series": column, "value": row[column]}
               for row in rows for column in columns if row[column] == row[column]]  # no NaN
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            # Fit the width only: Streamlit's default here squeezed the plot into what the
+            # legend and axis titles left of ``height``.
+            "autosize": {"type": "fit-x", "contains": "padding"},
             "data": {"values": values}, "height": height, "mark": {"type": "line"},
             "encoding": {
                 "x": {"field": "epoch", "type": "quantitative"},
                 "y": {"field": "value", "type": "quantitative", "title": None},
                 "color": {"field": "series", "type": "nominal", "sort": columns, "title": None,
-                          "legend": {"orient": "bottom"}},
+                          "legend": {"orient": "top", "direction": "horizontal"}},
                 "tooltip": [{"field": "epoch", "type": "quantitative"},
                             {"field": "series", "type": "nominal"},
                             {"field": "value", "type": "quantitative", "format": ".3f"}]}}
@@ -442,8 +446,8 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
                               text=f"Epoch {stats.epoch} / {train_config.epochs} · "
                                    f"val acc {stats.val_acc:.3f}")
             if curves:
-                charts[0].vega_lite_chart(curves_spec(rows, LOSS_COLUMNS, 220), width="stretch")
-                charts[1].vega_lite_chart(curves_spec(rows, ACCURACY_COLUMNS, 220),
+                for chart, columns in zip(charts, (LOSS_COLUMNS, ACCURACY_COLUMNS)):
+                    chart.vega_lite_chart(curves_spec(rows, columns, CURVE_HEIGHT),
                                           width="stretch")
         except ScriptControlException as request:  # Stop, or another click: keep what we have
             interrupted.append(request)

@@ -7,9 +7,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_state import (ACCURACY_COLUMNS, LOSS_COLUMNS, MODEL, TRAIN_PICK, ModelRecord, add_model,
-                       as_text, checkpoint_for, current_model, current_spec, curves_spec,
-                       models_for, sidebar, train_live, unique_name, write_link)
+from app_state import (ACCURACY_COLUMNS, CURVE_HEIGHT, LOSS_COLUMNS, MODEL, TRAIN_PICK,
+                       ModelRecord, add_model, as_text, checkpoint_for, current_model,
+                       current_spec, curves_spec, models_for, sidebar, train_live, unique_name,
+                       write_link)
 from gatviz.checkpoint import read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
