@@ -6,6 +6,7 @@ here (cached) -> render.
 from __future__ import annotations
 
 import copy
+import ctypes
 import os
 import re
 import threading
@@ -56,6 +57,20 @@ NAMED_DATASETS = list(DATASETS)
 APP_THREADS = int(os.environ.get("GATVIZ_APP_THREADS", "1"))
 if APP_THREADS > 0:
     torch.set_num_threads(APP_THREADS)
+
+
+def _fewer_malloc_arenas(arenas: int = 2) -> None:
+    """Streamlit runs every rerun in a new thread, and glibc gives threads their own memory
+    arenas (up to 8 per core), each keeping what was freed in it: the server's resident memory
+    grows with reruns. Two arenas keep it near what is in use (bench/app_latency.py). Where
+    the C library is not glibc, nothing changes."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
+_fewer_malloc_arenas()
 
 
 @dataclass
@@ -464,26 +479,27 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
             earlier = store.get(key, spec, name, REUSED)  # the one waited for: this model?
             if earlier is None:
                 result = train(dataset, model_config, train_config, on_epoch=on_epoch)
+                record = ModelRecord(name, spec, result.model, train_config, result.metrics,
+                                     result.history, result.snapshots, result.snapshot_note)
+                record.stopped = bool(interrupted)
+                record.attention = dataset_attention(record.model, dataset)
+                record.pred, record.prob = predict(record.model, dataset)
+                share(record, store)  # before the lock goes: sessions waiting reuse it
         finally:
             lock.release()
-        if earlier is not None:
-            live.empty()
-            return add_model(earlier, dataset)
-        record = ModelRecord(name, spec, result.model, train_config, result.metrics,
-                             result.history, result.snapshots, result.snapshot_note)
         if interrupted:  # stored before the next run looks (it waits for `finished`)
-            record.stopped = True
             record.note = (f"Stopped after {len(result.history)} of {train_config.epochs} "
                            f"epochs; the best weights so far (epoch {result.best_epoch}) were "
                            "kept.")
             add_model(record, dataset, session)
-            share(record, store)
     finally:
-        finished.set()
+        finished.set()  # before add_model below, which waits for it (select_pending)
+    if earlier is not None:
+        live.empty()
+        return add_model(earlier, dataset)
     if interrupted:
         raise interrupted[0]
     add_model(record, dataset)
-    share(record, store)
     live.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
                             f"{result.best_epoch} (weights restored).")
     return record

@@ -42,6 +42,8 @@ WATCH_READY = f"""() => {{
 
 
 def attention_tab(browser, url: str):
+    # Each in its own browser window: Chromium pauses drawing in background tabs, which would
+    # time the tab rather than the server.
     tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     tab.goto(f"{url}/Attention")
     tab.get_by_role("button", name="Train the default GAT here").wait_for(timeout=120_000)

@@ -12,7 +12,8 @@ interval, a paired t-test and Wilcoxon test over seeds, and Welch's t-test (the 
 their random numbers differently, so a seed pairs runs only loosely). Accuracy does not depend on
 what else runs on the machine, but time does: the run takes ~40 s per seed here.
 
-Usage: python bench/citeseer_study.py [--dataset citeseer] [--seeds 30] [--out study.csv]
+Usage: python bench/citeseer_study.py [--dataset citeseer] [--seeds 30] [--first-seed 0]
+                                     [--out study.csv]
 """
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="citeseer")
     parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as CSV")
     args = parser.parse_args()
@@ -68,7 +70,7 @@ def main() -> None:
         dataset = load_dataset(args.dataset, root=root)
     rows = []
     print("seed,reference,gatviz,gatviz_reference_rule", flush=True)
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         _, reference = run_reference(dataset, seed, args.epochs)
         result = train(dataset, train_config=TrainConfig(epochs=args.epochs, patience=0,
                                                          seed=seed, snapshots=0))

@@ -20,6 +20,8 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # Counts the pixels of the vis-network canvas that are not background: a drawn graph has many.
