@@ -1,0 +1,89 @@
+"""Which of gatviz's pieces moves CiteSeer's accuracy? gatviz with some of them swapped back.
+
+Trains gatviz's default GAT on CiteSeer for each seed with the named pieces replaced by the
+reference's (PyG ``examples/gat.py``) and compares the test accuracy with the reference runs in
+``bench/citeseer_study_30_seeds.csv`` (same seeds). Pieces, joined with ``+``:
+
+* ``dense``: the input features stay a dense matrix (no CSR features, dense dropout);
+* ``plainsum``: PyG's message passing for Σ_j α_ij W h_j instead of gatviz's CSR product;
+* ``fdropout``: ``F.dropout`` (bernoulli) instead of gatviz's ``rand`` masks;
+* ``pygattdrop``: GATConv's own attention dropout instead of gatviz's hook.
+
+With all four, gatviz draws the same random numbers as the reference, so each seed should give
+the reference's result exactly, read with its rule (first epoch of best validation accuracy):
+the printed ``first-best`` column. ``dense`` is slow (about a minute per seed here).
+
+Usage: python bench/citeseer_variants.py PIECES [--seeds 30]   e.g.  dense+plainsum
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch.nn.functional as F
+from scipy import stats
+from torch_geometric.nn import GATConv
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from planetoid_data import planetoid_root  # noqa: E402
+import gatviz.kernels as kernels  # noqa: E402
+import gatviz.model as model  # noqa: E402
+import gatviz.training as training  # noqa: E402
+from citeseer_study import first_best_test  # noqa: E402
+from gatviz.config import TrainConfig  # noqa: E402
+from gatviz.datasets import load_dataset  # noqa: E402
+
+STUDY = Path(__file__).with_name("citeseer_study_30_seeds.csv")
+
+
+def swap(pieces: set[str]) -> None:
+    if "dense" in pieces:
+        training.model_input = lambda x, device: x.to(device)
+    if "plainsum" in pieces:
+        kernels.FusedGATConv.propagate = GATConv.propagate
+    if "fdropout" in pieces:
+        model.dropout = F.dropout
+    if "pygattdrop" in pieces:
+        build = model.GAT.__init__
+
+        def init(self, *args, **kwargs):
+            build(self, *args, **kwargs)
+            for conv in self.convs:
+                conv._edge_update_forward_hooks.clear()
+                conv.dropout = self.config.attn_dropout
+
+        model.GAT.__init__ = init
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pieces")
+    parser.add_argument("--seeds", type=int, default=30)
+    args = parser.parse_args()
+    pieces = set(args.pieces.split("+")) - {"none"}
+    unknown = pieces - {"dense", "plainsum", "fdropout", "pygattdrop"}
+    if unknown:
+        parser.error(f"unknown pieces {sorted(unknown)}")
+    swap(pieces)
+    reference = {int(r["seed"]): float(r["reference"]) for r in csv.DictReader(STUDY.open())}
+    with planetoid_root() as root:
+        dataset = load_dataset("citeseer", root=root)
+    print("seed,gatviz,first-best,reference", flush=True)
+    ours = []
+    for seed in range(args.seeds):
+        result = training.train(dataset, train_config=TrainConfig(
+            epochs=200, patience=0, seed=seed, snapshots=0))
+        ours.append(result.metrics["test_acc"])
+        print(f"{seed},{ours[-1]},{first_best_test(result.history)},{reference[seed]}",
+              flush=True)
+    a, b = np.array(ours), np.array([reference[s] for s in range(args.seeds)])
+    print(f"{args.pieces}: gatviz {100 * a.mean():.2f} ± {100 * a.std(ddof=1):.2f} %, "
+          f"reference {100 * b.mean():.2f} %, difference {100 * (a - b).mean():+.2f} points, "
+          f"Welch p = {stats.ttest_ind(a, b, equal_var=False).pvalue:.3g}")
+
+
+if __name__ == "__main__":
+    main()
