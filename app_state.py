@@ -375,10 +375,15 @@ def write_view(values: dict, defaults: dict) -> None:
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")
 
 
+AUTOLINKS = re.compile(r"(?i)(https?|ftp|mailto|www|@)")  # where GFM starts a bare link
+WORD_JOINER = "\u2060"  # invisible; splits "http://", "www." and "a@b" so none becomes a link
+
+
 def as_text(text: str) -> str:
     """``text`` escaped for Streamlit's markdown, so that it shows as typed: text from a URL
-    or a file is data, never markup."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    or a file is data, never markup (nor a link: bare URLs are autolinked after escapes)."""
+    escaped = MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    return AUTOLINKS.sub(lambda match: match.group(1) + WORD_JOINER, escaped)
 
 
 def current_model(spec: tuple) -> ModelRecord | None:

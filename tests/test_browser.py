@@ -263,6 +263,7 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
         assert frame.locator("img[src*='tracker'], img[src='x'], script:text('alert')").count() \
             == 0
         assert frame.locator("h1:text-is('Heading'), h2:text-is('Heading')").count() == 0
+        assert frame.locator("a[href*='tracker'], a[href^='javascript']").count() == 0
     origin = server.rstrip("/")
     outside = [url for url in requests
                if not url.startswith((origin + "/", "data:", "blob:", "about:"))]
