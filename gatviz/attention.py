@@ -7,6 +7,8 @@ one row per (layer, head, edge); the helpers below reduce it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import torch
@@ -15,6 +17,7 @@ from torch import Tensor
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT, LayerAttention
+from gatviz.neighbourhood import exact_within, receptive_subgraph
 from gatviz.training import model_input
 
 COLUMNS = ["layer", "head", "source", "target", "alpha", "is_self_loop"]
@@ -208,3 +211,65 @@ def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: i
                           "alpha_model": used.alpha[rows, head].numpy()})
     frame.attrs["shifted_by"] = float(shift)
     return frame.sort_values("alpha", ascending=False, ignore_index=True)
+
+
+@dataclass
+class NeighbourhoodAttention:
+    """α and predictions around one node, computed from its receptive field only.
+
+    ``attention`` is in dataset ids and holds every edge the model used in the cut
+    (:func:`gatviz.neighbourhood.receptive_subgraph`); ``exact[l]`` marks the rows of layer l
+    whose α equals what the model computes on the whole graph (their target lies within
+    ``hops`` of the centre, or nearer the cut's edge than the layer's receptive field reaches).
+    The others are truncated: their target has in-neighbours outside the cut. ``pred`` and
+    ``prob`` are exact for ``nodes`` within ``hops`` of the centre and ``-1`` / 0 elsewhere.
+
+    Shapes:
+        nodes: (S,), distance: (S,), attention[l].alpha: (E_l, heads_l), exact[l]: (E_l,),
+        pred: (N,), prob: (N, C)
+    """
+
+    centre: int
+    hops: int
+    nodes: Tensor
+    distance: Tensor
+    attention: list[LayerAttention]
+    exact: list[Tensor]
+    pred: Tensor
+    prob: Tensor
+
+
+@torch.no_grad()
+def neighbourhood_attention(model: GAT, dataset: GraphDataset, centre: int, hops: int
+                            ) -> NeighbourhoodAttention:
+    """Every layer's α on the edges into the nodes within ``hops`` of ``centre``, exactly as the
+    whole-graph :func:`extract_attention` gives them, computed on the ``hops + layers``-hop
+    receptive field instead of the whole graph (found through ``dataset.in_edges``, indexed
+    once per graph), so that its cost follows the neighbourhood's size, not the graph's.
+    """
+    data = dataset.data
+    index = dataset.in_edges
+    layers = model.config.layers
+    depth = hops + layers
+    cut = receptive_subgraph(index, torch.tensor([centre]), depth)
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        logits, used = model(model_input(data.x[cut.nodes], device), cut.edge_index.to(device),
+                             return_attention=True)
+    finally:
+        model.train(was_training)
+    attention, exact = [], []
+    for layer, (edge_index, alpha) in enumerate(used):
+        edge_index = edge_index.cpu().as_subclass(Tensor)
+        exact.append(cut.distance[edge_index[1]] <= exact_within(depth, layer, layers))
+        attention.append(LayerAttention(cut.nodes[edge_index], alpha.cpu()))
+    prob = logits.softmax(dim=-1).cpu()
+    known = cut.distance <= exact_within(depth, None, layers)
+    full_pred = torch.full((dataset.num_nodes,), -1, dtype=torch.long)
+    full_prob = torch.zeros(dataset.num_nodes, prob.size(1))
+    full_pred[cut.nodes[known]] = prob[known].argmax(dim=-1)
+    full_prob[cut.nodes[known]] = prob[known]
+    return NeighbourhoodAttention(centre, hops, cut.nodes, cut.distance, attention, exact,
+                                  full_pred, full_prob)

@@ -167,7 +167,7 @@ def _cmd_attention(args: argparse.Namespace) -> None:
 
 
 def _cmd_render(args: argparse.Namespace) -> None:
-    from gatviz.attention import dataset_attention
+    from gatviz.attention import dataset_attention, neighbourhood_attention
     from gatviz.overlay import OverlayOptions, overlay_html
     from gatviz.training import predict
 
@@ -177,9 +177,13 @@ def _cmd_render(args: argparse.Namespace) -> None:
     options = OverlayOptions(node=node, hops=args.hops, layer=args.layer, head=args.head,
                              threshold=args.threshold, top_k=args.top_k,
                              self_loops=args.self_loops, color_by=args.color_by)
-    pred, prob = predict(model, dataset)
-    args.out.write_text(overlay_html(dataset, dataset_attention(model, dataset), options,
-                                     pred, prob), encoding="utf-8")
+    if node is None:
+        attention, (pred, prob) = dataset_attention(model, dataset), predict(model, dataset)
+    else:  # only the node's receptive field: exact, and fast on a big graph
+        local = neighbourhood_attention(model, dataset, node, args.hops)
+        attention, pred, prob = local.attention, local.pred, local.prob
+    args.out.write_text(overlay_html(dataset, attention, options, pred, prob),
+                        encoding="utf-8")
     print(f"wrote {args.out}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +22,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from gatviz.errors import DatasetError
+from gatviz.neighbourhood import InEdges, in_edges
 
 DEFAULT_DATASET = "karate"
 
@@ -83,6 +85,11 @@ class GraphDataset:
     @property
     def num_edges(self) -> int:
         return int(self.data.edge_index.size(1))
+
+    @cached_property
+    def in_edges(self) -> InEdges:
+        """Every node's incoming edges (:mod:`gatviz.neighbourhood`), indexed on first use."""
+        return in_edges(self.data.edge_index, self.num_nodes)
 
     @property
     def num_features(self) -> int:

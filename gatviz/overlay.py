@@ -25,6 +25,7 @@ from gatviz.attention import attended_count, rank_within_target
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import LayerAttention, with_self_loops
+from gatviz.neighbourhood import hop_distances
 
 COLOR_BY = ("class", "prediction", "correct")
 EDGE_SCALES = ("auto", "alpha", "relative")
@@ -182,8 +183,10 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
     else:
         centre = dataset.node_index(options.node)
         # Nodes whose messages reach the centre within `hops` layers: its receptive field.
-        hop = _hop_distances(centre, dataset.data.edge_index, options.hops, n)
-        subset = torch.tensor(sorted(hop))
+        reached, distance = hop_distances(dataset.in_edges, torch.tensor([centre]),
+                                          options.hops)
+        subset, order = torch.sort(reached)
+        hop = dict(zip(subset.tolist(), distance[order].tolist()))
         if subset.numel() > MAX_VIEW_NODES:
             raise ViewTooLarge(f"the {options.hops}-hop neighbourhood of node {centre} has "
                                f"{subset.numel():,} nodes (limit {MAX_VIEW_NODES:,}); use fewer "
@@ -216,21 +219,6 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
         scale = "relative" if low else "alpha"
     return View(subset, positions, hop, edge_index[:, kept], alpha[kept], alpha_heads[kept],
                 head_label, attended, scale, centre, notes)
-
-
-def _hop_distances(centre: int, edge_index: Tensor, hops: int, n: int) -> dict[int, int]:
-    """Breadth-first distance (along incoming edges) from the centre, up to ``hops``."""
-    distance = torch.full((n,), -1, dtype=torch.long)
-    distance[centre] = 0
-    frontier = torch.tensor([centre])
-    source, target = edge_index
-    for step in range(1, hops + 1):
-        reached = source[torch.isin(target, frontier)]
-        reached = reached[distance[reached] < 0].unique()
-        distance[reached] = step
-        frontier = reached
-    found = (distance >= 0).nonzero().flatten()
-    return dict(zip(found.tolist(), distance[found].tolist()))
 
 
 def _top_k_per_target(kept: Tensor, target: Tensor, alpha: Tensor, k: int) -> Tensor:
@@ -275,13 +263,15 @@ def _short(text: str, limit: int = 24) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _node_colours(dataset: GraphDataset, color_by: str, pred: Tensor | None) -> list[str]:
-    y = dataset.data.y.tolist()
+def _node_colours(dataset: GraphDataset, color_by: str, pred: Tensor | None,
+                  nodes: Tensor) -> list[str]:
+    """The colour of each of ``nodes`` (only those: a big graph has millions of others)."""
+    y = dataset.data.y[nodes].tolist()
     if color_by != "class" and pred is None:
         raise GatvizError(f"colouring by {color_by} needs the model's predictions")
     if color_by == "class":
         return [PALETTE[c % len(PALETTE)] if c >= 0 else UNLABELLED for c in y]
-    p = pred.tolist()
+    p = pred[nodes].tolist()
     if color_by == "prediction":
         return [PALETTE[c % len(PALETTE)] for c in p]
     return [UNLABELLED if t < 0 else CORRECT if t == q else WRONG for t, q in zip(y, p)]
@@ -366,15 +356,15 @@ def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
 
     options = options or OverlayOptions()
     view = view or build_view(dataset, attention, options)
-    colours = _node_colours(dataset, options.color_by, pred)
+    colours = _node_colours(dataset, options.color_by, pred, view.nodes)
     net = Network(height=f"{options.height}px", width="100%", directed=True,
                   cdn_resources="in_line", notebook=False)
     for i, v in enumerate(view.nodes.tolist()):
         is_centre = v == view.centre
         net.add_node(v, label=_short(dataset.node_names[v]),
                      title=_node_title(dataset, v, view.hop, pred, prob),
-                     color={"background": colours[v],
-                            "border": "#222222" if is_centre else colours[v]},
+                     color={"background": colours[i],
+                            "border": "#222222" if is_centre else colours[i]},
                      borderWidth=4 if is_centre else 1, size=22 if is_centre else 11,
                      x=float(view.positions[i, 0]), y=float(view.positions[i, 1]),
                      shape="star" if is_centre else "dot")
