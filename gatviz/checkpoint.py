@@ -21,7 +21,7 @@ import torch
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from gatviz import __version__
+from gatviz import __version__, pyg_import
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
 from gatviz.errors import CheckpointError, GatvizError
@@ -30,6 +30,10 @@ from gatviz.limits import (MAX_CHECKPOINT_BYTES, MAX_CLASSES, MAX_FEATURES, MAX_
 from gatviz.model import GAT, parameter_count
 
 FORMAT = "gatviz-checkpoint/1"
+IMPORTED = "PyG import"  # the version shown for a model trained in PyG
+NOT_OURS = ("not a gatviz checkpoint (a .safetensors file saved by gatviz, or a PyG GAT's "
+            "state_dict with the metadata the README's 'Models trained elsewhere' shows, was "
+            "expected)")
 MAX_METRICS = 50  # entries of the metrics dict that are kept
 
 Source = Union[str, Path, bytes]
@@ -73,10 +77,10 @@ class Checkpoint:
                 f"({'; '.join(problems)}); pick the dataset it was trained on or train a new "
                 "model")
         notes = []
-        if self.dataset != dataset.name:
+        if self.dataset and self.dataset != dataset.name:
             notes.append(f"trained on {self.dataset}, applied to {dataset.name}")
         for key in ("nodes", "edges"):
-            if mine.get(key) != theirs[key]:
+            if mine.get(key) is not None and mine.get(key) != theirs[key]:
                 notes.append(f"{key}: {mine.get(key)} at training, {theirs[key]} now")
         return notes
 
@@ -120,39 +124,92 @@ def read_checkpoint(source: Source) -> Checkpoint:
             raise CheckpointError(f"the file is {len(data):,} bytes, more than any gatviz "
                                   "checkpoint; is it the right file?")
     header, metadata = _parse_header(data)
-    checkpoint = _checkpoint_from_metadata(metadata)
-    _check_tensors(header, checkpoint)
+    if "gatviz" in metadata:
+        checkpoint, rename, optional = _checkpoint_from_metadata(_gatviz_metadata(metadata)), {}, ()
+    else:
+        checkpoint, rename, optional = _imported(header, metadata)
+    header = {rename.get(name, name): info for name, info in header.items()}
+    _check_tensors(header, checkpoint, optional)
     try:
-        checkpoint.state = load_tensors(data)
+        stored = load_tensors(data)
     except Exception as error:  # noqa: BLE001 - the library reports corruption in many ways
         raise CheckpointError(f"the checkpoint's tensor data is damaged ({error})") from None
+    checkpoint.state = {rename.get(name, name): tensor for name, tensor in stored.items()}
     for name, tensor in checkpoint.state.items():
         if not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(f"the checkpoint's weights hold NaN or infinite values ({name}): "
                                   "the model it came from had diverged; retrain it")
+    _complete(checkpoint)
     return checkpoint
 
 
 def _parse_header(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The safetensors JSON header and the gatviz metadata, read without touching tensors."""
-    not_ours = "not a gatviz checkpoint (a .safetensors file saved by gatviz was expected)"
+    """The safetensors JSON header and its metadata (text values), read without touching
+    tensors; refused unless the metadata describes a gatviz checkpoint or a PyG import."""
     if len(data) < 8:
-        raise CheckpointError(f"the file is too short to be a checkpoint: {not_ours}")
+        raise CheckpointError(f"the file is too short to be a checkpoint: {NOT_OURS}")
     (length,) = struct.unpack("<Q", data[:8])
     if length > MAX_HEADER_BYTES or 8 + length > len(data):
-        raise CheckpointError(f"the file's header is malformed: {not_ours}")
+        raise CheckpointError(f"the file's header is malformed: {NOT_OURS}")
     try:
         header = json.loads(data[8:8 + length])
         _check_depth(header)
-        raw = header.get("__metadata__", {}).get("gatviz")
-        metadata = json.loads(raw) if isinstance(raw, str) else None
-        _check_depth(metadata)
+        metadata = header.get("__metadata__", {})
     except (ValueError, AttributeError, RecursionError):
         raise CheckpointError(f"the file's header is not valid JSON, or nested more than "
-                              f"{MAX_JSON_DEPTH} levels deep: {not_ours}") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        raise CheckpointError(f"the file has no gatviz metadata: {not_ours}")
+                              f"{MAX_JSON_DEPTH} levels deep: {NOT_OURS}") from None
+    if not isinstance(metadata, dict) or not any(
+            isinstance(metadata.get(key), str) for key in ("gatviz", *pyg_import.KEYS)):
+        raise CheckpointError(f"the file has no gatviz metadata: {NOT_OURS}")
     return header, metadata
+
+
+def _json_entry(metadata: dict[str, Any], key: str) -> Any:
+    """One metadata entry's JSON, depth-checked."""
+    try:
+        value = json.loads(metadata[key])
+        _check_depth(value)
+    except (ValueError, RecursionError):
+        raise CheckpointError(f"the file's header is not valid JSON, or nested more than "
+                              f"{MAX_JSON_DEPTH} levels deep: {NOT_OURS}") from None
+    return value
+
+
+def _gatviz_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    values = _json_entry(metadata, "gatviz")
+    if not isinstance(values, dict) or values.get("format") != FORMAT:
+        raise CheckpointError(f"the file has no gatviz metadata: {NOT_OURS}")
+    return values
+
+
+def _imported(header: dict[str, Any], metadata: dict[str, Any]
+              ) -> tuple[Checkpoint, dict[str, str], tuple[str, ...]]:
+    """A checkpoint for a model trained in PyG (see :mod:`gatviz.pyg_import`), the renaming of
+    its tensors to gatviz's, and the tensors it may lack (biases off; GATv2's shared lin_r)."""
+    key = next(key for key in pyg_import.KEYS if key in metadata)
+    imported = pyg_import.describe(header, key, _json_entry(metadata, key))
+    fingerprint = {"nodes": None, "edges": None, "features": imported.features,
+                   "classes": imported.classes}
+    _check_size(fingerprint, imported.config)
+    checkpoint = Checkpoint(imported.config, TrainConfig(), imported.dataset, fingerprint,
+                            version=IMPORTED)
+    optional = ("bias", "lin_r.weight", "lin_r.bias") if imported.share_weights else ("bias",)
+    return checkpoint, imported.rename, optional
+
+
+def _complete(checkpoint: Checkpoint) -> None:
+    """Fill what an imported model left out and means the same: zero biases (``bias=False``)
+    and GATv2's ``lin_r`` when it shares ``lin_l``'s weights (``share_weights=True``)."""
+    with torch.device("meta"):
+        expected = GAT(checkpoint.fingerprint["features"], checkpoint.fingerprint["classes"],
+                       checkpoint.model_config).state_dict()
+    state = checkpoint.state
+    for name, tensor in expected.items():
+        if name in state:
+            continue
+        shared = name.replace("lin_r.", "lin_l.")
+        state[name] = (state[shared].clone() if ".lin_r." in name and shared in state
+                       else torch.zeros(tensor.shape))
 
 
 def _check_depth(value: Any) -> None:
@@ -198,27 +255,35 @@ def _checkpoint_from_metadata(metadata: dict[str, Any]) -> Checkpoint:
     for key, value in fingerprint.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise CheckpointError(f"the checkpoint's fingerprint has a bad {key}: {value!r}")
-    if not 1 <= fingerprint["features"] <= MAX_FEATURES or \
-            not 1 <= fingerprint["classes"] <= MAX_CLASSES:
-        raise CheckpointError(f"the checkpoint claims {fingerprint['features']} features and "
-                              f"{fingerprint['classes']} classes, outside what gatviz loads")
-    count = parameter_count(fingerprint["features"], fingerprint["classes"], model_config)
-    if count > MAX_PARAMETERS:
-        raise CheckpointError(f"the checkpoint's config describes {count:,} parameters (limit "
-                              f"{MAX_PARAMETERS:,}); refusing to allocate it")
+    _check_size(fingerprint, model_config)
     version = metadata.get("version")
     return Checkpoint(model_config, train_config, dataset, fingerprint,
                       _metrics(metadata.get("metrics")),
                       version if isinstance(version, str) and len(version) <= 40 else "unknown")
 
 
-def _check_tensors(header: dict[str, Any], checkpoint: Checkpoint) -> None:
-    """Compare the stored tensors' names, dtypes and shapes with what the config builds."""
+def _check_size(fingerprint: dict[str, Any], config: ModelConfig) -> None:
+    """Refuse a model larger than gatviz loads, from its sizes alone (nothing allocated)."""
+    if not 1 <= fingerprint["features"] <= MAX_FEATURES or \
+            not 1 <= fingerprint["classes"] <= MAX_CLASSES:
+        raise CheckpointError(f"the checkpoint claims {fingerprint['features']} features and "
+                              f"{fingerprint['classes']} classes, outside what gatviz loads")
+    count = parameter_count(fingerprint["features"], fingerprint["classes"], config)
+    if count > MAX_PARAMETERS:
+        raise CheckpointError(f"the checkpoint's config describes {count:,} parameters (limit "
+                              f"{MAX_PARAMETERS:,}); refusing to allocate it")
+
+
+def _check_tensors(header: dict[str, Any], checkpoint: Checkpoint,
+                   optional: tuple[str, ...] = ()) -> None:
+    """Compare the stored tensors' names, dtypes and shapes with what the config builds;
+    names ending in one of ``optional`` may be missing (:func:`_complete` fills them)."""
     with torch.device("meta"):
         expected = GAT(checkpoint.fingerprint["features"], checkpoint.fingerprint["classes"],
                        checkpoint.model_config).state_dict()
     stored = {name: info for name, info in header.items() if name != "__metadata__"}
-    problems = [f"missing {name}" for name in expected if name not in stored]
+    problems = [f"missing {name}" for name in expected
+                if name not in stored and not name.endswith(optional)]
     problems += [f"unexpected {name}" for name in stored if name not in expected]
     for name, tensor in expected.items():
         info = stored.get(name)

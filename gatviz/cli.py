@@ -151,6 +151,9 @@ def _checkpoint_and_dataset(args: argparse.Namespace):
     from gatviz.checkpoint import read_checkpoint
 
     checkpoint = read_checkpoint(args.checkpoint)
+    if not (args.dataset or args.edges or checkpoint.dataset):
+        raise GatvizError("the checkpoint does not name its dataset (a PyG model exported "
+                          "without 'dataset'); give --dataset or --edges")
     dataset = _load(args, args.dataset or checkpoint.dataset)
     for note in checkpoint.check_fits(dataset):
         print(f"note: {note}", file=sys.stderr)

@@ -11,7 +11,7 @@ from app_state import (ACCURACY_COLUMNS, CURVE_HEIGHT, LOSS_COLUMNS, MODEL, TRAI
                        ModelRecord, add_model, as_text, checkpoint_for, current_model,
                        current_spec, curves_spec, models_for, sidebar, train_live, unique_name,
                        write_link)
-from gatviz.checkpoint import read_checkpoint
+from gatviz.checkpoint import IMPORTED, read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
@@ -65,7 +65,10 @@ if start:
     except GatvizError as error:
         st.error(as_text(error))
 
-with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
+with st.expander("Load a checkpoint (.safetensors saved by gatviz, or a GAT trained in PyG)"):
+    st.caption("A model trained in your own PyG code loads too: save its state_dict with "
+               "safetensors and its constructor arguments as metadata (README: *Models trained "
+               "elsewhere*).")
     upload = st.file_uploader("Checkpoint", type=["safetensors"])
     if st.button("Load checkpoint", disabled=upload is None):
         try:
@@ -75,8 +78,10 @@ with st.expander("Load a checkpoint (.safetensors saved by gatviz)"):
                 unique_name(upload.name.rsplit(".", 1)[0][:MAX_TEXT]), spec,
                 checkpoint.build_model(),
                 checkpoint.train_config, checkpoint.metrics, source=CHECKPOINT), dataset)
-            st.success(f"Loaded {as_text(loaded.name)} (trained on "
-                       f"{as_text(checkpoint.dataset)}, gatviz {as_text(checkpoint.version)}).")
+            origin = (f"trained on {checkpoint.dataset}, " if checkpoint.dataset else "") + \
+                (checkpoint.version if checkpoint.version == IMPORTED
+                 else f"gatviz {checkpoint.version}")
+            st.success(f"Loaded {as_text(loaded.name)} ({as_text(origin)}).")
             for note in notes:
                 st.caption(f"Note: {as_text(note)}.")
             record = loaded
