@@ -1,8 +1,14 @@
-"""A user's own graph from CSV: an edge list and an optional node table.
+"""A user's own graph from CSV (or Parquet): an edge list and an optional node table.
 
 Edges file: columns ``source`` and ``target`` (node ids, any text). Nodes file (optional): a column
 ``id``, optionally ``name`` and ``label``, and any other columns are numeric node features.
 Problems are reported with the file, line and column to fix; nothing is evaluated or unpickled.
+
+Big graphs (tens of millions of edges) load column-wise: ids that are whole numbers are parsed
+as int64 and features as float32 straight from the text, ids are matched with a hash index, and
+nothing makes one Python object per row. Text ids and anything the fast reading refuses take the
+careful path, which reports the line to fix. A file that starts with Parquet's magic bytes is read
+as Parquet (pyarrow, which Streamlit already needs), with the same columns and limits.
 
 Without features, nodes get one-hot ids (small graphs) or one-hot degrees; without labels the graph
 can still be explored with a model trained elsewhere.
@@ -30,6 +36,8 @@ from gatviz.synthetic import degree_features
 CsvSource = Union[str, Path, bytes, BinaryIO]
 ONE_HOT_LIMIT = 1000  # up to this many nodes, missing features become one-hot ids
 TEXT_COLUMNS = ("source", "target", "id", "name", "label")  # read as text; the rest are numbers
+ID_COLUMNS = ("source", "target", "id")  # whole-number ids are read as int64
+PARQUET_MAGIC = b"PAR1"
 
 
 def _bytes(source: CsvSource, what: str) -> bytes:
@@ -77,9 +85,11 @@ def _delimiter(header: bytes) -> str:
 
 
 def _read(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.DataFrame:
-    """Parse a CSV file after checking its size, encoding, line count and header against the
-    limits, so that a file too big for them is refused before it is parsed."""
+    """Parse a CSV (or Parquet) file after checking its size, encoding, line count and header
+    against the limits, so that a file too big for them is refused before it is parsed."""
     data = _bytes(source, what)
+    if data[:4] == PARQUET_MAGIC:
+        return _read_parquet(data, what, max_rows, max_columns)
     if not data.strip():
         raise DatasetError(f"the {what} file is empty; it needs a header line and rows")
     _check_utf8(data, what)
@@ -101,18 +111,79 @@ def _read(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.D
     try:
         names = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
         text = {name: str for name in names if str(name).strip().lower() in TEXT_COLUMNS}
-        frame = pd.read_csv(io.BytesIO(data), dtype=text, nrows=max_rows, **options)
+        # Fast: whole-number ids as int64, features as float32, no Python object per row.
+        # Anything that does not parse so (text ids, a blank, a word among numbers) is read
+        # again as text below, which finds the line to report.
+        fast = {name: "int64" if str(name).strip().lower() in ID_COLUMNS else "float32"
+                for name in names if name not in text or
+                str(name).strip().lower() in ID_COLUMNS}
+        try:
+            frame = pd.read_csv(io.BytesIO(data), dtype={**text, **fast}, nrows=max_rows,
+                                **options)
+        except (ValueError, OverflowError):
+            frame = pd.read_csv(io.BytesIO(data), dtype=text, nrows=max_rows, **options)
     except pd.errors.EmptyDataError:
         raise DatasetError(f"the {what} file is empty; it needs a header line and rows") from None
     except (pd.errors.ParserError, ValueError) as error:
         raise DatasetError(f"the {what} file is not valid CSV: {error}".strip()) from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
     frame.attrs["raw"] = (data, sep)  # to quote a value as written, in an error message
+    return _tidy(frame, what)
+
+
+def _tidy(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Lower-case column names; strip and bound the text in the text columns."""
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
     for column in frame.columns:
-        if column in TEXT_COLUMNS:
+        if column in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].str.strip()
             _check_length(frame[column], column, what)
     return frame
+
+
+def _read_parquet(data: bytes, what: str, max_rows: int, max_columns: int) -> pd.DataFrame:
+    """A Parquet file's columns, its row and column counts checked (from the footer) before
+    any column is read. Text columns become text, numbers stay numbers; nothing else is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(data))
+        rows, schema = parquet.metadata.num_rows, parquet.schema_arrow
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise DatasetError(f"the {what} file starts like Parquet but cannot be read: "
+                           f"{str(error)[:200]}") from None
+    columns = len(schema.names)
+    if columns > max_columns:
+        raise DatasetError(f"the {what} file has {columns:,} columns; gatviz reads at most "
+                           f"{max_columns:,}")
+    if rows > max_rows:
+        raise DatasetError(f"the {what} file has {rows:,} rows; gatviz reads at most "
+                           f"{max_rows:,}")
+    if rows * columns > MAX_CELLS:
+        raise DatasetError(f"the {what} file has {rows:,} rows × {columns:,} columns; gatviz "
+                           f"reads at most {MAX_CELLS:,} values")
+    for field in schema:
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or
+                pa.types.is_boolean(kind) or pa.types.is_string(kind) or
+                pa.types.is_large_string(kind)):
+            raise DatasetError(f"the {what} file's column {_shown(field.name)} holds "
+                               f"{field.type}; gatviz reads numbers and text")
+    try:
+        frame = parquet.read(use_pandas_metadata=False).to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise DatasetError(f"the {what} file's data cannot be read: {str(error)[:200]}") from None
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object)
+        lower = str(column).strip().lower()
+        if lower in TEXT_COLUMNS and not (lower in ID_COLUMNS and frame[column].dtype.kind in "iu"):
+            frame[column] = frame[column].map(lambda v: "" if v is None else str(v))
+        elif frame[column].dtype.kind == "b":
+            frame[column] = frame[column].astype("float32")
+    return _tidy(frame, what)
 
 
 def _check_length(values: pd.Series, column: str, what: str) -> None:
@@ -146,11 +217,25 @@ def _require_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str) ->
             raise DatasetError(f"{what} file line {_line(row)}: column '{column}' is empty")
 
 
-def _ordered_ids(ids: pd.Series) -> list[str]:
-    unique = list(dict.fromkeys(ids))
-    if all(i.lstrip("-").isdigit() for i in unique):
-        return sorted(unique, key=int)
+def _ordered_ids(ids: pd.Series) -> np.ndarray:
+    """The distinct ids in order of appearance, or in numeric order when they are all whole
+    numbers (``1, 2, 10``, not ``1, 10, 2``)."""
+    unique = pd.unique(ids)
+    if ids.dtype.kind in "iu":
+        return np.sort(unique)
+    text = pd.Series(unique, dtype=object)
+    if len(text) and bool(text.str.fullmatch(r"-?[0-9]+").all()):
+        return unique[np.argsort([int(i) for i in unique], kind="stable")]
     return unique
+
+
+def _same_kind(*columns: pd.Series) -> list[pd.Series]:
+    """The id columns as they are when all were parsed as numbers or all read as text, else all
+    as text, so that ids parsed as numbers in one file match the same ids read as text in the
+    other."""
+    if len({column.dtype.kind in "iu" for column in columns}) == 1:
+        return list(columns)
+    return [column.astype(str) for column in columns]
 
 
 def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "csv",
@@ -181,36 +266,39 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
             raise DatasetError(f"nodes file line {_line(row)}: id "
                                f"{_shown(node_frame['id'][row])} appears twice; ids must be "
                                "unique")
-        ids = list(node_frame["id"])
+        ids = node_frame["id"]
     else:
-        ids = _ordered_ids(pd.concat([edge_frame["source"], edge_frame["target"]]))
+        ids = pd.Series(_ordered_ids(pd.concat([edge_frame["source"], edge_frame["target"]],
+                                               ignore_index=True)))
     if len(ids) > MAX_NODES:
         raise DatasetError(f"the graph has {len(ids):,} nodes; gatviz handles at most "
                            f"{MAX_NODES:,}")
 
-    index = {node_id: i for i, node_id in enumerate(ids)}
-    for column in ("source", "target"):
-        mapped = edge_frame[column].map(index)
-        unknown = mapped.isna().to_numpy().nonzero()[0]
+    keys, sources, targets = _same_kind(ids, edge_frame["source"], edge_frame["target"])
+    index = pd.Index(keys)  # a hash index: every edge's ids are looked up at once
+    mapped = {}
+    for column, values in (("source", sources), ("target", targets)):
+        mapped[column] = index.get_indexer(values)
+        unknown = (mapped[column] < 0).nonzero()[0]
         if unknown.size:
             row = int(unknown[0])
             raise DatasetError(f"edges file line {_line(row)}: {column} "
                                f"{_shown(edge_frame[column][row])} is not an id in the nodes "
                                "file")
-        edge_frame[column + "_index"] = mapped.astype("int64")
 
     n = len(ids)
-    edge_index = torch.tensor(edge_frame[["source_index", "target_index"]].to_numpy().T)
+    edge_index = torch.from_numpy(np.stack([mapped["source"], mapped["target"]]).astype(np.int64))
+    del mapped, edge_frame
     edge_index, _ = remove_self_loops(edge_index)
     edge_index = to_undirected(edge_index, num_nodes=n) if undirected else coalesce(edge_index,
                                                                                    num_nodes=n)
 
-    names, labels, x = list(ids), None, None
+    names, labels, x = ids.astype(str).tolist(), None, None
     if node_frame is not None:
         if "name" in node_frame.columns:
-            names = [name or node_id for name, node_id in zip(node_frame["name"], ids)]
+            names = [name or node_id for name, node_id in zip(node_frame["name"], names)]
         if "label" in node_frame.columns:
-            labels = list(node_frame["label"])
+            labels = node_frame["label"]
         feature_columns = [c for c in node_frame.columns if c not in ("id", "name", "label")]
         if feature_columns:
             x = _numeric_features(node_frame, feature_columns)
@@ -225,13 +313,12 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
     class_names: list[str] = []
     y = torch.full((n,), -1, dtype=torch.long)
     if labels is not None:
-        class_names = _ordered_ids(pd.Series([label for label in labels if label]))
+        class_names = [str(c) for c in _ordered_ids(labels[labels != ""])]
         if len(class_names) > MAX_CLASSES:
             raise DatasetError(f"the nodes file has {len(class_names):,} distinct labels; "
                                f"gatviz trains on at most {MAX_CLASSES:,} classes (is the label "
                                "column really a class, not an id?)")
-        position = {label: c for c, label in enumerate(class_names)}
-        y = torch.tensor([position.get(label, -1) for label in labels], dtype=torch.long)
+        y = torch.from_numpy(pd.Index(class_names).get_indexer(labels).astype(np.int64))
     data = attach_split(Data(x=x, edge_index=edge_index, y=y, num_nodes=n), seed)
     labelled = int((y >= 0).sum())
     label_note = (f"{labelled} of {n} nodes labelled with {len(class_names)} classes"
@@ -251,8 +338,10 @@ def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
     if text:
         values = values.copy()
         values[text] = values[text].apply(pd.to_numeric, errors="coerce")
-    array = values.to_numpy(dtype="float64")
-    bad = np.isnan(array)
+    # float32 straight away: a float64 copy of a big node table would double its memory.
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow to inf is refused below
+        features = values.to_numpy(dtype="float32")
+    bad = np.isnan(features)
     if bad.any():
         row, col = (int(i[0]) for i in bad.nonzero())
         given = frame[columns[col]].iloc[row]
@@ -260,8 +349,6 @@ def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
                            f"{_shown(given) if given != '' else 'an empty value'} is not a "
                            "number (feature columns must be numeric; rename it to 'name' or "
                            "'label' if it is not a feature)")
-    with np.errstate(over="ignore"):  # overflow to inf is refused just below
-        features = array.astype("float32")
     bad = ~np.isfinite(features)
     if bad.any():
         row, col = (int(i[0]) for i in bad.nonzero())

@@ -3,14 +3,40 @@
 Each is checked where the input enters, before the work it bounds: a file's size before it is
 read, its line count and header before it is parsed, a checkpoint's header before any tensor is
 allocated. A refused input gets a :class:`~gatviz.errors.GatvizError` that names the limit.
-"""
 
-# CSV graphs (gatviz.csv_graph)
-MAX_CSV_BYTES = 256 * 2**20  # size of one edges or nodes file
-MAX_EDGES = 2_000_000  # rows of the edges file
-MAX_NODES = 200_000  # nodes: rows of the nodes file, or distinct ids in the edges file
+The graph sizes are settings: the environment variables ``GATVIZ_MAX_EDGES``,
+``GATVIZ_MAX_NODES``, ``GATVIZ_MAX_CELLS`` and ``GATVIZ_MAX_FILE_MB`` (whole numbers, read when
+gatviz is imported) raise or lower them, for a bigger machine or a small hosted demo. The others
+bound what no real model or file needs and are fixed.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+
+def setting(name: str, default: int) -> int:
+    """``$GATVIZ_<name>`` as a positive whole number (``_`` allowed), else ``default``."""
+    text = os.environ.get(f"GATVIZ_{name}", "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        warnings.warn(f"GATVIZ_{name}={text!r} is not a positive whole number; using the "
+                      f"default {default:,}", stacklevel=2)
+        return default
+    return value
+
+
+# Graphs from files (gatviz.csv_graph): CSV or Parquet.
+MAX_CSV_BYTES = setting("MAX_FILE_MB", 1024) * 2**20  # size of one edges or nodes file
+MAX_EDGES = setting("MAX_EDGES", 20_000_000)  # rows of the edges file
+MAX_NODES = setting("MAX_NODES", 5_000_000)  # rows of the nodes file, or distinct ids in edges
 MAX_COLUMNS = 5_000  # columns of the nodes file (id, name, label and the features)
-MAX_CELLS = 50_000_000  # rows × columns of the nodes file (200 MB of float32 features)
+MAX_CELLS = setting("MAX_CELLS", 200_000_000)  # rows × columns of the nodes file (800 MB float32)
 MAX_CLASSES = 1_000  # distinct labels
 MAX_TEXT = 200  # characters in one id, name or label, and in a dataset or file name
 
