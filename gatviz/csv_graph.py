@@ -355,7 +355,7 @@ def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
         raise DatasetError(f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
                            f"{_shown(_as_written(frame, row, columns[col]))} is not a finite "
                            "float32 number (features must lie within ±3.4e38; scale them)")
-    return torch.from_numpy(features)
+    return torch.from_numpy(np.require(features, requirements="W"))  # Arrow memory is read-only
 
 
 def _as_written(frame: pd.DataFrame, row: int, column: str) -> str:

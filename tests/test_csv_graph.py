@@ -130,3 +130,69 @@ def test_any_bytes_give_a_dataset_or_a_gatviz_error(edges, nodes):
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert peak < 20 * 2**20
+
+
+def _parquet(frame) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def test_parquet_files_load_like_csv():
+    import pandas as pd
+
+    edges = pd.DataFrame({"source": ["a", "b", "c", "c", "d", "e", "f"],
+                          "target": ["b", "c", "a", "d", "e", "f", "d"]})
+    nodes = pd.read_csv(__import__("io").BytesIO(NODES), keep_default_na=False)
+    from_csv = load_csv(EDGES, NODES)
+    from_parquet = load_csv(_parquet(edges), _parquet(nodes))
+    assert from_parquet.fingerprint() == from_csv.fingerprint()
+    assert torch.equal(from_parquet.data.edge_index, from_csv.data.edge_index)
+    assert torch.equal(from_parquet.data.x, from_csv.data.x)
+    assert from_parquet.node_names == from_csv.node_names
+    assert from_parquet.class_names == from_csv.class_names
+    numbered = load_csv(_parquet(pd.DataFrame({"source": [1, 2, 10], "target": [2, 10, 1]})))
+    assert numbered.node_names == ["1", "2", "10"]
+
+
+def test_parquet_limits_and_types_are_checked_from_the_footer(monkeypatch):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from gatviz import csv_graph
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("read a file that the limits refuse")
+
+    monkeypatch.setattr(pq.ParquetFile, "read", no_reading)
+    monkeypatch.setattr(csv_graph, "MAX_EDGES", 3)
+    with pytest.raises(DatasetError, match="has 4 rows; gatviz reads at most 3"):
+        load_csv(_parquet(pd.DataFrame({"source": [1, 2, 3, 4], "target": [2, 3, 4, 1]})))
+    with pytest.raises(DatasetError, match="column 'blob' holds binary; gatviz reads numbers"):
+        load_csv(_parquet(pd.DataFrame({"source": [1], "target": [2], "blob": [b"x"]})))
+    with pytest.raises(DatasetError, match="starts like Parquet but cannot be read"):
+        load_csv(b"PAR1 and then nothing that Parquet can read")
+
+
+def test_numeric_ids_in_one_file_match_text_ids_in_the_other():
+    # The nodes file's ids parse as numbers; the edges file has a word, so it is read as text.
+    with pytest.raises(DatasetError, match="edges file line 3: target 'x' is not an id"):
+        load_csv(b"source,target\n1,2\n2,x\n", b"id\n1\n2\n")
+    dataset = load_csv(b"source,target\n1,2\n2,3\n", b"id,label\n1,a\n2,b\n3,a\n")
+    assert dataset.num_nodes == 3 and dataset.data.y.tolist() == [0, 1, 0]
+    with pytest.raises(DatasetError, match="edges file line 2: source '9' is not an id"):
+        load_csv(b"source,target\n9,2\n", b"id,name\n1,x\n2,y\n")
+
+
+def test_graph_limits_are_settings(monkeypatch):
+    from gatviz.limits import setting
+
+    monkeypatch.setenv("GATVIZ_MAX_EDGES", "50_000_000")
+    assert setting("MAX_EDGES", 10) == 50_000_000
+    monkeypatch.setenv("GATVIZ_MAX_EDGES", "lots")
+    with pytest.warns(UserWarning, match="GATVIZ_MAX_EDGES='lots' is not a positive whole"):
+        assert setting("MAX_EDGES", 10) == 10
+    monkeypatch.delenv("GATVIZ_MAX_EDGES")
+    assert setting("MAX_EDGES", 10) == 10
