@@ -157,6 +157,8 @@ class TrainConfig(_Config):
     seed: int = 0  # seeds weights, dropout and splits so that a run can be repeated
     device: str = "auto"  # 'auto' takes a GPU when one is present
     snapshots: int = 20  # α snapshots kept over training, evenly spaced (0 = none)
+    batch_size: int = 0  # training nodes per step on sampled neighbourhoods; 0 = full batch
+    fanout: int = 10  # with batches: incoming edges sampled per node and layer (0 = all)
 
     def __post_init__(self) -> None:
         self._number("lr", 1e-6, 1.0)
@@ -166,3 +168,5 @@ class TrainConfig(_Config):
         self._number("seed", 0, 2**32 - 1, kind=int)
         _check_choice("device", self.device, DEVICES)
         self._number("snapshots", 0, 200, kind=int)
+        self._number("batch_size", 0, 10_000_000, kind=int)
+        self._number("fanout", 0, 10_000, kind=int)

@@ -6,6 +6,13 @@ validation accuracy (ties go to the lower validation loss), and the test accurac
 epoch's, which is how the GAT paper and the PyG example report it.
 
 Speed: see :mod:`gatviz.kernels`; mostly-zero feature matrices are kept in CSR.
+
+Graphs too big for a full-batch step train in mini-batches (``TrainConfig.batch_size``): each step
+takes a batch of training nodes and their sampled L-hop neighbourhood
+(:func:`gatviz.neighbourhood.sample_subgraph`, up to ``fanout`` incoming edges per node and layer,
+as PyG's ``NeighborLoader`` samples; PyG's own loader needs pyg-lib or torch-sparse, which do not
+install from PyPI on every machine). With ``fanout=0`` a batch's loss and gradients are exactly
+the full graph's for those nodes. Evaluation always runs on the whole graph.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from gatviz.datasets import GraphDataset
 from gatviz.errors import ConfigError, TrainingError
 from gatviz.kernels import sparse_features
 from gatviz.model import GAT, LayerAttention
+from gatviz.neighbourhood import sample_subgraph
 
 SPARSE_DENSITY = 0.25  # below this fraction of non-zeros, features are stored sparse
 MAX_SNAPSHOT_VALUES = 25_000_000  # α values kept over all snapshots (100 MB of float32)
@@ -155,11 +163,15 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     best_key, best_state, waited = None, None, 0
     for epoch in range(1, train_config.epochs + 1):
         model.train()
-        optimizer.zero_grad()
-        logits = model(x, edge_index)
-        loss = F.cross_entropy(logits[train_idx], y[train_idx])
-        loss.backward()
-        optimizer.step()
+        if train_config.batch_size:
+            loss = _batch_epoch(model, optimizer, dataset, train_idx, train_config, device)
+        else:
+            optimizer.zero_grad()
+            logits = model(x, edge_index)
+            step_loss = F.cross_entropy(logits[train_idx], y[train_idx])
+            step_loss.backward()
+            optimizer.step()
+            loss = step_loss.item()
 
         model.eval()
         with torch.inference_mode():
@@ -169,7 +181,7 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
             else:
                 logits = model(x, edge_index)
         pred = logits.argmax(dim=-1)
-        stats = EpochStats(epoch, loss.item(), _loss(logits, y, val_idx),
+        stats = EpochStats(epoch, loss, _loss(logits, y, val_idx),
                            _accuracy(pred, y, train_idx), _accuracy(pred, y, val_idx),
                            _accuracy(pred, y, test_idx))
         if not math.isfinite(stats.train_loss):
@@ -194,6 +206,25 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     model.load_state_dict(best_state)
     model.eval()
     return result
+
+
+def _batch_epoch(model: GAT, optimizer: torch.optim.Optimizer, dataset: GraphDataset,
+                 train_idx: Tensor, config: TrainConfig, device: torch.device) -> float:
+    """One pass over the training nodes in shuffled batches, each on its sampled neighbourhood;
+    returns the mean training loss. Shuffling and sampling draw from PyTorch's seeded generator.
+    """
+    data, total = dataset.data, 0.0
+    order = train_idx.cpu()[torch.randperm(train_idx.numel())]
+    for batch in order.split(config.batch_size):
+        sub = sample_subgraph(dataset.in_edges, batch, config.fanout, model.config.layers)
+        seeds = batch.numel()  # the batch comes first in the subgraph, in sorted order
+        logits = model(model_input(data.x[sub.nodes], device), sub.edge_index.to(device))
+        loss = F.cross_entropy(logits[:seeds], data.y[sub.nodes[:seeds]].to(device))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * seeds
+    return total / max(train_idx.numel(), 1)
 
 
 def _snapshot_epochs(model: GAT, edge_index: Tensor, num_nodes: int, config: TrainConfig,

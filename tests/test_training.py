@@ -86,3 +86,47 @@ def test_training_that_diverges_stops_with_a_message(karate, monkeypatch):
                         lambda *a, **k: cross_entropy(*a, **k) * float("nan"))
     with pytest.raises(TrainingError, match="training diverged at epoch 1: the loss became nan"):
         training.train(karate)
+
+
+def test_one_batch_with_every_neighbour_is_the_full_batch_step():
+    """fanout 0 takes every in-edge of the L-hop field: the gradient is the full graph's."""
+    from gatviz.datasets import load_dataset
+
+    dataset = load_dataset("planted")
+    model_config = ModelConfig(dropout=0.0, attn_dropout=0.0)
+    full = train(dataset, model_config, TrainConfig(epochs=3, patience=0, snapshots=0))
+    batched = train(dataset, model_config, TrainConfig(epochs=3, patience=0, snapshots=0,
+                                                       batch_size=10_000, fanout=0))
+    for (name, a), b in zip(full.model.state_dict().items(), batched.model.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-5), name
+    assert [round(s.train_loss, 5) for s in full.history] == \
+        [round(s.train_loss, 5) for s in batched.history]
+
+
+def test_a_batch_on_its_neighbourhood_gives_the_full_graph_logits():
+    from gatviz.datasets import load_dataset
+    from gatviz.neighbourhood import sample_subgraph
+    from gatviz.training import model_input
+
+    dataset = load_dataset("ba-shapes")
+    model = train(dataset, ModelConfig(layers=3), TrainConfig(epochs=2, snapshots=0)).model
+    with torch.no_grad():
+        whole = model(model_input(dataset.data.x, torch.device("cpu")), dataset.data.edge_index)
+        batch = torch.tensor([3, 40, 41, 300, 555])
+        sub = sample_subgraph(dataset.in_edges, batch, fanout=0, hops=3)
+        local = model(model_input(dataset.data.x[sub.nodes], torch.device("cpu")),
+                      sub.edge_index)
+    assert torch.equal(sub.nodes[:5], batch)
+    assert torch.allclose(local[:5], whole[batch], atol=1e-5)
+
+
+def test_mini_batch_training_with_sampling_learns_and_repeats():
+    from gatviz.datasets import load_dataset
+
+    dataset = load_dataset("planted")
+    config = TrainConfig(epochs=40, patience=0, snapshots=0, batch_size=32, fanout=3, seed=4)
+    first, second = train(dataset, train_config=config), train(dataset, train_config=config)
+    assert first.metrics == second.metrics
+    full = train(dataset, train_config=TrainConfig(epochs=40, patience=0, snapshots=0, seed=4))
+    assert first.metrics["val_acc"] >= full.metrics["val_acc"] - 0.1
+    assert first.metrics["val_acc"] > 0.5  # four classes: chance is 0.25
