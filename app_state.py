@@ -23,13 +23,15 @@ import torch
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from gatviz.analysis import compare_attention, kl_by_head, node_divergence
-from gatviz.attention import attention_table, dataset_attention, explain_alpha
+from gatviz.attention import (attention_table, dataset_attention, explain_alpha,
+                              neighbourhood_attention)
 from gatviz.checkpoint import checkpoint_bytes
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
 from gatviz.datasets import DATASETS, DEFAULT_DATASET, PLANETOID, GraphDataset, load_dataset
 from gatviz.errors import GatvizError
 from gatviz.intervention import deletion_curves
+from gatviz.limits import WHOLE_ATTENTION_EDGES
 from gatviz.links import CHECKPOINT, CSV, Link, is_link_key, link_from_query
 from gatviz.model import GAT, LayerAttention
 from gatviz.overlay import OverlayOptions, overlay_html
@@ -179,6 +181,60 @@ def models_for(spec: tuple) -> dict[str, ModelRecord]:
     return {name: record for name, record in models().items() if record.dataset_spec == spec}
 
 
+def whole_attention(dataset: GraphDataset) -> bool:
+    """Whether the app computes α for the whole graph (else around the node in view)."""
+    return dataset.num_edges <= WHOLE_ATTENTION_EDGES
+
+
+def prepare(record: ModelRecord, dataset: GraphDataset) -> None:
+    """What the views need of a model, computed once: its predictions for every node and, on
+    graphs up to WHOLE_ATTENTION_EDGES edges, every layer's α."""
+    record.pred, record.prob = predict(record.model, dataset)
+    record.attention = dataset_attention(record.model, dataset) if whole_attention(dataset) \
+        else []
+
+
+def require_whole_attention(dataset: GraphDataset, what: str) -> None:
+    """Stop a page that needs every α of the graph when the graph is too big for that."""
+    if not whole_attention(dataset):
+        st.info(f"{dataset.name} has {dataset.num_edges:,} edges, more than the "
+                f"{WHOLE_ATTENTION_EDGES:,} whose attention the app computes for the whole graph "
+                f"at once (GATVIZ_WHOLE_ATTENTION_EDGES), which {what} needs. The **Attention** "
+                "page shows exact α around any node; `python -m gatviz analyze` measures the "
+                "whole graph outside the browser.")
+        st.stop()
+
+
+LOCAL_VIEWS = 16  # neighbourhoods whose α a model keeps on a big graph (the latest first)
+
+
+def view_attention(record: ModelRecord, dataset: GraphDataset, node: int | None,
+                   hops: int) -> list[LayerAttention]:
+    """Every layer's α for a view: the whole graph's when the app keeps it, else α on the
+    edges into the nodes within ``hops`` of ``node``, computed from their receptive field
+    (exact) and kept for the latest LOCAL_VIEWS views."""
+    if record.attention:
+        return record.attention
+    if node is None:
+        raise GatvizError(f"{dataset.name} has {dataset.num_edges:,} edges, more than the "
+                          f"{WHOLE_ATTENTION_EDGES:,} whose attention the app computes at once; "
+                          "pick a node and view its neighbourhood")
+    views = record.derive(("views",), OrderedDict)
+    key = (node, hops)
+    if key not in views:
+        local = neighbourhood_attention(record.model, dataset, node, hops)
+        near = local.nodes[local.distance <= hops]
+        inside = torch.zeros(dataset.num_nodes, dtype=torch.bool)
+        inside[near] = True
+        # Only the edges into the view's nodes: exact, and all that a view or its table uses.
+        views[key] = [LayerAttention(edges[:, inside[edges[1]]], alpha[inside[edges[1]]])
+                      for edges, alpha in local.attention]
+        while len(views) > LOCAL_VIEWS:
+            views.popitem(last=False)
+    views.move_to_end(key)
+    return views[key]
+
+
 def add_model(record: ModelRecord, dataset: GraphDataset,
               session: tuple[dict, dict] | None = None) -> ModelRecord:
     """Compute what the views need once (attention, predictions), keep the model and make it
@@ -187,9 +243,8 @@ def add_model(record: ModelRecord, dataset: GraphDataset,
     ``session`` is (:func:`models`, :func:`selection`) fetched earlier, for when session state
     can no longer be read: after a stop request, Streamlit raises on every access to it.
     """
-    if not record.attention:
-        record.attention = dataset_attention(record.model, dataset)
-        record.pred, record.prob = predict(record.model, dataset)
+    if record.pred is None:
+        prepare(record, dataset)
     store, pending = session or (models(), selection())
     store[record.name] = record
     pending["name"] = record.name  # the pickers follow at the start of the next run
@@ -487,8 +542,7 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
                 record = ModelRecord(name, spec, result.model, train_config, result.metrics,
                                      result.history, result.snapshots, result.snapshot_note)
                 record.stopped = bool(interrupted)
-                record.attention = dataset_attention(record.model, dataset)
-                record.pred, record.prob = predict(record.model, dataset)
+                prepare(record, dataset)
                 share(record, store)  # before the lock goes: sessions waiting reuse it
         finally:
             lock.release()
@@ -520,7 +574,8 @@ def unique_name(base: str) -> str:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _overlay(_record: ModelRecord, _dataset: GraphDataset, uid: str, spec: tuple,
              options: OverlayOptions) -> str:
-    return overlay_html(_dataset, _record.attention, options, _record.pred, _record.prob)
+    layers = view_attention(_record, _dataset, options.node, options.hops)
+    return overlay_html(_dataset, layers, options, _record.pred, _record.prob)
 
 
 def cached_overlay(record: ModelRecord, dataset: GraphDataset, options: OverlayOptions) -> str:
@@ -529,10 +584,12 @@ def cached_overlay(record: ModelRecord, dataset: GraphDataset, options: OverlayO
     return _overlay(record, dataset, record.uid, record.dataset_spec, options)
 
 
-def attention_csv(record: ModelRecord) -> bytes:
-    """The whole attention table as CSV bytes. Downloads are built when clicked (pass
-    ``partial(attention_csv, record)``), so that a page does not hold every file it offers."""
-    return attention_table(record.attention).to_csv(index=False).encode()
+def attention_csv(record: ModelRecord, dataset: GraphDataset, node: int, hops: int) -> bytes:
+    """The attention table as CSV bytes: the whole graph's, or on a big graph the view's (the
+    edges into the nodes within ``hops`` of ``node``). Downloads are built when clicked (pass
+    ``partial(attention_csv, ...)``), so that a page does not hold every file it offers."""
+    return attention_table(view_attention(record, dataset, node, hops)).to_csv(
+        index=False).encode()
 
 
 def analysis_report(record: ModelRecord, dataset: GraphDataset) -> AnalysisReport:
@@ -569,7 +626,8 @@ def attention_difference(first: ModelRecord, second: ModelRecord,
 def explained_alpha(record: ModelRecord, dataset: GraphDataset, layer: int, node: int,
                     head: int) -> pd.DataFrame:
     return record.derive(("explain", layer, node, head), lambda: explain_alpha(
-        record.model, dataset.data.x, dataset.data.edge_index, layer, node, head))
+        record.model, dataset.data.x, dataset.data.edge_index, layer, node, head,
+        dataset.in_edges))
 
 
 def table_csv(table: pd.DataFrame) -> bytes:

@@ -8,6 +8,8 @@ one row per (layer, head, edge); the helpers below reduce it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ from torch import Tensor
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT, LayerAttention
-from gatviz.neighbourhood import exact_within, receptive_subgraph
+from gatviz.neighbourhood import InEdges, exact_within, in_edges, receptive_subgraph
 from gatviz.training import model_input
 
 COLUMNS = ["layer", "head", "source", "target", "alpha", "is_self_loop"]
@@ -66,6 +68,51 @@ def attention_table(layers: list[LayerAttention]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+def write_attention_table(layers: list[LayerAttention], path: str | Path,
+                          progress: Callable[[int, int], None] | None = None,
+                          chunk_edges: int = 1_000_000) -> int:
+    """Write :func:`attention_table`'s rows to ``path`` in chunks of ``chunk_edges`` edges, as
+    CSV or, for a ``.parquet`` path, Parquet; never the whole table in memory at once.
+
+    Args:
+        progress (callable, optional): called with (rows written, rows in all) after each chunk.
+
+    Returns:
+        the number of rows written
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    total = sum(alpha.numel() for _, alpha in layers)
+    schema = pa.schema([("layer", pa.int64()), ("head", pa.int64()), ("source", pa.int64()),
+                        ("target", pa.int64()), ("alpha", pa.float32()),
+                        ("is_self_loop", pa.bool_())])
+    parquet = str(path).lower().endswith(".parquet")
+    writer = pq.ParquetWriter(str(path), schema) if parquet else \
+        pa_csv.CSVWriter(str(path), schema)
+    written = 0
+    try:
+        for layer, (edge_index, alpha) in enumerate(layers):
+            heads = alpha.size(1)
+            for start in range(0, alpha.size(0), chunk_edges):
+                source, target = edge_index[:, start:start + chunk_edges].numpy()
+                values = alpha[start:start + chunk_edges].numpy().reshape(-1)  # edge-major
+                rows = values.size
+                writer.write_table(pa.table({
+                    "layer": np.full(rows, layer, dtype=np.int64),
+                    "head": np.tile(np.arange(heads), source.size),
+                    "source": np.repeat(source, heads), "target": np.repeat(target, heads),
+                    "alpha": values, "is_self_loop": np.repeat(source == target, heads)},
+                    schema=schema))
+                written += rows
+                if progress is not None:
+                    progress(written, total)
+    finally:
+        writer.close()
+    return written
 
 
 def reduce_heads(table: pd.DataFrame, how: str = "mean") -> pd.DataFrame:
@@ -162,7 +209,7 @@ def layer_inputs(model: GAT, x: Tensor, edge_index: Tensor) -> list[Tensor]:
 
 @torch.no_grad()
 def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: int,
-                  head: int) -> pd.DataFrame:
+                  head: int, index: InEdges | None = None) -> pd.DataFrame:
     """Every term of one node's α in one layer and head, so that each α can be redone by hand.
 
     GAT:   e_ij = LeakyReLU(a_srcᵀWh_j + a_dstᵀWh_i),   α_ij = exp(e_ij) / Σ_k exp(e_ik)
@@ -171,6 +218,9 @@ def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: i
     For GATv2 the score is a sum over channels; it is split into the channels that add to it and
     those that take away. ``exp_e`` is exp(e_ij − max_k e_ik) when exp(e_ij) would overflow (the
     softmax is the same). ``alpha_model`` is the α the model itself returned, for comparison.
+    Only the node's ``layer + 1``-hop receptive field is computed (``index``: the graph's
+    :func:`~gatviz.neighbourhood.in_edges`, built here when not given), so a node of a big graph
+    is explained as fast as one of a small graph, with the same numbers.
 
     Returns:
         one row per incoming edge j → ``node``, strongest first
@@ -181,6 +231,9 @@ def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: i
     conv = convs[layer]
     if not 0 <= head < conv.heads:
         raise GatvizError(f"head must be 0 to {conv.heads - 1} in layer {layer} (got {head})")
+    index = index if index is not None else in_edges(edge_index, x.size(0))
+    cut = receptive_subgraph(index, torch.tensor([node]), layer + 1)
+    x, edge_index, node = x[cut.nodes], cut.edge_index, 0  # the node comes first in the cut
     h = layer_inputs(model, x, edge_index)[layer]
     used = extract_attention(model, x, edge_index)[layer]
     rows = (used.edge_index[1] == node).nonzero().flatten()
@@ -204,7 +257,7 @@ def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: i
     e64 = e.double()
     shift = e64.max() if e64.numel() and float(e64.max()) > 80 else 0.0
     exp_e = (e64 - shift).exp()
-    frame = pd.DataFrame({"source": source.numpy(),
+    frame = pd.DataFrame({"source": cut.nodes[source].numpy(),
                           **{name: value.numpy() for name, value in terms.items()},
                           "e_ij": e.numpy(), "exp_e": exp_e.numpy(),
                           "alpha": (exp_e / exp_e.sum()).numpy(),

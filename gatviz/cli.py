@@ -84,7 +84,9 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default=defaults_t.device)
     train.add_argument("--out", type=Path, help="write the checkpoint (.safetensors) here")
 
-    attention = commands.add_parser("attention", help="write a checkpoint's attention as CSV")
+    attention = commands.add_parser("attention", help="write a checkpoint's attention as CSV "
+                                                      "(or Parquet, for an --out ending in "
+                                                      ".parquet)")
     attention.add_argument("--checkpoint", type=Path, required=True)
     _add_dataset_args(attention, default=None)
     attention.add_argument("--out", type=Path, required=True)
@@ -161,12 +163,20 @@ def _checkpoint_and_dataset(args: argparse.Namespace):
 
 
 def _cmd_attention(args: argparse.Namespace) -> None:
-    from gatviz.attention import attention_table, dataset_attention
+    from gatviz.attention import dataset_attention, write_attention_table
 
     checkpoint, dataset = _checkpoint_and_dataset(args)
-    table = attention_table(dataset_attention(checkpoint.build_model(), dataset))
-    table.to_csv(args.out, index=False)
-    print(f"wrote {len(table):,} rows to {args.out}")
+    layers = dataset_attention(checkpoint.build_model(), dataset)
+    shown = [-1]
+
+    def progress(written: int, total: int) -> None:
+        percent = 100 * written // max(total, 1)
+        if percent // 10 > shown[0] // 10 and total > 1_000_000:  # every 10 %, big tables only
+            print(f"{written:,} of {total:,} rows ({percent} %)", file=sys.stderr, flush=True)
+            shown[0] = percent
+
+    rows = write_attention_table(layers, args.out, progress)
+    print(f"wrote {rows:,} rows to {args.out}")
 
 
 def _cmd_render(args: argparse.Namespace) -> None:

@@ -5,8 +5,8 @@ read, its line count and header before it is parsed, a checkpoint's header befor
 allocated. A refused input gets a :class:`~gatviz.errors.GatvizError` that names the limit.
 
 The graph sizes are settings: the environment variables ``GATVIZ_MAX_EDGES``,
-``GATVIZ_MAX_NODES``, ``GATVIZ_MAX_CELLS`` and ``GATVIZ_MAX_FILE_MB`` (whole numbers, read when
-gatviz is imported) raise or lower them, for a bigger machine or a small hosted demo. The others
+``GATVIZ_MAX_NODES``, ``GATVIZ_MAX_CELLS``, ``GATVIZ_MAX_FILE_MB`` and
+``GATVIZ_WHOLE_ATTENTION_EDGES`` (whole numbers, read when gatviz is imported) raise or lower them, for a bigger machine or a small hosted demo. The others
 bound what no real model or file needs and are fixed.
 """
 from __future__ import annotations
@@ -39,6 +39,10 @@ MAX_COLUMNS = 5_000  # columns of the nodes file (id, name, label and the featur
 MAX_CELLS = setting("MAX_CELLS", 200_000_000)  # rows × columns of the nodes file (800 MB float32)
 MAX_CLASSES = 1_000  # distinct labels
 MAX_TEXT = 200  # characters in one id, name or label, and in a dataset or file name
+# Above this many directed edges the app computes α around the node in view (exact, from its
+# receptive field) instead of for the whole graph, and the whole-graph analyses are left to the
+# command line.
+WHOLE_ATTENTION_EDGES = setting("WHOLE_ATTENTION_EDGES", 1_000_000)
 
 # Checkpoints (gatviz.checkpoint)
 MAX_CHECKPOINT_BYTES = 1 << 30  # 1 GiB: far above any GAT gatviz trains

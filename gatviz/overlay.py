@@ -25,7 +25,7 @@ from gatviz.attention import attended_count, rank_within_target
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import LayerAttention, with_self_loops
-from gatviz.neighbourhood import hop_distances
+from gatviz.neighbourhood import hop_distances, receptive_subgraph
 
 COLOR_BY = ("class", "prediction", "correct")
 EDGE_SCALES = ("auto", "alpha", "relative")
@@ -416,7 +416,14 @@ def uniform_attention(edge_index: Tensor, num_nodes: int) -> list[LayerAttention
 
 
 def structure_html(dataset: GraphDataset, options: OverlayOptions | None = None) -> str:
-    """A preview of the graph before any model: edges drawn with uniform α, nodes by class."""
+    """A preview of the graph before any model: edges drawn with uniform α, nodes by class.
+    Around a node only its neighbourhood's edges are weighed (every in-edge of the nodes in
+    view, so their 1 / in-degree is exact), however big the graph."""
     options = options or OverlayOptions(head=0)
-    return overlay_html(dataset, uniform_attention(dataset.data.edge_index, dataset.num_nodes),
-                        options, caption="uniform, 1 / in-degree (no model yet)")
+    if options.node is None:
+        layers = uniform_attention(dataset.data.edge_index, dataset.num_nodes)
+    else:
+        cut = receptive_subgraph(dataset.in_edges, torch.tensor([options.node]), options.hops + 1)
+        edge_index, alpha = uniform_attention(cut.edge_index, cut.nodes.numel())[0]
+        layers = [LayerAttention(cut.nodes[edge_index], alpha)]
+    return overlay_html(dataset, layers, options, caption="uniform, 1 / in-degree (no model yet)")

@@ -45,8 +45,9 @@ with st.form("dataset"):
         motifs = c4.number_input("ba-shapes: house motifs", 1, 400, 80)
         st.caption("CSV: edges need columns source,target; the node table needs id and may "
                    "have name, label and numeric feature columns.")
-        edges_file = st.file_uploader("Edges CSV", type=["csv", "txt"])
-        nodes_file = st.file_uploader("Nodes CSV (optional)", type=["csv", "txt"])
+        edges_file = st.file_uploader("Edges (CSV or Parquet)", type=["csv", "txt", "parquet"])
+        nodes_file = st.file_uploader("Nodes (CSV or Parquet, optional)",
+                                      type=["csv", "txt", "parquet"])
     submitted = st.form_submit_button("Load dataset", type="primary")
 
 if submitted:

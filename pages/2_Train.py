@@ -50,6 +50,15 @@ with st.form("train"):
     epochs = c[2].number_input("Epochs", 1, 5000, t.epochs)
     patience = c[3].number_input("Patience (0 = off)", 0, 5000, t.patience)
     seed = c[4].number_input("Seed", 0, 2**31 - 1, t.seed)
+    c = st.columns(5)
+    batch_size = c[0].number_input(
+        "Batch size (0 = whole graph)", 0, 1_000_000, t.batch_size, step=256,
+        help="Training nodes per step, each batch on its sampled neighbourhood: for graphs too "
+             "big for a whole-graph step. Evaluation always uses the whole graph.")
+    fanout = c[1].number_input("Sampled in-edges per node and layer (0 = all)", 0, 1000,
+                               t.fanout,
+                               help="With batches: how many incoming edges each node keeps "
+                                    "per layer, drawn at random, as PyG's NeighborLoader does.")
     start = st.form_submit_button("Train GAT", type="primary")
 
 if start:
@@ -60,7 +69,8 @@ if start:
             activation=activation, negative_slope=float(negative_slope), self_loops=self_loops,
             residual=residual, conv=conv)
         train_config = TrainConfig(lr=float(lr), weight_decay=float(weight_decay),
-                                   epochs=int(epochs), patience=int(patience), seed=int(seed))
+                                   epochs=int(epochs), patience=int(patience), seed=int(seed),
+                                   batch_size=int(batch_size), fanout=int(fanout))
         train_live(dataset, spec, name, model_config, train_config)  # the results follow
     except GatvizError as error:
         st.error(as_text(error))

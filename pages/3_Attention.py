@@ -11,7 +11,8 @@ import torch
 
 from app_state import (ATTENTION_PICK, MODEL, as_text, attention_csv, cached_overlay,
                        current_spec, explained_alpha, from_query, models_for, pending_link,
-                       sidebar, train_live, unique_name, write_link, write_view)
+                       sidebar, train_live, unique_name, view_attention, whole_attention,
+                       write_link, write_view)
 from gatviz.attention import entropy
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
@@ -20,6 +21,7 @@ from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawa
 
 MAX_TABLE_ROWS = 300  # neighbours listed in a table; a hub's others are summarised
 MAX_BARS = 30  # neighbours drawn as bars
+MAX_NODE_CHOICES = 10_000  # above this, the centre node is typed as an id, not picked from a list
 
 st.set_page_config(page_title="gatviz · Attention", page_icon="🕸️", layout="wide")
 dataset, record = sidebar()
@@ -56,7 +58,7 @@ if record is None:
     intro.empty()
 
 n = dataset.num_nodes
-in_degree = torch.bincount(dataset.data.edge_index[1], minlength=n)
+in_degree = dataset.in_edges.ptr.diff()
 
 
 def parse_head(text: str):
@@ -117,20 +119,26 @@ controls = st.columns([2, 1, 1, 3])
 model_name = controls[0].selectbox("Model", names, key=ATTENTION_PICK)
 record = available[model_name]
 st.session_state[MODEL] = model_name
-layers = len(record.attention)
+layers = record.model_config.layers
 if st.session_state["att_layer"] not in range(layers):
     st.session_state["att_layer"] = 0
 layer = controls[1].selectbox("Layer", list(range(layers)), key="att_layer")
-heads = record.attention[layer].alpha.size(1)
+heads = record.model.convs[layer].heads
 head_choices = ["mean", "max"] + list(range(heads))
 if st.session_state["att_head"] not in head_choices:
     st.session_state["att_head"] = "mean"
 head = controls[2].selectbox("Head", head_choices, key="att_head",
                              format_func=lambda h: f"{h} over heads" if isinstance(h, str)
                              else f"head {h}")
-node = controls[3].selectbox(
-    "Centre node (type to search by id or name)", list(range(n)), key="att_node",
-    format_func=lambda v: f"{v} · {dataset.node_names[v]} · in-degree {int(in_degree[v])}")
+if n <= MAX_NODE_CHOICES:
+    node = controls[3].selectbox(
+        "Centre node (type to search by id or name)", list(range(n)), key="att_node",
+        format_func=lambda v: f"{v} · {dataset.node_names[v]} · in-degree {int(in_degree[v])}")
+else:  # a list of a million names would take seconds to send on every rerun
+    node = controls[3].number_input(f"Centre node (0 to {n - 1:,})", 0, n - 1, key="att_node",
+                                    help="Type a node id; the name and in-degree show below.")
+    controls[3].caption(f"{as_text(dataset.node_names[node])} · in-degree "
+                        f"{int(in_degree[node])}")
 
 controls = st.columns([1, 1, 1, 1, 2, 2, 2])
 hops = controls[0].radio("Hops", [1, 2, 3], horizontal=True, key="att_hops")
@@ -171,8 +179,13 @@ with graph:
         page = None
         st.warning(as_text(error))
 
+if not whole_attention(dataset):
+    st.caption(f"{dataset.name} has {dataset.num_edges:,} edges, so α is computed around the "
+               f"node in view only: from the nodes within {hops} + {layers} hops, which makes "
+               "every α drawn here exactly the model's.")
 # The centre node's incoming attention in the chosen layer, per head.
-edge_index, alpha = record.attention[layer]
+view = view_attention(record, dataset, node, hops)
+edge_index, alpha = view[layer]
 incoming = (edge_index[1] == node).nonzero().flatten()
 sources = edge_index[0, incoming].tolist()
 per_head = pd.DataFrame(alpha[incoming].numpy(), columns=[f"head {h}" for h in range(heads)])
@@ -247,7 +260,7 @@ st.subheader("All heads at a glance")
 st.caption(f"Incoming α of node {node} in every layer (rows) and head (columns), strongest "
            "neighbours first: heads that agree look alike.")
 frames = []
-for k, (edges, values) in enumerate(record.attention):
+for k, (edges, values) in enumerate(view):
     rows = (edges[1] == node).nonzero().flatten()
     for h in range(values.size(1)):
         frames.append(pd.DataFrame({"layer": k, "head": h, "α": values[rows, h].numpy(),
@@ -267,9 +280,16 @@ st.altair_chart(alt.Chart(overview).mark_bar().encode(
 ).properties(width=110, height=90).facet(row="layer:N", column="head:N"))
 
 c = st.columns(2)
-c[0].download_button("Download the attention table (CSV)", partial(attention_csv, record),
-                     file_name=f"{dataset.name}_attention.csv", mime="text/csv",
-                     on_click="ignore")
+whole_table = whole_attention(dataset)
+c[0].download_button("Download the attention table (CSV)" if whole_table else
+                     "Download the attention table of this view (CSV)",
+                     partial(attention_csv, record, dataset, node, hops),
+                     file_name=f"{dataset.name}_attention.csv" if whole_table else
+                     f"{dataset.name}_node{node}_{hops}hop_attention.csv", mime="text/csv",
+                     on_click="ignore",
+                     help=None if whole_table else
+                     "Every layer's and head's α on the edges into the nodes in view. The whole "
+                     "graph's table: python -m gatviz attention --out table.parquet")
 if page is not None:
     c[1].download_button("Download this view (standalone HTML)", partial(str, page),
                          file_name=f"{dataset.name}_node{node}_layer{layer}_{head}.html",

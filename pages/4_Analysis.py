@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, from_query,
-                       models_for, sidebar, snapshot_divergence, table_csv, write_link,
-                       write_view)
+                       models_for, require_whole_attention, sidebar, snapshot_divergence,
+                       table_csv, write_link, write_view)
 from gatviz.report import CAVEAT, describe
 
 st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
@@ -26,6 +26,7 @@ if record is None:
             "there; this page then analyses its attention.")
     st.stop()
 
+require_whole_attention(dataset, "every analysis here")
 available = models_for(spec)
 if st.session_state.get(ANALYSIS_PICK) not in available:
     st.session_state[ANALYSIS_PICK] = record.name

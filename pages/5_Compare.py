@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_state import (COMPARE_PICKS, as_text, attention_difference, cached_overlay,
-                       current_spec, models_for, sidebar)
+                       current_spec, models_for, require_whole_attention, sidebar)
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, OverlayOptions
 
@@ -20,6 +20,7 @@ if len(available) < 2:
             "train or load them on the **Train** page (layer type is the first knob).")
     st.stop()
 
+require_whole_attention(dataset, "comparing two models node by node")
 names = list(available)
 for key, default in zip(COMPARE_PICKS, (names[0], names[-1])):
     if st.session_state.get(key) not in available:

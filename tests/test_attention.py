@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from gatviz.attention import (COLUMNS, attention_table, dataset_attention, entropy, explain_alpha,
+                              write_attention_table,
                               extract_attention, incoming, node_entropy, reduce_heads, top_k)
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
@@ -145,3 +146,24 @@ def test_explain_alpha_redoes_every_alpha_from_its_terms(karate, conv):
             assert np.allclose(table["e_ij"], parts, atol=1e-5)
     with pytest.raises(ValueError, match="head must be 0 to 2"):
         explain_alpha(model, karate.data.x, karate.data.edge_index, 0, 0, 5)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_attention_table_streams_to_a_file_in_chunks(suffix, tmp_path):
+    import pandas as pd
+
+    dataset = load_dataset("planted")
+    model = GAT(dataset.num_features, dataset.num_classes, ModelConfig(heads=3))
+    layers = dataset_attention(model, dataset)
+    expected = attention_table(layers)
+    seen = []
+    path = tmp_path / f"alpha.{suffix}"
+    rows = write_attention_table(layers, path, lambda done, total: seen.append((done, total)),
+                                 chunk_edges=100)
+    assert rows == len(expected) and seen[-1] == (rows, rows)
+    assert len(seen) > 10 and all(a < b for (a, _), (b, _) in zip(seen, seen[1:]))
+    table = pd.read_parquet(path) if suffix == "parquet" else pd.read_csv(path)
+    assert list(table.columns) == COLUMNS
+    for column in ("layer", "head", "source", "target", "is_self_loop"):
+        assert (table[column].to_numpy() == expected[column].to_numpy()).all(), column
+    assert np.allclose(table["alpha"], expected["alpha"], rtol=1e-6)

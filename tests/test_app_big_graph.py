@@ -1,0 +1,65 @@
+"""The app on a graph above WHOLE_ATTENTION_EDGES: α around the node in view, never the whole."""
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+import app_state
+from gatviz.attention import dataset_attention
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def big(monkeypatch):
+    """Every graph with more than 100 edges counts as big."""
+    monkeypatch.setattr(app_state, "WHOLE_ATTENTION_EDGES", 100)
+
+
+def _planted_attention_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("planted")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    at.switch_page("pages/3_Attention.py").run()
+    next(b for b in at.button if b.label == "Train the default GAT here").click()
+    return at.run()
+
+
+def test_attention_page_computes_alpha_around_the_node_only(big):
+    at = _planted_attention_page()
+    assert not at.exception and not at.error
+    record = next(iter(at.session_state["models"].values()))
+    assert record.attention == [] and record.pred is not None
+    assert any("computed around the node in view" in c.value for c in at.caption)
+    assert any(b.label == "Download the attention table of this view (CSV)"
+               for b in at.get("download_button"))
+    assert len(at.get("iframe")) == 1
+
+    dataset = app_state.load_spec(at.session_state["dataset_spec"])
+    node, hops = at.session_state["att_node"], at.session_state["att_hops"]
+    view = app_state.view_attention(record, dataset, node, hops)
+    whole = dataset_attention(record.model, dataset)
+    for (edges, alpha), (whole_edges, whole_alpha) in zip(view, whole):
+        position = {tuple(e): i for i, e in enumerate(whole_edges.t().tolist())}
+        rows = torch.tensor([position[tuple(e)] for e in edges.t().tolist()])
+        assert torch.allclose(alpha, whole_alpha[rows], atol=1e-6)
+        # Every incoming edge of the centre is there, so the table's α sum to 1 per head.
+        assert int((edges[1] == node).sum()) == int((whole_edges[1] == node).sum())
+
+    at.selectbox(key="att_layer").set_value(1)
+    at.radio(key="att_hops").set_value(1)
+    at.run()
+    assert not at.exception and not at.error
+    assert len(record.derived[("views",)]) == 2  # one neighbourhood per (node, hops) asked for
+
+
+def test_whole_graph_pages_say_what_to_use_instead(big):
+    at = _planted_attention_page()
+    for page in ("pages/4_Analysis.py", "pages/5_Compare.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        if page.endswith("Analysis.py"):
+            assert any("python -m gatviz analyze" in i.value for i in at.info)
