@@ -28,7 +28,7 @@ from gatviz.attention import (attention_table, dataset_attention, explain_alpha,
 from gatviz.checkpoint import checkpoint_bytes
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
-from gatviz.datasets import DATASETS, DEFAULT_DATASET, PLANETOID, GraphDataset, load_dataset
+from gatviz.datasets import DATASETS, DEFAULT_DATASET, DOWNLOADED, GraphDataset, load_dataset
 from gatviz.errors import GatvizError
 from gatviz.intervention import deletion_curves
 from gatviz.limits import WHOLE_ATTENTION_EDGES
@@ -121,7 +121,7 @@ class ModelRecord:
 def spec_for(name: str, **params) -> tuple:
     """A hashable description of a dataset; it is the cache key and what session state keeps.
     Parameters left out take their defaults, so equal datasets have equal specs."""
-    if name in PLANETOID:
+    if name in DOWNLOADED:
         return (name, params.get("root") or "")
     return (name, Link.for_dataset(name, **params).data_params)
 
@@ -130,7 +130,7 @@ def link_for(spec: tuple, record: ModelRecord | None = None) -> Link:
     """The link that rebuilds a dataset and (given) a model."""
     if spec[0] == CSV:
         link = Link(CSV, csv_name=spec[1])
-    elif spec[0] in PLANETOID:
+    elif spec[0] in DOWNLOADED:
         link = Link.for_dataset(spec[0])  # the download directory is this server's business
     else:
         link = Link(spec[0], spec[1])
@@ -146,7 +146,7 @@ def load_spec(spec: tuple) -> GraphDataset:
     if kind == "csv":
         _, name, edges, nodes = spec
         return load_csv(edges, nodes, name=name)
-    if kind in PLANETOID:
+    if kind in DOWNLOADED:
         return load_dataset(kind, root=Path(spec[1]) if spec[1] else None)
     return load_dataset(kind, **dict(spec[1]))
 

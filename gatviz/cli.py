@@ -125,8 +125,8 @@ def _cmd_datasets(args: argparse.Namespace) -> None:
 
     for name, summary in DATASETS.items():
         marker = " (default)" if name == DEFAULT_DATASET else ""
-        print(f"{name:10} {summary}{marker}")
-    print("csv        your own graph: --edges edges.csv [--nodes nodes.csv]")
+        print(f"{name:18} {summary}{marker}")
+    print(f"{'csv':18} your own graph: --edges edges.csv [--nodes nodes.csv] (CSV or Parquet)")
 
 
 def _cmd_train(args: argparse.Namespace) -> None:

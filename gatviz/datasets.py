@@ -5,8 +5,9 @@ class names, node display names, a description and, where the truth is known, na
 masks aligned with ``data.edge_index``. ``load_dataset(name)`` is the one entry point.
 
 Sources: the embedded Zachary karate club (the default, no network), the Planetoid citation graphs
-(downloaded once and cached under :func:`data_dir`), seeded synthetic graphs
-(:mod:`gatviz.synthetic`) and a user's CSV files (:mod:`gatviz.csv_graph`).
+and the node-classification benchmarks of :mod:`gatviz.benchmarks` (downloaded once and cached
+under :func:`data_dir`), seeded synthetic graphs (:mod:`gatviz.synthetic`) and a user's CSV files
+(:mod:`gatviz.csv_graph`).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from gatviz.benchmarks import BENCHMARKS
 from gatviz.errors import DatasetError
 from gatviz.neighbourhood import InEdges, in_edges
 
@@ -209,6 +211,21 @@ def load_planetoid(name: str, root: Path | None = None) -> GraphDataset:
                         description)
 
 
+def load_downloaded(name: str, root: Path | None = None, seed: int = 0) -> GraphDataset:
+    """A graph of :data:`gatviz.benchmarks.BENCHMARKS`, downloaded into ``root`` (default
+    :func:`data_dir`) on first use; a seeded 60/20/20 split where it has none of its own."""
+    from gatviz.benchmarks import BENCHMARKS, load_benchmark
+
+    root = Path(root) if root is not None else data_dir()
+    data, has_split = load_benchmark(name, root)
+    if not has_split:
+        attach_split(data, seed)
+    classes = int(data.y.max()) + 1 if data.y.numel() else 0
+    return GraphDataset(name, data, [f"class {c}" for c in range(classes)],
+                        [f"node {i}" for i in range(data.num_nodes)],
+                        BENCHMARKS[name].description)
+
+
 def _synthetic(name: str) -> Callable[..., GraphDataset]:
     from gatviz import synthetic
 
@@ -224,8 +241,10 @@ DATASETS: dict[str, str] = {
     "ba-shapes": "synthetic BA graph with house motifs; ground-truth motif edges",
     "planted": "synthetic communities with marked cross-community noise edges",
     "dictionary-lookup": "synthetic key/query lookup that GATv2 can learn and GAT cannot",
+    **{name: spec.summary for name, spec in BENCHMARKS.items()},
 }
 SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup")
+DOWNLOADED = (*PLANETOID, *BENCHMARKS)  # fetched once into the data directory
 
 
 def dataset_parameters(name: str) -> dict[str, object]:
@@ -254,4 +273,6 @@ def load_dataset(name: str = DEFAULT_DATASET, *, root: Path | None = None, seed:
         return load_karate(seed)
     if key in PLANETOID:
         return load_planetoid(key, root)
+    if key in BENCHMARKS:
+        return load_downloaded(key, root, seed)
     return _synthetic(key)(seed=seed, **params)

@@ -8,7 +8,7 @@ import torch
 from torch_geometric.utils import degree
 
 from app_state import NAMED_DATASETS, as_text, set_dataset, sidebar, spec_for
-from gatviz.datasets import DATASETS, PLANETOID, data_dir
+from gatviz.datasets import DATASETS, DOWNLOADED, data_dir
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
 from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
@@ -30,8 +30,9 @@ with st.form("dataset"):
                         "your CSV: an edge list and an optional node table")
     params: dict = {}
     with st.expander("Options for the chosen graph"):
-        st.caption("Planetoid graphs are downloaded once into the data directory.")
-        root = st.text_input("Data directory (Planetoid)", str(data_dir()))
+        st.caption("Planetoid and the other benchmark graphs are downloaded once into the "
+                   "data directory.")
+        root = st.text_input("Data directory (downloaded graphs)", str(data_dir()))
         st.caption("Synthetic graphs are generated from a seed.")
         c1, c2, c3, c4 = st.columns(4)
         seed = c1.number_input("Seed", 0, 10_000, 0)
@@ -57,7 +58,7 @@ if submitted:
                 raise GatvizError("upload an edges CSV first (columns source,target)")
             spec = ("csv", edges_file.name.rsplit(".", 1)[0][:MAX_TEXT], edges_file.getvalue(),
                     nodes_file.getvalue() if nodes_file else None)
-        elif kind in PLANETOID:
+        elif kind in DOWNLOADED:
             spec = spec_for(kind, root=root)
         elif kind == "planted":
             spec = spec_for(kind, seed=int(seed), communities=int(communities), size=int(size),
