@@ -81,7 +81,10 @@ def choice(*allowed):
 
 # The view controls a link keeps besides layer, head and node: (URL key, widget key, parse,
 # default). Only values that differ from the default are written.
-VIEW = [("hops", "att_hops", int, 2), ("threshold", "att_threshold", float, 0.0),
+# On a graph whose α is computed per view, one hop is the default: the exact α of a 2-hop view
+# needs the 2 + layers hop neighbourhood, most of a big graph with a high average degree.
+VIEW = [("hops", "att_hops", int, 2 if whole_attention(dataset) else 1),
+        ("threshold", "att_threshold", float, 0.0),
         ("top_k", "att_top_k", int, 0), ("show_loops", "att_loops", parse_bool, True),
         ("color_by", "att_color_by", choice("class", "prediction", "correct"), "class"),
         ("edge_scale", "att_edge_scale", choice("auto", "relative", "alpha"), "auto"),
@@ -101,7 +104,7 @@ from_query("head", "att_head", parse_head, "mean")
 for key, state_key, parse, default in VIEW:
     from_query(key, state_key, parse, default)
 if st.session_state["att_hops"] not in (1, 2, 3):
-    st.session_state["att_hops"] = 2
+    st.session_state["att_hops"] = VIEW[0][3]
 if not 0.0 <= st.session_state["att_threshold"] <= 1.0:
     st.session_state["att_threshold"] = 0.0
 if not 0 <= st.session_state["att_top_k"] <= 100:
