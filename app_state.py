@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import ctypes
+import hashlib
 import os
 import re
 import threading
@@ -49,6 +50,7 @@ SELECT_NEXT = "select_next"  # {"name": model} that every picker shows from the 
 COMPARE_PICKS = ("compare_a", "compare_b")  # the Compare page's two model selectboxes
 LINK_NOTES = "link_notes"  # what the link this session was opened with could not bring back
 LINK_PENDING = "link_pending"  # the link's model, when it has to be trained again
+UPLOADS = "uploads"  # SHA-256 digest -> bytes of the files this session uploaded
 
 NAMED_DATASETS = list(DATASETS)
 
@@ -140,12 +142,46 @@ def link_for(spec: tuple, record: ModelRecord | None = None) -> Link:
                            record.source)
 
 
-@st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
+def csv_spec(name: str, edges: bytes, nodes: bytes | None) -> tuple:
+    """The spec of a graph uploaded as files: its name and the files' SHA-256 digests. The
+    bytes stay in this session (UPLOADS), out of the spec: Streamlit hashes a cached call's
+    arguments on every call, which for a 10-million-edge upload cost a second per rerun."""
+    uploads = st.session_state.setdefault(UPLOADS, {})
+    digests = []
+    for data in (edges, nodes):
+        digest = None if data is None else hashlib.sha256(data).hexdigest()
+        if digest is not None:
+            uploads[digest] = data
+        digests.append(digest)
+    spec = ("csv", name, *digests)
+    # Keep only the files that the current dataset, this spec or a model still refers to.
+    specs = [spec, st.session_state.get(DATASET, ())] + \
+        [record.dataset_spec for record in models().values()]
+    used = {digest for kept in specs if kept[:1] == ("csv",) for digest in kept[2:]}
+    for digest in set(uploads) - used:
+        del uploads[digest]
+    return spec
+
+
 def load_spec(spec: tuple) -> GraphDataset:
+    if spec[0] == "csv":
+        uploads = st.session_state.get(UPLOADS, {})
+        if spec[2] not in uploads:
+            raise GatvizError(f"this session no longer holds the files of {spec[1]}; upload "
+                              "them again on the Dataset page")
+        return _load_csv(spec, uploads[spec[2]], uploads.get(spec[3]))
+    return _load_named(spec)
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
+def _load_csv(spec: tuple, _edges: bytes, _nodes: bytes | None) -> GraphDataset:
+    """Cached by the spec, whose digests stand for the files' bytes (not hashed again)."""
+    return load_csv(_edges, _nodes, name=spec[1])
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
+def _load_named(spec: tuple) -> GraphDataset:
     kind = spec[0]
-    if kind == "csv":
-        _, name, edges, nodes = spec
-        return load_csv(edges, nodes, name=name)
     if kind in DOWNLOADED:
         return load_dataset(kind, root=Path(spec[1]) if spec[1] else None)
     return load_dataset(kind, **dict(spec[1]))

@@ -30,9 +30,10 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 
 
 def set_number(page, label: str, value: int) -> None:
+    """Type into a number input of the Train form; Tab, not Enter, which would submit it."""
     box = page.get_by_label(label, exact=True)
     box.fill(str(value))
-    box.press("Enter")
+    box.press("Tab")
 
 
 def main() -> None:

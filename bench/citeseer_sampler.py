@@ -2,14 +2,13 @@
 
 Trains PyG's ``examples/gat.py`` recipe (``bench/train_speed.py``'s reference) for each seed with
 its feature dropout (on the dense input and on the hidden layer) drawn by another sampler, and
-compares the test accuracy with the reference's own runs in ``bench/citeseer_study_30_seeds.csv``
-(PyTorch's ``bernoulli_``, which on a CPU build with MKL draws from MKL's MCG31 stream). The
-attention dropout stays GATConv's own. Samplers:
+compares the test accuracy with the reference's own runs in ``bench/citeseer_study_*.csv``
+(drawn by PyTorch's ``bernoulli_``), seed by seed. The attention dropout stays GATConv's own. Samplers:
 
 * ``pcg64``: numpy's PCG64 (``default_rng(seed)``), an independent, well-tested generator;
 * ``rand``: PyTorch's ``rand`` (mt19937), the mask gatviz draws.
 
-Usage: python bench/citeseer_sampler.py pcg64 [--seeds 30] [--out rows.csv]
+Usage: python bench/citeseer_sampler.py pcg64 [--seeds 30] [--first-seed 0] [--out rows.csv]
 """
 from __future__ import annotations
 
@@ -28,7 +27,8 @@ import train_speed  # noqa: E402
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.datasets import load_dataset  # noqa: E402
 
-STUDY = Path(__file__).with_name("citeseer_study_30_seeds.csv")
+STUDIES = [Path(__file__).with_name(name) for name in ("citeseer_study_30_seeds.csv",
+                                                        "citeseer_study_seeds_30_49.csv")]
 
 
 class Masks:
@@ -54,6 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sampler", choices=("pcg64", "rand"))
     parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("--first-seed", type=int, default=0, help="0-49: seeds with reference "
+                        "runs in bench/citeseer_study_*.csv")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     masks = Masks(args.sampler)
@@ -65,13 +67,15 @@ def main() -> None:
         return self.conv2(x, edge_index)
 
     train_speed.ReferenceGAT.forward = forward
-    reference = {int(r["seed"]): float(r["reference"]) for r in csv.DictReader(STUDY.open())}
+    reference = {int(r["seed"]): float(r["reference"]) for study in STUDIES
+                 for r in csv.DictReader(study.open())}
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     with planetoid_root() as root:
         dataset = load_dataset("citeseer", root=root)
     rows = ["seed,sampler,reference"]
     print(rows[0], flush=True)
     ours = []
-    for seed in range(args.seeds):
+    for seed in seeds:
         masks.seed(seed)
         _, accuracy = train_speed.run_reference(dataset, seed, 200)
         ours.append(accuracy)
@@ -79,7 +83,7 @@ def main() -> None:
         print(rows[-1], flush=True)
     if args.out:
         args.out.write_text("\n".join(rows) + "\n")
-    a, b = np.array(ours), np.array([reference[s] for s in range(args.seeds)])
+    a, b = np.array(ours), np.array([reference[s] for s in seeds])
     diff = a - b
     half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
     print(f"reference with {args.sampler} masks {100 * a.mean():.2f} ± {100 * a.std(ddof=1):.2f} %"

@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 from torch_geometric.utils import degree
 
-from app_state import NAMED_DATASETS, as_text, set_dataset, sidebar, spec_for
+from app_state import NAMED_DATASETS, as_text, csv_spec, set_dataset, sidebar, spec_for
 from gatviz.datasets import DATASETS, DOWNLOADED, data_dir
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
@@ -56,8 +56,8 @@ if submitted:
         if kind == CSV:
             if edges_file is None:
                 raise GatvizError("upload an edges CSV first (columns source,target)")
-            spec = ("csv", edges_file.name.rsplit(".", 1)[0][:MAX_TEXT], edges_file.getvalue(),
-                    nodes_file.getvalue() if nodes_file else None)
+            spec = csv_spec(edges_file.name.rsplit(".", 1)[0][:MAX_TEXT], edges_file.getvalue(),
+                            nodes_file.getvalue() if nodes_file else None)
         elif kind in DOWNLOADED:
             spec = spec_for(kind, root=root)
         elif kind == "planted":
