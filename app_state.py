@@ -516,6 +516,45 @@ def curves_spec(rows: list[dict], columns: list[str], height: int) -> dict:
                             {"field": "value", "type": "quantitative", "format": ".3f"}]}}
 
 
+ALPHA_RANGE = ["#cfd8e3", "#f4a259", "#b3001b"]  # the overlay's α colours, low to high
+
+
+def incoming_bars_spec(long: pd.DataFrame, order: list[str], height: int) -> dict:
+    """Vega-Lite grouped bars of α (``from``, ``head``, ``α`` columns): one group per
+    neighbour in ``order``, one bar per head. Hand-written for the reason of
+    :func:`curves_spec`: altair's validation cost more than the rest of a rerun."""
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "data": {"values": long.to_dict("records")}, "height": height, "mark": "bar",
+            "encoding": {
+                "x": {"field": "from", "type": "nominal", "sort": order, "title": None,
+                      "axis": {"labelAngle": -45, "labelLimit": 90}},
+                "y": {"field": "α", "type": "quantitative"},
+                "color": {"field": "head", "type": "nominal"},
+                "xOffset": {"field": "head", "type": "nominal"},
+                "tooltip": [{"field": "from", "type": "nominal"},
+                            {"field": "head", "type": "nominal"},
+                            {"field": "α", "type": "quantitative", "format": ".3f"}]}}
+
+
+def heads_grid_spec(overview: pd.DataFrame, order: list[str]) -> dict:
+    """Vega-Lite small multiples of α by neighbour, a row per layer and a column per head
+    (``layer``, ``head``, ``from``, ``α`` columns), coloured like the overlay."""
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+            "data": {"values": overview.to_dict("records")},
+            "facet": {"row": {"field": "layer", "type": "nominal"},
+                      "column": {"field": "head", "type": "nominal"}},
+            "spec": {"width": 110, "height": 90, "mark": "bar", "encoding": {
+                "x": {"field": "from", "type": "nominal", "sort": order, "title": "neighbour",
+                      "axis": {"labels": len(order) <= 30}},
+                "y": {"field": "α", "type": "quantitative"},
+                "color": {"field": "α", "type": "quantitative",
+                          "scale": {"range": ALPHA_RANGE}, "legend": None},
+                "tooltip": [{"field": "layer", "type": "nominal"},
+                            {"field": "head", "type": "nominal"},
+                            {"field": "from", "type": "nominal"},
+                            {"field": "α", "type": "quantitative", "format": ".3f"}]}}}
+
+
 def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: ModelConfig,
                train_config: TrainConfig, curves: bool = True) -> ModelRecord:
     """Train with a progress bar, a Stop button and (``curves``) live loss and accuracy curves,

@@ -4,15 +4,14 @@ import app_state  # noqa: F401  (before any other import: see app.py)
 import math
 from functools import partial
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 import torch
 
 from app_state import (ATTENTION_PICK, MODEL, as_text, attention_csv, cached_overlay,
-                       current_spec, explained_alpha, from_query, models_for, pending_link,
-                       sidebar, train_live, unique_name, view_attention, whole_attention,
-                       write_link, write_view)
+                       current_spec, explained_alpha, from_query, heads_grid_spec,
+                       incoming_bars_spec, models_for, pending_link, sidebar, train_live,
+                       unique_name, view_attention, whole_attention, write_link, write_view)
 from gatviz.attention import entropy
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
@@ -219,12 +218,7 @@ with side:
     st.markdown(f"**Incoming α in layer {layer}**, per head"
                 + (f" (the {MAX_BARS} strongest of {len(per_head):,} neighbours)"
                    if len(per_head) > MAX_BARS else ""))
-    st.altair_chart(alt.Chart(long).mark_bar().encode(
-        x=alt.X("from:N", sort=list(strongest["from"]), title=None,
-                axis=alt.Axis(labelAngle=-45, labelLimit=90)),
-        y=alt.Y("α:Q"), color="head:N",
-        xOffset="head:N", tooltip=["from", "head", alt.Tooltip("α:Q", format=".3f")]
-    ).properties(height=240), width="stretch")
+    st.vega_lite_chart(incoming_bars_spec(long, list(strongest["from"]), 240), width="stretch")
     st.dataframe(per_head.head(MAX_TABLE_ROWS).style.format(precision=3), hide_index=True,
                  width="stretch")
     if len(per_head) > MAX_TABLE_ROWS:
@@ -274,13 +268,7 @@ if len(order) > MAX_BARS:
     st.caption(f"The {MAX_BARS} neighbours with the highest mean α of {len(order):,}.")
     order = order[:MAX_BARS]
     overview = overview[overview["from"].isin(order)]
-st.altair_chart(alt.Chart(overview).mark_bar().encode(
-    x=alt.X("from:N", sort=order, title="neighbour", axis=alt.Axis(labels=len(order) <= 30)),
-    y=alt.Y("α:Q"),
-    color=alt.Color("α:Q", scale=alt.Scale(range=["#cfd8e3", "#f4a259", "#b3001b"]),
-                    legend=None),
-    tooltip=["layer", "head", "from", alt.Tooltip("α:Q", format=".3f")],
-).properties(width=110, height=90).facet(row="layer:N", column="head:N"))
+st.vega_lite_chart(heads_grid_spec(overview, order), width="content")
 
 c = st.columns(2)
 whole_table = whole_attention(dataset)
