@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tests", ROOT / "bench"):
     sys.path.insert(0, str(folder))
 from app_latency import memory_mb  # noqa: E402
-from chromium import (chromium_page, choose, settle, shot, streamlit_process,  # noqa: E402
+from chromium import (chromium_page, choose, errors_shown, settle, shot, streamlit_process,  # noqa: E402
                       wait_for_graph)
 from scale import generate  # noqa: E402
 
@@ -50,6 +50,8 @@ def main() -> None:
     rows = []
     with streamlit_process() as (url, server), chromium_page(1500, 1100) as page:
         def step(name: str, seconds: float, note: str = "") -> None:
+            if errors_shown(page):
+                note += f" ({errors_shown(page)} errors shown!)"
             rows.append((name, seconds, memory_mb(server.pid, "VmRSS"), note))
             print(f"{name:42} {seconds:7.2f} s  server {rows[-1][2]:6.0f} MB  {note}",
                   flush=True)

@@ -18,6 +18,7 @@ peak memory printed is that size's alone, and prints (peaks are the process's pe
 A step that runs out of memory is reported as such and the later steps still run.
 
 Usage: python bench/scale.py [--sizes 100000 1000000 10000000] [--dir /tmp/gatviz-scale]
+                             [--no-full-batch]
 Run it alone: two PyTorch processes on two cores slow each other down many times over.
 """
 from __future__ import annotations
@@ -82,7 +83,7 @@ def timed(results: dict, name: str, step):
     return value
 
 
-def run_one(size: int, folder: Path) -> dict:
+def run_one(size: int, folder: Path, full_batch_step: bool = True) -> dict:
     import torch
 
     from gatviz.attention import (dataset_attention, neighbourhood_attention,
@@ -109,7 +110,7 @@ def run_one(size: int, folder: Path) -> dict:
               on_epoch=clock)
         return [b - a for a, b in zip([start] + epochs, epochs)]
 
-    per_epoch = timed(results, "full_batch_train_s", full_batch)
+    per_epoch = timed(results, "full_batch_train_s", full_batch) if full_batch_step else None
     if per_epoch:
         results["full_batch_epoch_s"] = round(per_epoch[-1], 2)
 
@@ -170,10 +171,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--dir", type=Path, default=Path("/tmp/gatviz-scale"))
+    parser.add_argument("--no-full-batch", action="store_true",
+                        help="skip the full-batch epoch, so that the peak memory printed after "
+                             "the mini-batch epoch is the mini-batch's own")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.dir / str(args.one))), flush=True)
+        print(json.dumps(run_one(args.one, args.dir / str(args.one), not args.no_full_batch)),
+              flush=True)
         return
     for size in args.sizes:
         start = time.perf_counter()
@@ -181,7 +186,8 @@ def main() -> None:
         print(f"# {size:,} edge rows generated in {time.perf_counter() - start:.1f} s",
               flush=True)
         done = subprocess.run([sys.executable, __file__, "--one", str(size), "--dir",
-                               str(args.dir)], capture_output=True, text=True,
+                               str(args.dir)] + ["--no-full-batch"] * args.no_full_batch,
+                              capture_output=True, text=True,
                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if done.returncode or not lines:

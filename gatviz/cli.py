@@ -82,6 +82,11 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="early-stopping patience; 0 runs exactly --epochs")
     train.add_argument("--seed", type=int, default=defaults_t.seed)
     train.add_argument("--device", default=defaults_t.device)
+    train.add_argument("--batch-size", type=int, default=defaults_t.batch_size,
+                       help="training nodes per step on sampled neighbourhoods; 0 (default) "
+                            "trains on the whole graph at once")
+    train.add_argument("--fanout", type=int, default=defaults_t.fanout,
+                       help="with --batch-size: in-edges sampled per node and layer (0 = all)")
     train.add_argument("--out", type=Path, help="write the checkpoint (.safetensors) here")
 
     attention = commands.add_parser("attention", help="write a checkpoint's attention as CSV "
@@ -139,7 +144,8 @@ def _cmd_train(args: argparse.Namespace) -> None:
         activation=args.activation, negative_slope=args.negative_slope,
         self_loops=args.self_loops, residual=args.residual, conv=args.conv)
     train_config = TrainConfig(lr=args.lr, weight_decay=args.weight_decay, epochs=args.epochs,
-                               patience=args.patience, seed=args.seed, device=args.device)
+                               patience=args.patience, seed=args.seed, device=args.device,
+                               batch_size=args.batch_size, fanout=args.fanout)
     dataset = _load(args)
     result = train(dataset, model_config, train_config)
     metrics = {"dataset": dataset.name, **result.metrics}
