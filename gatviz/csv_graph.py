@@ -97,16 +97,9 @@ def _read(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.D
     header = data if end < 0 else data[:end]
     sep = _delimiter(header)
     columns = header.count(sep.encode()) + 1
-    if columns > max_columns:
-        raise DatasetError(f"the {what} file has {columns:,} columns; gatviz reads at most "
-                           f"{max_columns:,}")
+    _check_shape(what, None, columns, max_rows, max_columns)  # before counting the lines
     rows = data.count(b"\n") - (1 if data.endswith(b"\n") else 0)  # at most; blank lines count
-    if rows > max_rows:
-        raise DatasetError(f"the {what} file has {rows:,} rows; gatviz reads at most "
-                           f"{max_rows:,}")
-    if rows * columns > MAX_CELLS:
-        raise DatasetError(f"the {what} file has {rows:,} rows × {columns:,} columns; gatviz "
-                           f"reads at most {MAX_CELLS:,} values")
+    _check_shape(what, rows, columns, max_rows, max_columns)
     options = dict(sep=sep, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
     try:
         names = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
@@ -128,6 +121,22 @@ def _read(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.D
         raise DatasetError(f"the {what} file is not valid CSV: {error}".strip()) from None
     frame.attrs["raw"] = (data, sep)  # to quote a value as written, in an error message
     return _tidy(frame, what)
+
+
+def _check_shape(what: str, rows: int | None, columns: int, max_rows: int,
+                 max_columns: int) -> None:
+    """Refuse a file with more columns, rows (when known) or values than gatviz reads."""
+    if columns > max_columns:
+        raise DatasetError(f"the {what} file has {columns:,} columns; gatviz reads at most "
+                           f"{max_columns:,}")
+    if rows is None:
+        return
+    if rows > max_rows:
+        raise DatasetError(f"the {what} file has {rows:,} rows; gatviz reads at most "
+                           f"{max_rows:,}")
+    if rows * columns > MAX_CELLS:
+        raise DatasetError(f"the {what} file has {rows:,} rows × {columns:,} columns; gatviz "
+                           f"reads at most {MAX_CELLS:,} values")
 
 
 def _tidy(frame: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -152,16 +161,7 @@ def _read_parquet(data: bytes, what: str, max_rows: int, max_columns: int) -> pd
     except (pa.ArrowException, OSError, ValueError) as error:
         raise DatasetError(f"the {what} file starts like Parquet but cannot be read: "
                            f"{str(error)[:200]}") from None
-    columns = len(schema.names)
-    if columns > max_columns:
-        raise DatasetError(f"the {what} file has {columns:,} columns; gatviz reads at most "
-                           f"{max_columns:,}")
-    if rows > max_rows:
-        raise DatasetError(f"the {what} file has {rows:,} rows; gatviz reads at most "
-                           f"{max_rows:,}")
-    if rows * columns > MAX_CELLS:
-        raise DatasetError(f"the {what} file has {rows:,} rows × {columns:,} columns; gatviz "
-                           f"reads at most {MAX_CELLS:,} values")
+    _check_shape(what, rows, len(schema.names), max_rows, max_columns)
     for field in schema:
         kind = field.type
         if pa.types.is_dictionary(kind):
