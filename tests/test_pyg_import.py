@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file, save_model
@@ -167,3 +169,33 @@ def test_extra_tensors_and_plain_state_dicts_are_refused(tmp_path):
         read_checkpoint(path)
     with pytest.raises(CheckpointError, match="must be a JSON object"):
         read_checkpoint(_saved(tmp_path, WithNorm(), GAT_LAYERS, ["conv1"]))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12),
+                                                                      children, max_size=4),
+    max_leaves=20)
+PYG_ARGS = dict(in_channels=5, hidden_channels=8, num_layers=2, out_channels=3, heads=2)
+PYG_STATE = PygGAT(**PYG_ARGS).state_dict()
+STACK_STATE = ReferenceNet(5, 3).state_dict()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=JSON, edits=st.dictionaries(st.sampled_from(sorted(PYG_ARGS) + [
+    "v2", "act", "dropout", "negative_slope", "add_self_loops", "residual", "norm", "jk",
+    "layers", "dataset", "share_weights", "fill_value"]), JSON, max_size=4))
+def test_any_description_gives_a_model_or_a_checkpoint_error(spec, edits):
+    """Whatever a stranger writes as the model's description, reading it ends in a model or a
+    CheckpointError, never another exception."""
+    from safetensors.torch import save
+
+    cases = [(PYG_STATE, PYG_GAT, spec), (STACK_STATE, GAT_LAYERS, spec),
+             (PYG_STATE, PYG_GAT, {**PYG_ARGS, **edits}),
+             (STACK_STATE, GAT_LAYERS, {"layers": ["conv1", "conv2"], "act": "elu", **edits})]
+    for state, key, description in cases:
+        data = save(state, metadata={key: json.dumps(description)})
+        try:
+            read_checkpoint(data).build_model()
+        except CheckpointError:
+            pass
