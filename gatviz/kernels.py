@@ -199,14 +199,17 @@ def _csr_propagate(self, edge_index, size=None, **kwargs):
     """``propagate`` for PyG's GAT layers: their weighted neighbour sum as one CSR product.
 
     Both layers call ``propagate(edge_index, x=(x_src, x_dst), alpha=alpha)`` with messages
-    ``α_ij * x_j`` summed at i. Explain mode, propagate hooks and other edge formats go to PyG's
-    own ``MessagePassing.propagate``. It must sit in each class's own namespace: PyG swaps in a
+    ``α_ij * x_j`` summed at i. Explain mode, propagate hooks, other edge formats and bipartite
+    inputs (sources and targets of different sizes, as chunked inference passes) go to PyG's own
+    ``MessagePassing.propagate``. It must sit in each class's own namespace: PyG swaps in a
     generated ``propagate`` unless the class defines one itself.
     """
     x, alpha = kwargs.get("x"), kwargs.get("alpha")
     x_src = x[0] if isinstance(x, tuple) else x
+    bipartite = isinstance(x, tuple) and x[1] is not None and x[1].size(0) != x_src.size(0)
     if (self.explain or self._propagate_forward_pre_hooks or self._propagate_forward_hooks
-            or size is not None or type(edge_index) is not Tensor or self.aggr != "add"):
+            or size is not None or bipartite or type(edge_index) is not Tensor
+            or self.aggr != "add"):
         return MessagePassing.propagate(self, edge_index, size=size, **kwargs)
     cache = getattr(self, "_plan_cache", None)
     num_nodes, heads = x_src.size(0), alpha.size(1)

@@ -12,7 +12,8 @@ takes a batch of training nodes and their sampled L-hop neighbourhood
 (:func:`gatviz.neighbourhood.sample_subgraph`, up to ``fanout`` incoming edges per node and layer,
 as PyG's ``NeighborLoader`` samples; PyG's own loader needs pyg-lib or torch-sparse, which do not
 install from PyPI on every machine). With ``fanout=0`` a batch's loss and gradients are exactly
-the full graph's for those nodes. Evaluation always runs on the whole graph.
+the full graph's for those nodes. Evaluation runs on the whole graph, layer by layer and a chunk
+of target nodes at a time (:func:`chunked_logits`), so that its memory follows the chunk.
 """
 from __future__ import annotations
 
@@ -29,11 +30,12 @@ from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
 from gatviz.errors import ConfigError, TrainingError
 from gatviz.kernels import sparse_features
-from gatviz.model import GAT, LayerAttention
+from gatviz.model import ACTIVATIONS, GAT, LayerAttention
 from gatviz.neighbourhood import sample_subgraph
 
 SPARSE_DENSITY = 0.25  # below this fraction of non-zeros, features are stored sparse
 MAX_SNAPSHOT_VALUES = 25_000_000  # α values kept over all snapshots (100 MB of float32)
+CHUNK_EDGES = 1_000_000  # incoming edges per chunk of targets in chunked inference
 
 
 @dataclass
@@ -109,17 +111,78 @@ def _loss(logits: Tensor, y: Tensor, index: Tensor) -> float:
 def predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
             ) -> tuple[Tensor, Tensor]:
     """Predicted class and class probabilities of every node, in eval mode (on the CPU), on the
-    dataset's edges or on ``edge_index`` in their place.
+    dataset's edges or on ``edge_index`` in their place; on a graph of more than CHUNK_EDGES
+    edges, chunk by chunk (:func:`chunked_logits`).
 
     Shapes:
         pred: (N,), prob: (N, num_classes)
     """
     model.eval()
     device = next(model.parameters()).device
-    edges = dataset.data.edge_index if edge_index is None else edge_index
-    logits = model(model_input(dataset.data.x, device), edges.to(device))
+    if edge_index is None and dataset.num_edges > CHUNK_EDGES:
+        logits = chunked_logits(model, dataset, device)
+    else:
+        edges = dataset.data.edge_index if edge_index is None else edge_index
+        logits = model(model_input(dataset.data.x, device), edges.to(device))
     prob = logits.softmax(dim=-1).cpu()
     return prob.argmax(dim=-1), prob
+
+
+@torch.no_grad()
+def chunked_logits(model: GAT, dataset: GraphDataset, device: torch.device,
+                   chunk_edges: int = CHUNK_EDGES) -> Tensor:
+    """The model's logits for every node, in eval mode, layer by layer and for a chunk of
+    target nodes at a time, so that memory follows the chunk rather than the graph.
+
+    The whole-graph forward holds every edge's α, messages and aggregation layout at once (13 GB
+    at 20 million edges); here each layer's output is computed for targets whose incoming edges
+    add up to about ``chunk_edges``, from their in-neighbours' inputs only (PyG's layers take
+    ``(x_source, x_target)``). Same numbers as ``model(x, edge_index)``.
+
+    Shapes:
+        -> (N, num_classes) on the CPU
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        index, n, data = dataset.in_edges, dataset.num_nodes, dataset.data
+        loops = model.config.self_loops
+        # Chunk boundaries: target ranges [starts[k], starts[k + 1]) of about chunk_edges edges.
+        marks = torch.arange(0, int(index.ptr[-1]) + 1, max(chunk_edges, 1))
+        starts = torch.unique(torch.cat([torch.searchsorted(index.ptr, marks, right=True) - 1,
+                                         torch.tensor([0, n])]).clamp(0, n))
+        act = ACTIVATIONS[model.config.activation]
+        h = data.x
+        for layer, conv in enumerate(model.convs):
+            chunks = []
+            for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
+                source = index.source[index.ptr[a]:index.ptr[b]]
+                target = torch.repeat_interleave(torch.arange(a, b), index.ptr[a + 1:b + 1] -
+                                                 index.ptr[a:b])
+                if loops:  # as with_self_loops: existing loops out, one per node at the end
+                    keep = source != target
+                    source = torch.cat([source[keep], torch.arange(a, b)])
+                    target = torch.cat([target[keep], torch.arange(a, b)])
+                needed, local = torch.unique(source, return_inverse=True)
+                x_source, x_target = h[needed], h[a:b]
+                if layer == 0:
+                    x_source, x_target = (model_input(x_source, device),
+                                          model_input(x_target, device))
+                else:
+                    x_source, x_target = x_source.to(device), x_target.to(device)
+                edges = torch.stack([local, target - a]).to(device)
+                out = conv((x_source, x_target), edges)  # sizes from the two inputs
+                chunks.append((out if layer == len(model.convs) - 1 else act(out)).cpu())
+            h = torch.cat(chunks)
+        if model.skip is not None:
+            for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
+                skip = model.skip(model_input(data.x[a:b], device))
+                h[a:b] += (skip.to_dense() if skip.layout != torch.strided else skip).cpu()
+        if model.classifier is not None:
+            h = model.classifier(h.to(device)).cpu()
+        return h
+    finally:
+        model.train(was_training)
 
 
 def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
@@ -178,6 +241,8 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
             if epoch in snapshot_epochs:
                 logits, attention = model(x, edge_index, return_attention=True)
                 result.snapshots.append(Snapshot(epoch, _cpu(attention)))
+            elif train_config.batch_size:  # a graph too big for a whole-graph pass
+                logits = chunked_logits(model, dataset, device).to(device)
             else:
                 logits = model(x, edge_index)
         pred = logits.argmax(dim=-1)

@@ -130,3 +130,37 @@ def test_mini_batch_training_with_sampling_learns_and_repeats():
     full = train(dataset, train_config=TrainConfig(epochs=40, patience=0, snapshots=0, seed=4))
     assert first.metrics["val_acc"] >= full.metrics["val_acc"] - 0.1
     assert first.metrics["val_acc"] > 0.5  # four classes: chance is 0.25
+
+
+@pytest.mark.parametrize("config", [
+    ModelConfig(), ModelConfig(layers=3, residual="layer", conv="gatv2", heads=3),
+    ModelConfig(residual="input", out_heads=2, out_concat=True),
+    ModelConfig(self_loops=False, activation="relu")])
+def test_chunked_inference_equals_the_whole_graph_pass(config):
+    from gatviz.datasets import load_dataset
+    from gatviz.training import chunked_logits, model_input
+
+    dataset = load_dataset("planted")
+    model = train(dataset, config, TrainConfig(epochs=5, snapshots=0)).model
+    cpu = torch.device("cpu")
+    with torch.no_grad():
+        whole = model(model_input(dataset.data.x, cpu), dataset.data.edge_index)
+    for chunk_edges in (7, 100, 10**9):  # many chunks, a few, one
+        assert torch.allclose(chunked_logits(model, dataset, cpu, chunk_edges), whole,
+                              atol=1e-5)
+
+
+def test_predict_on_a_big_graph_goes_chunk_by_chunk(monkeypatch):
+    from gatviz import training
+    from gatviz.datasets import load_dataset
+
+    dataset = load_dataset("planted")
+    model = train(dataset, train_config=TrainConfig(epochs=3, snapshots=0)).model
+    whole = predict(model, dataset)
+    calls = []
+    chunked = training.chunked_logits
+    monkeypatch.setattr(training, "CHUNK_EDGES", 50)
+    monkeypatch.setattr(training, "chunked_logits",
+                        lambda *args, **kwargs: calls.append(1) or chunked(*args, **kwargs))
+    pred, prob = predict(model, dataset)
+    assert calls and torch.equal(pred, whole[0]) and torch.allclose(prob, whole[1], atol=1e-6)
