@@ -12,6 +12,7 @@ those classes (still no arbitrary unpickling), and only for the file ogb wrote i
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +136,9 @@ def _ogb(name: str, root: Path) -> Data:
         raise DatasetError(f"{release.parent} exists without {release.name}; ogb treats that "
                            f"as an outdated download. Add an empty {release.name} if the files "
                            "there are current, or remove the folder to download it again")
-    with torch.serialization.safe_globals([DataEdgeAttr, DataTensorAttr, GlobalStorage]):
+    with torch.serialization.safe_globals([DataEdgeAttr, DataTensorAttr, GlobalStorage]), \
+            warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
         dataset = PygNodePropPredDataset(name, root=str(root))
         source = dataset[0]
     split = dataset.get_idx_split()
