@@ -233,7 +233,7 @@ def prepare(record: ModelRecord, dataset: GraphDataset) -> None:
 def require_whole_attention(dataset: GraphDataset, what: str) -> None:
     """Stop a page that needs every α of the graph when the graph is too big for that."""
     if not whole_attention(dataset):
-        st.info(f"{dataset.name} has {dataset.num_edges:,} edges, more than the "
+        st.info(f"{as_text(dataset.name)} has {dataset.num_edges:,} edges, more than the "
                 f"{WHOLE_ATTENTION_EDGES:,} whose attention the app computes for the whole graph "
                 f"at once (GATVIZ_WHOLE_ATTENTION_EDGES), which {what} needs. The **Attention** "
                 "page shows exact α around any node; `python -m gatviz analyze` measures the "

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tests", ROOT / "bench"):
     sys.path.insert(0, str(folder))
 from app_latency import memory_mb  # noqa: E402
-from chromium import (chromium_page, choose, errors_shown, settle, shot, streamlit_process,  # noqa: E402
-                      wait_for_graph)
+from chromium import (chromium_page, choose, errors_shown, settle, shot,  # noqa: E402
+                      streamlit_process, wait_for_graph)
 from scale import generate  # noqa: E402
 
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -3,7 +3,8 @@
 Trains PyG's ``examples/gat.py`` recipe (``bench/train_speed.py``'s reference) for each seed with
 its feature dropout (on the dense input and on the hidden layer) drawn by another sampler, and
 compares the test accuracy with the reference's own runs in ``bench/citeseer_study_*.csv``
-(drawn by PyTorch's ``bernoulli_``), seed by seed. The attention dropout stays GATConv's own. Samplers:
+(drawn by PyTorch's ``bernoulli_``), seed by seed. The attention dropout stays GATConv's own.
+Samplers:
 
 * ``pcg64``: numpy's PCG64 (``default_rng(seed)``), an independent, well-tested generator;
 * ``rand``: PyTorch's ``rand`` (mt19937), the mask gatviz draws.

@@ -9,16 +9,21 @@ peak memory printed is that size's alone, and prints (peaks are the process's pe
 * full-batch epoch: one training step plus the whole-graph evaluation of gatviz's default GAT
   (8 heads x 8 hidden), the second epoch's time;
 * mini-batch epoch: every training node once in batches of 1,024 on sampled neighbourhoods
-  (fanout 10 per layer), plus the same whole-graph evaluation;
+  (fanout 10 per layer), plus the whole-graph evaluation, chunk by chunk;
+* evaluation: ``predict`` for every node (chunk by chunk above a million edges);
 * view: from choosing a node to finished HTML, 1 hop, the median over 5 nodes (lowest to
-  highest in-degree; after one warm-up view, as in a running app), with α computed on demand from the node's receptive field, beside (the reference, same run) the way gatviz
+  highest in-degree; after one warm-up view, as in a running app), with α computed on demand
+  from the node's receptive field, beside (the reference, same run) the way gatviz
   drew it before: α and predictions for the whole graph, then the view;
 * table: the whole graph's attention table streamed to Parquet (and to CSV up to 1 M edges).
 
-A step that runs out of memory is reported as such and the later steps still run.
+A step whose allocation fails is reported as such and the later steps still run (a process the
+kernel kills for memory is reported by its exit code). ``--skip`` leaves steps out: ``full``, so
+that the peak after the mini-batch epoch is its own; ``mini`` (an untrained model then serves
+the evaluation and the views); ``reference`` and ``table``, which need the whole graph's α.
 
 Usage: python bench/scale.py [--sizes 100000 1000000 10000000] [--dir /tmp/gatviz-scale]
-                             [--no-full-batch]
+                             [--skip full mini reference table]
 Run it alone: two PyTorch processes on two cores slow each other down many times over.
 """
 from __future__ import annotations
@@ -83,7 +88,10 @@ def timed(results: dict, name: str, step):
     return value
 
 
-def run_one(size: int, folder: Path, full_batch_step: bool = True) -> dict:
+STEPS = ("full", "mini", "reference", "table")  # the steps that --skip can leave out
+
+
+def run_one(size: int, folder: Path, skip: tuple[str, ...] = ()) -> dict:
     import torch
 
     from gatviz.attention import (dataset_attention, neighbourhood_attention,
@@ -110,7 +118,7 @@ def run_one(size: int, folder: Path, full_batch_step: bool = True) -> dict:
               on_epoch=clock)
         return [b - a for a, b in zip([start] + epochs, epochs)]
 
-    per_epoch = timed(results, "full_batch_train_s", full_batch) if full_batch_step else None
+    per_epoch = timed(results, "full_batch_train_s", full_batch) if "full" not in skip else None
     if per_epoch:
         results["full_batch_epoch_s"] = round(per_epoch[-1], 2)
 
@@ -119,7 +127,11 @@ def run_one(size: int, folder: Path, full_batch_step: bool = True) -> dict:
                                                            batch_size=1024, fanout=10))
         return result.model
 
-    model = timed(results, "mini_batch_epoch_s", mini_batch)
+    if "mini" in skip:  # an untrained model: the same work for evaluation and views
+        from gatviz.model import GAT
+        model = GAT(dataset.num_features, dataset.num_classes, ModelConfig()).eval()
+    else:
+        model = timed(results, "mini_batch_epoch_s", mini_batch)
     if model is None:
         return results
     timed(results, "whole_graph_eval_s", lambda: predict(model, dataset))
@@ -152,8 +164,10 @@ def run_one(size: int, folder: Path, full_batch_step: bool = True) -> dict:
         overlay_html(dataset, layers, options[2], pred, prob)
         return layers
 
+    if "reference" in skip:
+        return results
     layers = timed(results, "view_whole_graph_reference_s", whole_graph_view)
-    if layers is None:
+    if layers is None or "table" in skip:
         return results
     out = folder / "attention.parquet"
     rows = timed(results, "table_parquet_s", lambda: write_attention_table(layers, out))
@@ -171,13 +185,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--dir", type=Path, default=Path("/tmp/gatviz-scale"))
-    parser.add_argument("--no-full-batch", action="store_true",
-                        help="skip the full-batch epoch, so that the peak memory printed after "
-                             "the mini-batch epoch is the mini-batch's own")
+    parser.add_argument("--skip", nargs="*", default=[], choices=STEPS,
+                        help="steps to leave out: 'full' (so that the peak after the mini-batch "
+                             "epoch is its own), 'mini' (evaluation and views then use an "
+                             "untrained model), 'reference' and 'table' (whole-graph α, which "
+                             "does not fit in memory for the largest graphs)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.dir / str(args.one), not args.no_full_batch)),
+        print(json.dumps(run_one(args.one, args.dir / str(args.one), tuple(args.skip))),
               flush=True)
         return
     for size in args.sizes:
@@ -186,7 +202,7 @@ def main() -> None:
         print(f"# {size:,} edge rows generated in {time.perf_counter() - start:.1f} s",
               flush=True)
         done = subprocess.run([sys.executable, __file__, "--one", str(size), "--dir",
-                               str(args.dir)] + ["--no-full-batch"] * args.no_full_batch,
+                               str(args.dir)] + (["--skip", *args.skip] if args.skip else []),
                               capture_output=True, text=True,
                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]

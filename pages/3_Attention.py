@@ -182,9 +182,9 @@ with graph:
         st.warning(as_text(error))
 
 if not whole_attention(dataset):
-    st.caption(f"{dataset.name} has {dataset.num_edges:,} edges, so α is computed around the "
-               f"node in view only: from the nodes within {hops} + {layers} hops, which makes "
-               "every α drawn here exactly the model's.")
+    st.caption(f"{as_text(dataset.name)} has {dataset.num_edges:,} edges, so α is computed "
+               f"around the node in view only: from the nodes within {hops} + {layers} hops, "
+               "which makes every α drawn here exactly the model's.")
 # The centre node's incoming attention in the chosen layer, per head.
 view = view_attention(record, dataset, node, hops)
 edge_index, alpha = view[layer]

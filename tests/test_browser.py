@@ -211,7 +211,8 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
     tab.goto(f"{server}/Train")
     tab.get_by_role("button", name="Train GAT").wait_for(timeout=60_000)
     settle(tab)
-    tab.get_by_text("Load a checkpoint (.safetensors saved by gatviz, or a GAT trained in PyG)").click()
+    tab.get_by_text("Load a checkpoint (.safetensors saved by gatviz, or a GAT trained in PyG)"
+                    ).click()
     _upload(tab, 0, "# ![c](http:tracker.invalid).safetensors",
             _hostile_checkpoint(karate_checkpoint), "application/octet-stream")
     settle(tab)
