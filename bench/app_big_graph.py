@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tests", ROOT / "bench"):
     sys.path.insert(0, str(folder))
 from app_latency import memory_mb  # noqa: E402
-from chromium import (chromium_page, choose, errors_shown, settle, shot,  # noqa: E402
-                      streamlit_process, wait_for_graph)
+from chromium import (chromium_page, choose, choose_csv_files, errors_shown,  # noqa: E402
+                      settle, shot, streamlit_process, wait_for_graph)
 from scale import generate  # noqa: E402
 
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -71,17 +71,7 @@ def main() -> None:
         step("karate: another centre node drawn", time.perf_counter() - started - 0.5,
              "the reference")
 
-        page.get_by_role("link", name="Dataset").click()
-        page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
-        settle(page)
-        page.locator('[data-testid="stSelectbox"]').first.click()
-        page.get_by_role("option", name="your CSV: an edge list and an optional node table"
-                         ).click()
-        page.get_by_text("Options for the chosen graph").click()
-        inputs = page.locator('input[type="file"]')
-        inputs.nth(0).set_input_files(str(folder / "edges.csv"))
-        inputs.nth(1).set_input_files(str(folder / "nodes.csv"))
-        page.wait_for_timeout(1000)
+        choose_csv_files(page, url, folder / "edges.csv", folder / "nodes.csv")
         started = time.perf_counter()
         page.get_by_role("button", name="Load dataset").click()
         page.get_by_text("Loaded edges.").wait_for(timeout=600_000)

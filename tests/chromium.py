@@ -119,6 +119,32 @@ def shot(page, folder: Path, name: str) -> Path:
     return path
 
 
+def choose_csv_files(page, url: str, edges: Path, nodes: Path) -> None:
+    """On the Dataset page, pick 'your CSV' and attach both files, ready for *Load dataset*."""
+    page.goto(f"{url}/Dataset")
+    page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
+    settle(page)
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="your CSV: an edge list and an optional node table").click()
+    page.get_by_text("Options for the chosen graph").click()
+    inputs = page.locator('input[type="file"]')
+    inputs.nth(0).set_input_files(str(edges))
+    inputs.nth(1).set_input_files(str(nodes))
+    page.get_by_text(nodes.name).wait_for()
+
+
+def require_chromium() -> None:
+    """Skip a browser test without chromium; on CI, where the README's command installs it,
+    fail instead."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        message = "chromium not found: apt-get install -y chromium (the README's test command)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def graph_iframe(page):
     for frame in page.frames:
         if frame != page.main_frame and frame.query_selector("canvas"):

@@ -12,19 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from chromium import (CHROMIUM, DRAWN_CHARTS, ROOT, choose, chromium_page,
-                      errors_shown, open_select, settle, shot, streamlit_server, wait_for_graph)
+from chromium import (DRAWN_CHARTS, ROOT, choose, chromium_page, errors_shown, open_select,
+                      require_chromium, settle, shot, streamlit_server, wait_for_graph)
 
 SHOTS = Path(os.environ.get("GATVIZ_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def server():
-    if not Path(CHROMIUM).exists():
-        message = "chromium not found: apt-get install -y chromium (the README's test command)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     with streamlit_server() as url:
         yield url
 

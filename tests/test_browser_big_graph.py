@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chromium import (CHROMIUM, ROOT, chromium_page, errors_shown, settle, shot,
-                      streamlit_server, wait_for_graph)
+from chromium import (ROOT, choose_csv_files, chromium_page, errors_shown, require_chromium,
+                      settle, shot, streamlit_server, wait_for_graph)
 
 SHOTS = Path(os.environ.get("GATVIZ_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 NODES = 12_000
@@ -22,11 +22,7 @@ NODES = 12_000
 
 @pytest.fixture(scope="module")
 def server():
-    if not Path(CHROMIUM).exists():
-        message = "chromium not found: apt-get install -y chromium (the README's test command)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     with streamlit_server({"GATVIZ_WHOLE_ATTENTION_EDGES": "1000"}) as url:
         yield url
 
@@ -50,17 +46,7 @@ def files(tmp_path_factory):
 
 def test_a_big_uploaded_graph_is_explored_around_typed_nodes(server, files):
     with chromium_page() as page:
-        page.goto(f"{server}/Dataset")
-        page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
-        settle(page)
-        page.locator('[data-testid="stSelectbox"]').first.click()
-        page.get_by_role("option", name="your CSV: an edge list and an optional node table"
-                         ).click()
-        page.get_by_text("Options for the chosen graph").click()
-        inputs = page.locator('input[type="file"]')
-        inputs.nth(0).set_input_files(str(files / "ring.csv"))
-        inputs.nth(1).set_input_files(str(files / "ring_nodes.csv"))
-        page.get_by_text("ring_nodes.csv").wait_for()
+        choose_csv_files(page, server, files / "ring.csv", files / "ring_nodes.csv")
         page.get_by_role("button", name="Load dataset").click()
         page.get_by_text("Loaded ring.").wait_for(timeout=120_000)
         settle(page)
