@@ -50,10 +50,10 @@ class ViewTooLarge(GatvizError):
     """The requested view has more nodes or edges than a browser can draw smoothly."""
 
 
-def drawable_centre(edge_index: Tensor, num_nodes: int) -> int:
+def drawable_centre(in_degree: Tensor) -> int:
     """The best-connected node whose 1-hop neighbourhood can still be drawn: the default centre
-    of a view (a hub with more neighbours than MAX_VIEW_NODES would only give an error)."""
-    in_degree = torch.bincount(edge_index[1], minlength=num_nodes)
+    of a view (a hub with more neighbours than MAX_VIEW_NODES would only give an error).
+    ``in_degree`` (N,) is each node's number of incoming edges, which callers already have."""
     fits = in_degree < MAX_VIEW_NODES
     if not bool(fits.any()):
         return 0

@@ -22,7 +22,7 @@ Shapes read, per layer (H heads, C channels, F inputs): GAT ``att_src``/``att_ds
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from gatviz.config import ACTIVATIONS, ModelConfig
 from gatviz.errors import CheckpointError, GatvizError
@@ -38,14 +38,16 @@ PYG_GAT_ARGS = {"in_channels", "hidden_channels", "num_layers", "out_channels", 
                 "share_weights", "fill_value", "edge_dim"}
 
 
-class Imported:
-    """What an import yields: a config, the renaming of the file's tensors, and notes."""
+class Imported(NamedTuple):
+    """What an import yields: the model's config, the renaming of the file's tensors to
+    gatviz's, its sizes, whether GATv2's lin_r shares lin_l, and the dataset it names."""
 
-    def __init__(self, config: ModelConfig, rename: dict[str, str], features: int,
-                 classes: int, share_weights: bool, dataset: str):
-        self.config, self.rename = config, rename
-        self.features, self.classes = features, classes
-        self.share_weights, self.dataset = share_weights, dataset
+    config: ModelConfig
+    rename: dict[str, str]
+    features: int
+    classes: int
+    share_weights: bool
+    dataset: str
 
 
 def describe(header: dict[str, Any], key: str, spec: Any) -> Imported:

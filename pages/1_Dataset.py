@@ -122,7 +122,7 @@ st.markdown("**Preview**")
 if dataset.num_nodes <= min(MAX_VIEW_NODES, 400):
     options, note = OverlayOptions(head=0, height=460), "the whole graph"
 else:
-    hub = drawable_centre(data.edge_index, dataset.num_nodes)
+    hub = drawable_centre(degrees)
     options = OverlayOptions(node=hub, hops=1, head=0, height=460)
     note = f"the neighbourhood of node {hub}, the best connected"
     if int(degrees.max()) >= MAX_VIEW_NODES:

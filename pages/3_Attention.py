@@ -94,7 +94,7 @@ names = list(available)
 from_query("model", ATTENTION_PICK, str, record.name)
 if st.session_state[ATTENTION_PICK] not in names:
     st.session_state[ATTENTION_PICK] = record.name
-default_node = drawable_centre(dataset.data.edge_index, n)
+default_node = drawable_centre(in_degree)
 from_query("node", "att_node", int, default_node)
 if not 0 <= st.session_state["att_node"] < n:
     st.session_state["att_node"] = default_node
