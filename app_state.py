@@ -37,6 +37,7 @@ from gatviz.links import CHECKPOINT, CSV, Link, is_link_key, link_from_query
 from gatviz.model import GAT, LayerAttention
 from gatviz.overlay import OverlayOptions, overlay_html
 from gatviz.report import AnalysisReport, analyze
+from gatviz.tasks import METRIC_NAMES, TASK_NAMES
 from gatviz.training import EpochStats, Snapshot, predict, train
 
 # Session-state keys.
@@ -594,7 +595,7 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
         try:
             progress.progress(stats.epoch / train_config.epochs,
                               text=f"Epoch {stats.epoch} / {train_config.epochs} · "
-                                   f"val acc {stats.val_acc:.3f}")
+                                   f"val {metric_name(dataset)} {stats.val_acc:.3f}")
             if curves:
                 for chart, columns in zip(charts, (LOSS_COLUMNS, ACCURACY_COLUMNS)):
                     chart.vega_lite_chart(curves_spec(rows, columns, CURVE_HEIGHT),
@@ -659,12 +660,66 @@ def cached_overlay(record: ModelRecord, dataset: GraphDataset, options: OverlayO
     return _overlay(record, dataset, record.uid, record.dataset_spec, options)
 
 
-def attention_csv(record: ModelRecord, dataset: GraphDataset, node: int, hops: int) -> bytes:
+def attention_csv(record: ModelRecord, dataset: GraphDataset, node: int, hops: int,
+                  graph: int | None = None) -> bytes:
     """The attention table as CSV bytes: the whole graph's, or on a big graph the view's (the
-    edges into the nodes within ``hops`` of ``node``). Downloads are built when clicked (pass
+    edges into the nodes within ``hops`` of ``node``); ``graph``, the graph's number in its
+    set, goes in a first column. Downloads are built when clicked (pass
     ``partial(attention_csv, ...)``), so that a page does not hold every file it offers."""
-    return attention_table(view_attention(record, dataset, node, hops)).to_csv(
-        index=False).encode()
+    table = attention_table(view_attention(record, dataset, node, hops))
+    if graph is not None:
+        table.insert(0, "graph", graph)
+    return table.to_csv(index=False).encode()
+
+
+def graph_record(record: ModelRecord, dataset: GraphDataset, g: int
+                 ) -> tuple[GraphDataset, ModelRecord]:
+    """Graph ``g`` of a set of many graphs alone, and the model's record on it: its own α
+    (computed on the graph alone, which equals its part of the whole set's), node predictions
+    (node tasks) or the graph's prediction (graph task), kept with the model. The views then
+    treat the graph as any single graph."""
+    if dataset.num_graphs == 1:
+        return dataset, record
+    return record.derive(("graph", g), lambda: _part(record, dataset, dataset.graph(g),
+                                                      torch.tensor([g]), f"g{g}"))
+
+
+def split_record(record: ModelRecord, dataset: GraphDataset, split: str
+                 ) -> tuple[GraphDataset, ModelRecord]:
+    """The graphs of ``split`` ('train', 'val', 'test' or 'all') of a set, and the model's
+    record on them, as :func:`graph_record` does for one graph."""
+    if dataset.num_graphs == 1 or split == "all":
+        return dataset, record
+    graphs = dataset.split_graphs(split)
+    return record.derive(("split", split), lambda: _part(
+        record, dataset, dataset.subset(graphs, f"{dataset.name} ({split} graphs)"), graphs,
+        split))
+
+
+def _part(record: ModelRecord, dataset: GraphDataset, part: GraphDataset, graphs: torch.Tensor,
+          tag: str) -> tuple[GraphDataset, ModelRecord]:
+    ptr = dataset.graph_ptr
+    nodes = torch.cat([torch.arange(int(ptr[g]), int(ptr[g + 1])) for g in graphs.tolist()])
+    rows = graphs if dataset.task == "graph" else nodes
+    new_id = torch.full((dataset.num_nodes,), -1, dtype=torch.long)
+    new_id[nodes] = torch.arange(nodes.numel())
+
+    def cut(layers: list[LayerAttention]) -> list[LayerAttention]:
+        """The part's edges of α taken on the whole set, in the part's node ids."""
+        kept = [new_id[edges[1]] >= 0 for edges, _ in layers]
+        return [LayerAttention(new_id[edges[:, keep]], alpha[keep])
+                for (edges, alpha), keep in zip(layers, kept)]
+
+    view = replace(record, pred=record.pred[rows], prob=record.prob[rows],
+                   attention=dataset_attention(record.model, part) if whole_attention(part)
+                   else [], derived={}, uid=f"{record.uid}-{tag}",
+                   snapshots=[Snapshot(s.epoch, cut(s.attention)) for s in record.snapshots])
+    return part, view
+
+
+def metric_name(dataset: GraphDataset) -> str:
+    """What the scores of a model on ``dataset`` measure: accuracy or micro-F1."""
+    return METRIC_NAMES[dataset.task]
 
 
 def analysis_report(record: ModelRecord, dataset: GraphDataset) -> AnalysisReport:
@@ -739,8 +794,11 @@ def show_status(dataset: GraphDataset, record: ModelRecord | None) -> None:
         return
     with status.container():
         st.markdown(f"**Dataset:** {as_text(dataset.name)}")
-        st.caption(f"{dataset.num_nodes:,} nodes · {dataset.num_edges:,} edges · "
-                   f"{dataset.num_features:,} features · {dataset.num_classes} classes")
+        graphs = f"{dataset.num_graphs:,} graphs · " if dataset.num_graphs > 1 else ""
+        kind = "labels" if dataset.task == "multilabel" else "classes"
+        st.caption(f"{graphs}{dataset.num_nodes:,} nodes · {dataset.num_edges:,} edges · "
+                   f"{dataset.num_features:,} features · {dataset.num_classes} {kind} · "
+                   f"{TASK_NAMES[dataset.task]}")
         if record is None:
             st.markdown("**Model:** none yet")
             st.caption("Train one on the Train page or load a checkpoint.")
@@ -749,4 +807,4 @@ def show_status(dataset: GraphDataset, record: ModelRecord | None) -> None:
             st.markdown(f"**Model:** {as_text(record.name)}")
             test_acc = record.metrics.get("test_acc", float("nan"))
             st.caption(f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
-                       f"× {config.hidden} · test acc {test_acc:.3f}")
+                       f"× {config.hidden} · test {metric_name(dataset)} {test_acc:.3f}")

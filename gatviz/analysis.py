@@ -163,6 +163,40 @@ def same_class_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def same_label_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
+    """:func:`same_class_mass` for multi-label nodes (y: (N, L) of 0/1), label by label.
+
+    For every node i and label l that i has: the α mass on neighbours j ≠ i that also have l
+    (self-loop excluded, the rest renormalised), beside the uniform share of such neighbours;
+    averaged over all those (node, label) pairs. Same columns as :func:`same_class_mass`, with
+    ``nodes`` counting the pairs.
+    """
+    y = y.float()
+    num_nodes = y.size(0)
+    frames = []
+    for layer, (edge_index, alpha) in enumerate(attention):
+        source, target = edge_index
+        keep = source != target
+        source, target, alpha = source[keep], target[keep], alpha[keep]
+        heads = alpha.size(1)
+        total = _node_sum(alpha.double(), target, num_nodes).float()  # (N, H)
+        degree = torch.bincount(target, minlength=num_nodes).float()
+        has = y.bool() & (degree > 0).unsqueeze(1)  # (N, L): the pairs measured
+        pairs = int(has.sum())
+        uniform_mass = torch.zeros_like(y).index_add_(0, target, y[source])
+        uniform = float((uniform_mass[has] / degree.unsqueeze(1).expand_as(y)[has]).mean()) \
+            if pairs else math.nan
+        learned = []
+        for h in range(heads):  # one head at a time keeps memory at N × L
+            mass = torch.zeros_like(y).index_add_(0, target, y[source] * alpha[:, h:h + 1])
+            share = mass / total[:, h:h + 1].clamp_min(1e-30)
+            learned.append(float(share[has].mean()) if pairs else math.nan)
+        frames.append(pd.DataFrame({"layer": layer, "head": np.arange(heads),
+                                    "same_class_mass": learned,
+                                    "same_class_mass_uniform": uniform, "nodes": pairs}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def _pairs_within_groups(group_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For consecutive groups of the given sizes, every (p, q) with p < q in one group."""
     ends = np.repeat(np.cumsum(group_sizes), group_sizes)

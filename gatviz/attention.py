@@ -47,12 +47,22 @@ def dataset_attention(model: GAT, dataset: GraphDataset) -> list[LayerAttention]
     return extract_attention(model, dataset.data.x, dataset.data.edge_index)
 
 
-def attention_table(layers: list[LayerAttention]) -> pd.DataFrame:
+def attention_table(layers: list[LayerAttention], graph_of: Tensor | None = None
+                    ) -> pd.DataFrame:
     """One row per layer, head and edge: ``layer, head, source, target, alpha, is_self_loop``.
 
     ``source`` is j and ``target`` is i in α_ij: the message flows from source to target, and a
-    target's α over its incoming edges sums to 1 for every head.
+    target's α over its incoming edges sums to 1 for every head. With ``graph_of`` (the graph of
+    every node, :attr:`GraphDataset.batch`, for a set of many graphs) a first column ``graph``
+    says which graph each edge belongs to.
     """
+    table = _attention_rows(layers)
+    if graph_of is not None:
+        table.insert(0, "graph", graph_of.numpy()[table["target"].to_numpy()])
+    return table
+
+
+def _attention_rows(layers: list[LayerAttention]) -> pd.DataFrame:
     frames = []
     for layer, (edge_index, alpha) in enumerate(layers):
         num_edges, heads = alpha.shape
@@ -72,9 +82,10 @@ def attention_table(layers: list[LayerAttention]) -> pd.DataFrame:
 
 def write_attention_table(layers: list[LayerAttention], path: str | Path,
                           progress: Callable[[int, int], None] | None = None,
-                          chunk_edges: int = 1_000_000) -> int:
+                          chunk_edges: int = 1_000_000, graph_of: Tensor | None = None) -> int:
     """Write :func:`attention_table`'s rows to ``path`` in chunks of ``chunk_edges`` edges, as
     CSV or, for a ``.parquet`` path, Parquet; never the whole table in memory at once.
+    ``graph_of`` adds the ``graph`` column as in :func:`attention_table`.
 
     Args:
         progress (callable, optional): called with (rows written, rows in all) after each chunk.
@@ -87,7 +98,8 @@ def write_attention_table(layers: list[LayerAttention], path: str | Path,
     import pyarrow.parquet as pq
 
     total = sum(alpha.numel() for _, alpha in layers)
-    schema = pa.schema([("layer", pa.int64()), ("head", pa.int64()), ("source", pa.int64()),
+    schema = pa.schema(([("graph", pa.int64())] if graph_of is not None else []) +
+                       [("layer", pa.int64()), ("head", pa.int64()), ("source", pa.int64()),
                         ("target", pa.int64()), ("alpha", pa.float32()),
                         ("is_self_loop", pa.bool_())])
     parquet = str(path).lower().endswith(".parquet")
@@ -101,8 +113,10 @@ def write_attention_table(layers: list[LayerAttention], path: str | Path,
                 source, target = edge_index[:, start:start + chunk_edges].numpy()
                 values = alpha[start:start + chunk_edges].numpy().reshape(-1)  # edge-major
                 rows = values.size
+                graph = {} if graph_of is None else \
+                    {"graph": np.repeat(graph_of.numpy()[target], heads)}
                 writer.write_table(pa.table({
-                    "layer": np.full(rows, layer, dtype=np.int64),
+                    **graph, "layer": np.full(rows, layer, dtype=np.int64),
                     "head": np.tile(np.arange(heads), source.size),
                     "source": np.repeat(source, heads), "target": np.repeat(target, heads),
                     "alpha": values, "is_self_loop": np.repeat(source == target, heads)},

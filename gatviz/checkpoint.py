@@ -28,6 +28,7 @@ from gatviz.errors import CheckpointError, GatvizError
 from gatviz.limits import (MAX_CHECKPOINT_BYTES, MAX_CLASSES, MAX_FEATURES, MAX_HEADER_BYTES,
                            MAX_JSON_DEPTH, MAX_PARAMETERS, MAX_TEXT)
 from gatviz.model import GAT, parameter_count
+from gatviz.tasks import TASK_NAMES
 
 FORMAT = "gatviz-checkpoint/1"
 IMPORTED = "PyG import"  # the version shown for a model trained in PyG
@@ -64,6 +65,12 @@ class Checkpoint:
         features is allowed, since a GAT is inductive, but noted.
         """
         mine, theirs = self.fingerprint, dataset.fingerprint()
+        task = self.model_config.task
+        if task != dataset.task:
+            raise CheckpointError(
+                f"this checkpoint is a {TASK_NAMES[task]} model (trained on {self.dataset}) and "
+                f"{dataset.name} is a {TASK_NAMES[dataset.task]} dataset; pick a dataset of "
+                f"that task or train a new model")
         problems = []
         if mine["features"] != theirs["features"]:
             problems.append(f"features: checkpoint expects {mine['features']}, "

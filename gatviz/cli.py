@@ -9,10 +9,12 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 
-from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
+from gatviz.config import ACTIVATIONS, CONVS, POOLS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
+from gatviz.presets import PRESETS, preset
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,31 +64,39 @@ def _build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a GAT and print its metrics as JSON")
     _add_dataset_args(train)
-    defaults_m, defaults_t = ModelConfig(), TrainConfig()
-    train.add_argument("--layers", type=int, default=defaults_m.layers)
-    train.add_argument("--hidden", type=int, default=defaults_m.hidden)
-    train.add_argument("--heads", type=int, default=defaults_m.heads)
-    train.add_argument("--out-heads", type=int, default=defaults_m.out_heads)
-    train.add_argument("--out-concat", type=_bool, default=defaults_m.out_concat)
-    train.add_argument("--dropout", type=float, default=defaults_m.dropout)
-    train.add_argument("--attn-dropout", type=float, default=defaults_m.attn_dropout)
-    train.add_argument("--activation", choices=ACTIVATIONS, default=defaults_m.activation)
-    train.add_argument("--negative-slope", type=float, default=defaults_m.negative_slope)
-    train.add_argument("--self-loops", type=_bool, default=defaults_m.self_loops)
-    train.add_argument("--residual", choices=RESIDUALS, default=defaults_m.residual)
-    train.add_argument("--conv", choices=CONVS, default=defaults_m.conv)
-    train.add_argument("--lr", type=float, default=defaults_t.lr)
-    train.add_argument("--weight-decay", type=float, default=defaults_t.weight_decay)
-    train.add_argument("--epochs", type=int, default=defaults_t.epochs)
-    train.add_argument("--patience", type=int, default=defaults_t.patience,
+    train.add_argument("--preset", choices=sorted(PRESETS), default="reference",
+                       help="a paper's settings; the options given beside it override them")
+    # Defaults are None: what is not given comes from the preset.
+    train.add_argument("--layers", type=int)
+    train.add_argument("--hidden", type=int)
+    train.add_argument("--heads", type=int)
+    train.add_argument("--out-heads", type=int)
+    train.add_argument("--out-concat", type=_bool)
+    train.add_argument("--dropout", type=float)
+    train.add_argument("--attn-dropout", type=float)
+    train.add_argument("--activation", choices=ACTIVATIONS)
+    train.add_argument("--negative-slope", type=float)
+    train.add_argument("--self-loops", type=_bool)
+    train.add_argument("--residual", choices=RESIDUALS)
+    train.add_argument("--conv", choices=CONVS)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--weight-decay", type=float)
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--patience", type=int,
                        help="early-stopping patience; 0 runs exactly --epochs")
-    train.add_argument("--seed", type=int, default=defaults_t.seed)
-    train.add_argument("--device", default=defaults_t.device)
-    train.add_argument("--batch-size", type=int, default=defaults_t.batch_size,
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device")
+    train.add_argument("--batch-size", type=int,
                        help="training nodes per step on sampled neighbourhoods; 0 (default) "
                             "trains on the whole graph at once")
-    train.add_argument("--fanout", type=int, default=defaults_t.fanout,
+    train.add_argument("--fanout", type=int,
                        help="with --batch-size: in-edges sampled per node and layer (0 = all)")
+    train.add_argument("--graph-batch", type=int,
+                       help="sets of graphs: training graphs per step (PPI paper: 2)")
+    train.add_argument("--pool", choices=POOLS, help="graph tasks: the readout over nodes")
+    train.add_argument("--linear-out", type=_bool,
+                       help="a linear layer reads the classes from the last GAT layer's "
+                            "hidden units")
     train.add_argument("--out", type=Path, help="write the checkpoint (.safetensors) here")
 
     attention = commands.add_parser("attention", help="write a checkpoint's attention as CSV "
@@ -99,6 +109,9 @@ def _build_parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="write an attention overlay as HTML")
     render.add_argument("--checkpoint", type=Path, required=True)
     _add_dataset_args(render, default=None)
+    render.add_argument("--graph", type=int, default=None,
+                        help="a set of many graphs: the graph to draw (its nodes are numbered "
+                             "from 0); default: the first")
     render.add_argument("--node", default=None, help="centre node id or name (default: the "
                                                      "whole graph)")
     render.add_argument("--hops", type=int, default=2)
@@ -121,32 +134,34 @@ def _build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-deletion", action="store_true",
                          help="skip the deletion curves (the slowest part)")
     analyze.add_argument("--seed", type=int, default=0, help="seeds the random baselines")
+    analyze.add_argument("--split", choices=("train", "val", "test", "all"), default="test",
+                         help="a set of many graphs: the graphs measured (default: test)")
     analyze.add_argument("--out", type=Path, required=True, help="folder for the CSV tables")
     return parser
 
 
 def _cmd_datasets(args: argparse.Namespace) -> None:
-    from gatviz.datasets import DATASETS, DEFAULT_DATASET
+    from gatviz.datasets import DATASETS, DEFAULT_DATASET, TASK_OF
 
     for name, summary in DATASETS.items():
         marker = " (default)" if name == DEFAULT_DATASET else ""
-        print(f"{name:18} {summary}{marker}")
-    print(f"{'csv':18} your own graph: --edges edges.csv [--nodes nodes.csv] (CSV or Parquet)")
+        task = TASK_OF.get(name, "node")
+        print(f"{name:18} {task:10} {summary}{marker}")
+    print(f"{'csv':18} {'node':10} your own graph: --edges edges.csv [--nodes nodes.csv] (CSV "
+          "or Parquet)")
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
     from gatviz.checkpoint import save_checkpoint
     from gatviz.training import train
 
-    model_config = ModelConfig(
-        layers=args.layers, hidden=args.hidden, heads=args.heads, out_heads=args.out_heads,
-        out_concat=args.out_concat, dropout=args.dropout, attn_dropout=args.attn_dropout,
-        activation=args.activation, negative_slope=args.negative_slope,
-        self_loops=args.self_loops, residual=args.residual, conv=args.conv)
-    train_config = TrainConfig(lr=args.lr, weight_decay=args.weight_decay, epochs=args.epochs,
-                               patience=args.patience, seed=args.seed, device=args.device,
-                               batch_size=args.batch_size, fanout=args.fanout)
     dataset = _load(args)
+    chosen = preset(args.preset)
+    given = {key: value for key, value in vars(args).items() if value is not None}
+    model_config = replace(chosen.model, task=dataset.task, **{
+        f.name: given[f.name] for f in fields(ModelConfig) if f.name in given})
+    train_config = replace(chosen.train, **{
+        f.name: given[f.name] for f in fields(TrainConfig) if f.name in given})
     result = train(dataset, model_config, train_config)
     metrics = {"dataset": dataset.name, **result.metrics}
     if args.out is not None:
@@ -173,6 +188,7 @@ def _cmd_attention(args: argparse.Namespace) -> None:
 
     checkpoint, dataset = _checkpoint_and_dataset(args)
     layers = dataset_attention(checkpoint.build_model(), dataset)
+    graph_of = dataset.batch if dataset.num_graphs > 1 else None
     shown = [-1]
 
     def progress(written: int, total: int) -> None:
@@ -181,7 +197,7 @@ def _cmd_attention(args: argparse.Namespace) -> None:
             print(f"{written:,} of {total:,} rows ({percent} %)", file=sys.stderr, flush=True)
             shown[0] = percent
 
-    rows = write_attention_table(layers, args.out, progress)
+    rows = write_attention_table(layers, args.out, progress, graph_of=graph_of)
     print(f"wrote {rows:,} rows to {args.out}")
 
 
@@ -192,6 +208,8 @@ def _cmd_render(args: argparse.Namespace) -> None:
 
     checkpoint, dataset = _checkpoint_and_dataset(args)
     model = checkpoint.build_model()
+    if args.graph is not None or dataset.num_graphs > 1:
+        dataset = dataset.graph(args.graph or 0)
     node = None if args.node is None else dataset.node_index(args.node)
     options = OverlayOptions(node=node, hops=args.hops, layer=args.layer, head=args.head,
                              threshold=args.threshold, top_k=args.top_k,
@@ -211,6 +229,9 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
 
     checkpoint, dataset = _checkpoint_and_dataset(args)
     model = checkpoint.build_model()
+    if dataset.num_graphs > 1 and args.split != "all":
+        dataset = dataset.subset(dataset.split_graphs(args.split),
+                                 f"{dataset.name} ({args.split} graphs)")
     if not 0 <= args.layer < model.config.layers:
         raise GatvizError(f"--layer must be 0 to {model.config.layers - 1} (got {args.layer})")
     report = analyze(model, dataset, None if args.no_deletion else args.layer, seed=args.seed)

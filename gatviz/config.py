@@ -11,11 +11,13 @@ from typing import Any, Mapping
 
 from gatviz.errors import ConfigError
 from gatviz.limits import MAX_QUERY_VALUE
+from gatviz.tasks import TASKS
 
 CONVS = ("gat", "gatv2")
 RESIDUALS = ("none", "layer", "input")
 ACTIVATIONS = ("elu", "relu", "leaky_relu", "gelu", "tanh")
 DEVICES = ("auto", "cpu", "cuda")
+POOLS = ("mean", "sum", "max")
 
 
 def _check_range(name: str, value: float, low: float, high: float, *, kind: type = float) -> None:
@@ -126,6 +128,9 @@ class ModelConfig(_Config):
     self_loops: bool = True  # let each node attend to itself
     residual: str = "none"  # 'none', 'layer' (PyG residual=True) or 'input' (skip to output)
     conv: str = "gat"  # 'gat' (GATConv) or 'gatv2' (GATv2Conv)
+    task: str = "node"  # 'node', 'multilabel' or 'graph': what is predicted (gatviz.tasks)
+    pool: str = "mean"  # graph task: how node embeddings are read out per graph
+    linear_out: bool = False  # last GAT layer keeps `hidden` per head; a linear layer reads out
 
     def __post_init__(self) -> None:
         self._number("layers", 1, 4, kind=int)
@@ -140,6 +145,15 @@ class ModelConfig(_Config):
         _check_bool("self_loops", self.self_loops)
         _check_choice("residual", self.residual, RESIDUALS)
         _check_choice("conv", self.conv, CONVS)
+        _check_choice("task", self.task, TASKS)
+        _check_choice("pool", self.pool, POOLS)
+        _check_bool("linear_out", self.linear_out)
+
+    @property
+    def reads_out(self) -> bool:
+        """Whether a linear layer follows the GAT layers (always for graph tasks, after the
+        pooling): the last GAT layer then has ``hidden`` channels per head, not the classes."""
+        return self.linear_out or self.task == "graph"
 
     def layer_heads(self) -> list[int]:
         """Heads of each layer, first to last."""
@@ -159,6 +173,7 @@ class TrainConfig(_Config):
     snapshots: int = 20  # α snapshots kept over training, evenly spaced (0 = none)
     batch_size: int = 0  # training nodes per step on sampled neighbourhoods; 0 = full batch
     fanout: int = 10  # with batches: incoming edges sampled per node and layer (0 = all)
+    graph_batch: int = 32  # a set of graphs: training graphs per step (the PPI paper: 2)
 
     def __post_init__(self) -> None:
         self._number("lr", 1e-6, 1.0)
@@ -170,3 +185,4 @@ class TrainConfig(_Config):
         self._number("snapshots", 0, 200, kind=int)
         self._number("batch_size", 0, 10_000_000, kind=int)
         self._number("fanout", 0, 10_000, kind=int)
+        self._number("graph_batch", 1, 100_000, kind=int)

@@ -24,6 +24,7 @@ from torch_geometric.data import Data
 
 from gatviz.benchmarks import BENCHMARKS
 from gatviz.errors import DatasetError
+from gatviz.tasks import check_task
 from gatviz.neighbourhood import InEdges, in_edges
 
 DEFAULT_DATASET = "karate"
@@ -64,13 +65,27 @@ KARATE_DESCRIPTION = (
 )
 
 
+SPLITS = ("train", "val", "test")  # the codes 0, 1, 2 of GraphDataset.graph_split
+
+
 @dataclass
 class GraphDataset:
-    """A graph ready for a GAT, with everything the views need to explain it.
+    """A set of graphs ready for a GAT (often a set of one), with everything the views need.
+
+    The graphs are stored as one disjoint union, as PyG batches them: graph g owns the nodes
+    ``graph_ptr[g]:graph_ptr[g + 1]`` and the edges between them, so a GAT's α on the union is
+    its α on each graph. A single graph has ``graph_ptr = [0, N]``. ``task`` says what is
+    predicted: ``node`` (one class per node), ``multilabel`` (a 0/1 vector per node, as PPI)
+    or ``graph`` (one class per graph, ``graph_y``, named by ``graph_class_names``). For a graph
+    task ``data.y`` and ``class_names`` describe the nodes (a molecule's atom types): they colour
+    a view and are never trained on. Sets of several graphs split whole graphs
+    (``graph_split``: 0 train, 1 val, 2 test), and the node masks follow that split.
 
     Shapes:
-        data.x: (N, F), data.edge_index: (2, E), data.y: (N,) with -1 for unlabelled nodes,
-        data.{train,val,test}_mask: (N,), edge_masks[name]: (E,)
+        data.x: (N, F), data.edge_index: (2, E), data.y: (N,) with -1 for unlabelled nodes
+        ((N, L) of 0/1 for ``multilabel``), data.{train,val,test}_mask: (N,),
+        edge_masks[name]: (E,), graph_ptr: (G + 1,), graph_split: (G,), graph_y: (G,),
+        edge_types: (E,)
     """
 
     name: str
@@ -79,6 +94,23 @@ class GraphDataset:
     node_names: list[str]
     description: str
     edge_masks: dict[str, Tensor] = field(default_factory=dict)
+    task: str = "node"  # 'node', 'multilabel' or 'graph' (see gatviz.tasks)
+    graph_ptr: Tensor | None = None  # None: one graph, every node
+    graph_split: Tensor | None = None  # None: the node masks split a single graph
+    graph_y: Tensor | None = None  # graph labels, for the 'graph' task
+    graph_names: list[str] = field(default_factory=list)
+    graph_class_names: list[str] = field(default_factory=list)  # the classes of graph_y
+    edge_types: Tensor | None = None  # e.g. bond types, named in the edge hover
+    edge_type_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_task(self.task)
+        if self.graph_ptr is None:
+            self.graph_ptr = torch.tensor([0, int(self.data.num_nodes)])
+        if not self.graph_names:
+            self.graph_names = [f"graph {g}" for g in range(self.num_graphs)]
+        if self.task == "graph" and self.graph_y is None:
+            raise DatasetError(f"{self.name}: a graph task needs one label per graph (graph_y)")
 
     @property
     def num_nodes(self) -> int:
@@ -87,6 +119,15 @@ class GraphDataset:
     @property
     def num_edges(self) -> int:
         return int(self.data.edge_index.size(1))
+
+    @property
+    def num_graphs(self) -> int:
+        return int(self.graph_ptr.numel()) - 1
+
+    @cached_property
+    def batch(self) -> Tensor:
+        """The graph of every node, PyG's ``batch`` vector. Shapes: (N,)."""
+        return torch.repeat_interleave(torch.arange(self.num_graphs), self.graph_ptr.diff())
 
     @cached_property
     def in_edges(self) -> InEdges:
@@ -99,23 +140,105 @@ class GraphDataset:
 
     @property
     def num_classes(self) -> int:
-        return len(self.class_names)
+        """What the model outputs: node classes, graph classes, or a multi-label task's labels."""
+        return len(self.graph_class_names if self.task == "graph" else self.class_names)
+
+    @property
+    def target_names(self) -> list[str]:
+        return self.graph_class_names if self.task == "graph" else self.class_names
+
+    @property
+    def targets(self) -> Tensor:
+        """What the task predicts: ``graph_y`` for graph tasks, else the node labels."""
+        return self.graph_y if self.task == "graph" else self.data.y
 
     @property
     def has_labels(self) -> bool:
-        return self.num_classes > 0 and bool((self.data.y >= 0).any())
+        if self.num_classes == 0 or self.targets is None or not self.targets.numel():
+            return False
+        return self.task == "multilabel" or bool((self.targets >= 0).any())
 
-    def fingerprint(self) -> dict[str, int]:
+    def split_graphs(self, split: str) -> Tensor:
+        """The graphs of ``split`` ('train', 'val', 'test' or 'all'). Shapes: (G_split,)."""
+        if split == "all" or self.graph_split is None:
+            return torch.arange(self.num_graphs)
+        if split not in SPLITS:
+            raise DatasetError(f"split must be one of {SPLITS + ('all',)} (got {split!r})")
+        return (self.graph_split == SPLITS.index(split)).nonzero().flatten()
+
+    def score_rows(self, split: str) -> Tensor:
+        """The rows of the task's output that ``split`` scores: its graphs for a graph task,
+        else its labelled nodes ('all': every scored row). Shapes: (M,)."""
+        if self.task == "graph":
+            return self.split_graphs(split)
+        masks = [getattr(self.data, f"{s}_mask") for s in
+                 (SPLITS if split == "all" else (split,))]
+        mask = torch.stack(masks).any(0)
+        if self.task == "node":
+            mask = mask & (self.data.y >= 0)
+        return mask.nonzero().flatten()
+
+    def fingerprint(self) -> dict[str, object]:
         """The sizes a trained model depends on, stored in checkpoints to check fit."""
         return {"nodes": self.num_nodes, "edges": self.num_edges,
                 "features": self.num_features, "classes": self.num_classes}
 
     def summary(self) -> dict[str, object]:
         """Key numbers for listings and sidebars."""
-        return {"name": self.name, **self.fingerprint(),
-                "train": int(self.data.train_mask.sum()), "val": int(self.data.val_mask.sum()),
-                "test": int(self.data.test_mask.sum()),
-                "ground_truth": sorted(self.edge_masks)}
+        summary = {"name": self.name, **self.fingerprint(), "task": self.task,
+                   "graphs": self.num_graphs,
+                   "train": int(self.data.train_mask.sum()), "val": int(self.data.val_mask.sum()),
+                   "test": int(self.data.test_mask.sum()),
+                   "ground_truth": sorted(self.edge_masks)}
+        if self.graph_split is not None:
+            summary.update({f"{split}_graphs": int(self.split_graphs(split).numel())
+                            for split in SPLITS})
+        return summary
+
+    def graph_of(self, node: int) -> int:
+        """The graph that holds ``node``."""
+        return int(torch.searchsorted(self.graph_ptr, torch.tensor(node), right=True)) - 1
+
+    def graph_split_name(self, g: int) -> str:
+        return "all" if self.graph_split is None else SPLITS[int(self.graph_split[g])]
+
+    def graph(self, g: int) -> "GraphDataset":
+        """Graph ``g`` alone, as a dataset of one graph with nodes numbered from 0."""
+        if not 0 <= g < self.num_graphs:
+            raise DatasetError(f"graph {g} does not exist: {self.name} has graphs 0 to "
+                               f"{self.num_graphs - 1}")
+        if self.num_graphs == 1:
+            return self
+        return self.subset(torch.tensor([g]), f"{self.name} · {self.graph_names[g]}")
+
+    def subset(self, graphs: Tensor, name: str | None = None) -> "GraphDataset":
+        """The given graphs alone (in that order), their nodes renumbered from 0, with their
+        split, labels, names and edge annotations."""
+        sizes = self.graph_ptr.diff()[graphs]
+        nodes = torch.cat([torch.arange(int(self.graph_ptr[g]), int(self.graph_ptr[g + 1]))
+                           for g in graphs.tolist()]) if graphs.numel() else \
+            torch.zeros(0, dtype=torch.long)
+        new_id = torch.full((self.num_nodes,), -1, dtype=torch.long)
+        new_id[nodes] = torch.arange(nodes.numel())
+        edge_index = self.data.edge_index
+        keep = (new_id[edge_index[1]] >= 0).nonzero().flatten()
+        if graphs.numel() > 1:  # edges grouped by graph in the new order, as graph_set makes
+            keep = keep[torch.argsort(new_id[edge_index[1, keep]], stable=True)]
+        ptr = torch.zeros(graphs.numel() + 1, dtype=torch.long)
+        ptr[1:] = sizes.cumsum(0)
+        split = None if self.graph_split is None else self.graph_split[graphs]
+        masks = {f"{s}_mask": getattr(self.data, f"{s}_mask")[nodes] for s in SPLITS}
+        data = Data(x=self.data.x[nodes], edge_index=new_id[edge_index[:, keep]],
+                    y=self.data.y[nodes], num_nodes=nodes.numel(), **masks)
+        return GraphDataset(
+            name or self.name, data, self.class_names, [self.node_names[v] for v in nodes],
+            self.description, {k: m[keep] for k, m in self.edge_masks.items()},
+            task=self.task, graph_ptr=ptr, graph_split=split,
+            graph_y=None if self.graph_y is None else self.graph_y[graphs],
+            graph_names=[self.graph_names[g] for g in graphs.tolist()],
+            graph_class_names=self.graph_class_names,
+            edge_types=None if self.edge_types is None else self.edge_types[keep],
+            edge_type_names=self.edge_type_names)
 
     def node_index(self, key: str | int) -> int:
         """Resolve a node by id (``12``, ``"12"``) or by its display name."""
@@ -227,10 +350,11 @@ def load_downloaded(name: str, root: Path | None = None, seed: int = 0) -> Graph
 
 
 def _synthetic(name: str) -> Callable[..., GraphDataset]:
-    from gatviz import synthetic
+    from gatviz import synthetic, synthetic_sets
 
     return {"ba-shapes": synthetic.load_ba_shapes, "planted": synthetic.load_planted,
-            "dictionary-lookup": synthetic.load_dictionary_lookup}[name]
+            "dictionary-lookup": synthetic.load_dictionary_lookup,
+            "ba-2motif": synthetic_sets.load_ba_2motif}[name]
 
 
 DATASETS: dict[str, str] = {
@@ -242,9 +366,14 @@ DATASETS: dict[str, str] = {
     "planted": "synthetic communities with marked cross-community noise edges",
     "dictionary-lookup": "synthetic key/query lookup that GATv2 can learn and GAT cannot",
     **{name: spec.summary for name, spec in BENCHMARKS.items()},
+    "ppi": "PPI: 24 protein graphs, 121 labels per node, inductive split 20/2/2 (downloaded once)",
+    "mutag": "MUTAG: 188 molecules, mutagenic or not (TUDataset; downloaded once)",
+    "ba-2motif": "synthetic graphs with a house or a 5-cycle; the label says which",
 }
-SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup")
-DOWNLOADED = (*PLANETOID, *BENCHMARKS)  # fetched once into the data directory
+SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup", "ba-2motif")
+GRAPH_SETS = ("ppi", "mutag")  # sets of many graphs, fetched once into the data directory
+DOWNLOADED = (*PLANETOID, *BENCHMARKS, *GRAPH_SETS)  # fetched once into the data directory
+TASK_OF = {"ppi": "multilabel", "mutag": "graph", "ba-2motif": "graph"}  # else 'node'
 
 
 def dataset_parameters(name: str) -> dict[str, object]:
@@ -275,4 +404,9 @@ def load_dataset(name: str = DEFAULT_DATASET, *, root: Path | None = None, seed:
         return load_planetoid(key, root)
     if key in BENCHMARKS:
         return load_downloaded(key, root, seed)
+    if key in GRAPH_SETS:
+        from gatviz import graph_benchmarks
+
+        return graph_benchmarks.load_ppi(root) if key == "ppi" else \
+            graph_benchmarks.load_mutag(root, seed)
     return _synthetic(key)(seed=seed, **params)

@@ -19,13 +19,13 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from gatviz import tasks
 from gatviz.attention import attended_count, rank_within_target
-from gatviz.datasets import GraphDataset
+from gatviz.datasets import SPLITS, GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT, LayerAttention
 from gatviz.training import predict
 
-SPLITS = ("train", "val", "test")
 DELETION_STRATEGIES = ("most attended", "random", "least attended")
 
 
@@ -56,10 +56,14 @@ def _predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
 
 
 def _accuracy(pred: Tensor, dataset: GraphDataset, split: str) -> float:
-    mask = getattr(dataset.data, f"{split}_mask") & (dataset.data.y >= 0)
-    if not bool(mask.any()):
-        return math.nan
-    return float((pred[mask] == dataset.data.y[mask]).double().mean())
+    """The task's score of ``split`` (accuracy, or micro-F1 for multi-label tasks)."""
+    rows = dataset.score_rows(split)
+    return tasks.score(dataset.task, pred[rows], dataset.targets[rows])
+
+
+def _changed(first: Tensor, second: Tensor) -> float:
+    """The fraction of predictions (per node, graph or node and label) that differ."""
+    return float((first != second).double().mean()) if first.numel() else math.nan
 
 
 def uniform_knockout(model: GAT, dataset: GraphDataset) -> pd.DataFrame:
@@ -74,13 +78,12 @@ def uniform_knockout(model: GAT, dataset: GraphDataset) -> pd.DataFrame:
         uniform = _predict(model, dataset)
     rows = []
     for split in SPLITS:
-        mask = getattr(dataset.data, f"{split}_mask")
-        changed = float((learned[mask] != uniform[mask]).double().mean()) if mask.any() \
-            else math.nan
+        scored = dataset.score_rows(split)
         rows.append({"split": split, "learned": _accuracy(learned, dataset, split),
-                     "uniform": _accuracy(uniform, dataset, split), "changed": changed})
+                     "uniform": _accuracy(uniform, dataset, split),
+                     "changed": _changed(learned[scored], uniform[scored])})
     rows.append({"split": "all nodes", "learned": math.nan, "uniform": math.nan,
-                 "changed": float((learned != uniform).double().mean())})
+                 "changed": _changed(learned, uniform)})
     return pd.DataFrame(rows)
 
 
@@ -123,8 +126,7 @@ def deletion_curves(model: GAT, dataset: GraphDataset, attention: list[LayerAtte
             results = []
             for s in scores if k > 0 else scores[:1]:
                 pred = _predict(model, dataset, _without_ranked(edge_index, s, k))
-                results.append((_accuracy(pred, dataset, "test"),
-                                float((pred != intact).double().mean())))
+                results.append((_accuracy(pred, dataset, "test"), _changed(pred, intact)))
             test_acc, changed = np.mean(results, axis=0)
             rows.append({"k": k, "strategy": strategy, "test_acc": float(test_acc),
                          "changed": float(changed)})

@@ -5,8 +5,8 @@ read, its line count and header before it is parsed, a checkpoint's header befor
 allocated. A refused input gets a :class:`~gatviz.errors.GatvizError` that names the limit.
 
 The graph sizes are settings: the environment variables ``GATVIZ_MAX_EDGES``,
-``GATVIZ_MAX_NODES``, ``GATVIZ_MAX_CELLS``, ``GATVIZ_MAX_FILE_MB`` and
-``GATVIZ_WHOLE_ATTENTION_EDGES`` (whole numbers, read when gatviz is imported) raise or lower
+``GATVIZ_MAX_NODES``, ``GATVIZ_MAX_CELLS``, ``GATVIZ_MAX_FILE_MB``, ``GATVIZ_MAX_CLASSES``,
+``GATVIZ_MAX_GRAPHS`` and ``GATVIZ_WHOLE_ATTENTION_EDGES`` (whole numbers, read when gatviz is imported) raise or lower
 them, for a bigger machine or a small hosted demo. The others
 bound what no real model or file needs and are fixed.
 """
@@ -38,7 +38,8 @@ MAX_EDGES = setting("MAX_EDGES", 20_000_000)  # rows of the edges file
 MAX_NODES = setting("MAX_NODES", 5_000_000)  # rows of the nodes file, or distinct ids in edges
 MAX_COLUMNS = 5_000  # columns of the nodes file (id, name, label and the features)
 MAX_CELLS = setting("MAX_CELLS", 200_000_000)  # rows × columns of the nodes file (800 MB float32)
-MAX_CLASSES = 1_000  # distinct labels
+MAX_CLASSES = setting("MAX_CLASSES", 1_000)  # distinct labels (classes, or multi-label labels)
+MAX_GRAPHS = setting("MAX_GRAPHS", 100_000)  # graphs in one set (a file's graph ids, a TU set)
 MAX_TEXT = 200  # characters in one id, name or label, and in a dataset or file name
 # Above this many directed edges the app computes α around the node in view (exact, from its
 # receptive field) instead of for the whole graph, and the whole-graph analyses are left to the

@@ -9,6 +9,10 @@ Each layer computes, per head,
 
 (GATv2 applies the LeakyReLU before ``a``). Hidden layers concatenate their heads; the output layer
 averages them, or concatenates them and maps the result to the classes with a linear layer.
+With ``linear_out`` (and always for graph classification) the last GAT layer keeps ``hidden``
+channels per head and a linear layer reads the classes; for graph classification the node
+embeddings are first pooled per graph (mean, sum or max, PyG's ``global_*_pool``). The GAT layers
+and their α are the same in every task.
 
 The layers are PyG's, with the faster kernels of :mod:`gatviz.kernels` (sparse input features,
 a CSR neighbour sum, a cheaper dropout mask); they compute the same values and gradients.
@@ -20,6 +24,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch_geometric.nn.pool import global_add_pool, global_max_pool, global_mean_pool
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from gatviz.config import ModelConfig
@@ -28,6 +33,7 @@ from gatviz.kernels import (FeatureLinear, FusedGATConv, FusedGATv2Conv, dropout
 
 ACTIVATIONS = {"elu": F.elu, "relu": F.relu, "leaky_relu": F.leaky_relu, "gelu": F.gelu,
                "tanh": torch.tanh}
+POOLING = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
 
 
 class LayerAttention(NamedTuple):
@@ -71,7 +77,8 @@ class GAT(nn.Module):
 
     Shapes:
         x: (N, in_channels) dense or CSR from :func:`~gatviz.kernels.sparse_features`,
-        edge_index: (2, E) -> logits: (N, num_classes)
+        edge_index: (2, E), batch: (N,) the graph of each node (graph task; default: one graph)
+        -> logits: (N, num_classes), or (G, num_classes) for the graph task
     """
 
     def __init__(self, in_channels: int, num_classes: int, config: ModelConfig | None = None):
@@ -83,7 +90,7 @@ class GAT(nn.Module):
         width = in_channels
         for i, heads in enumerate(config.layer_heads()):
             last = i == config.layers - 1
-            out_channels = num_classes if last else config.hidden
+            out_channels = num_classes if last and not config.reads_out else config.hidden
             concat = config.out_concat if last else True
             # Attention dropout is applied by a hook (see _attention_dropout), not by PyG's
             # bernoulli-based F.dropout; the layer itself gets dropout=0.
@@ -97,7 +104,8 @@ class GAT(nn.Module):
             self.convs.append(conv)
             width = out_channels * heads if concat else out_channels
         # Concatenated output heads give (heads * classes) values; a linear map reads the classes.
-        self.classifier = nn.Linear(width, num_classes) if width != num_classes else None
+        self.classifier = nn.Linear(width, num_classes) \
+            if width != num_classes or config.reads_out else None
         self._loop_cache: tuple = (None, 0, None)  # (edge_index, num_nodes, with self-loops)
         # The 'input' residual adds the (projected) input features to the last layer's output,
         # so a node keeps its own signal even when its neighbourhood says little.
@@ -106,9 +114,11 @@ class GAT(nn.Module):
             self.skip = (FeatureLinear(in_channels, width, bias=False) if in_channels != width
                          else nn.Identity())
 
-    def forward(self, x: Tensor, edge_index: Tensor,
-                return_attention: bool = False) -> Tensor | tuple[Tensor, list[LayerAttention]]:
-        """Logits for every node, and with ``return_attention`` each layer's attention."""
+    def forward(self, x: Tensor, edge_index: Tensor, return_attention: bool = False,
+                batch: Tensor | None = None
+                ) -> Tensor | tuple[Tensor, list[LayerAttention]]:
+        """Logits for every node (every graph of ``batch``, for the graph task), and with
+        ``return_attention`` each layer's attention."""
         act = ACTIVATIONS[self.config.activation]
         attention: list[LayerAttention] = []
         edge_index = self.layer_edges(edge_index, x.size(0))
@@ -131,9 +141,17 @@ class GAT(nn.Module):
         if self.skip is not None:
             skip = self.skip(x_in)
             x = x + (skip.to_dense() if skip.layout != torch.strided else skip)
+        x = self.read_out(x, batch)
+        return (x, attention) if return_attention else x
+
+    def read_out(self, x: Tensor, batch: Tensor | None) -> Tensor:
+        """From the last layer's node embeddings to the logits: pooled per graph of ``batch``
+        for the graph task, then the linear classifier where there is one."""
+        if self.config.task == "graph":
+            x = POOLING[self.config.pool](x, batch)
         if self.classifier is not None:
             x = self.classifier(x)
-        return (x, attention) if return_attention else x
+        return x
 
     def layer_edges(self, edge_index: Tensor, num_nodes: int) -> Tensor:
         """The edges every layer attends over (:func:`with_self_loops` when self-loops are on),

@@ -74,6 +74,7 @@ class OverlayOptions:
     color_by: str = "class"  # 'class', 'prediction' or 'correct'
     edge_scale: str = "auto"  # 'alpha' (0-1), 'relative' (α × |N(i)|) or 'auto' (see View)
     height: int = 640  # pixels
+    label: int = 0  # multi-label data: the label whose truth or probability colours the nodes
 
     def __post_init__(self) -> None:
         if not 1 <= self.hops <= 3:
@@ -264,11 +265,19 @@ def _short(text: str, limit: int = 24) -> str:
 
 
 def _node_colours(dataset: GraphDataset, color_by: str, pred: Tensor | None,
-                  nodes: Tensor) -> list[str]:
-    """The colour of each of ``nodes`` (only those: a big graph has millions of others)."""
-    y = dataset.data.y[nodes].tolist()
+                  nodes: Tensor, label: int = 0) -> list[str]:
+    """The colour of each of ``nodes`` (only those: a big graph has millions of others).
+    Multi-label data show one label (``label``): true or not, predicted or not."""
     if color_by != "class" and pred is None:
         raise GatvizError(f"colouring by {color_by} needs the model's predictions")
+    if dataset.task == "multilabel":
+        y = dataset.data.y[nodes, label].tolist()
+        pred = None if pred is None else pred[:, label]
+        if color_by != "correct":
+            values = y if color_by == "class" else pred[nodes].tolist()
+            return [PALETTE[3] if v else UNLABELLED for v in values]
+        return [CORRECT if t == q else WRONG for t, q in zip(y, pred[nodes].tolist())]
+    y = dataset.data.y[nodes].tolist()
     if color_by == "class":
         return [PALETTE[c % len(PALETTE)] if c >= 0 else UNLABELLED for c in y]
     p = pred[nodes].tolist()
@@ -282,9 +291,25 @@ def _class_name(dataset: GraphDataset, c: int) -> str:
 
 
 def _node_title(dataset: GraphDataset, v: int, hop: dict[int, int], pred: Tensor | None,
-                prob: Tensor | None) -> str:
+                prob: Tensor | None, label: int = 0) -> str:
+    if dataset.task == "multilabel":
+        has = dataset.data.y[v].bool()
+        lines = [f"{dataset.node_names[v]} (node {v})",
+                 f"{int(has.sum())} of {dataset.num_classes} labels true"]
+        name = _class_name(dataset, label)
+        lines.append(f"{name}: {'true' if has[label] else 'false'}" + (
+            f", p = {float(prob[v, label]):.2f}" if prob is not None else ""))
+        if pred is not None:
+            lines.append(f"{int((pred[v].bool() & has).sum())} of {int(pred[v].sum())} "
+                         "predicted labels right")
+        if v in hop:
+            lines.append(f"hops from centre: {hop[v]}")
+        return "\n".join(lines)
     lines = [f"{dataset.node_names[v]} (node {v})",
-             f"label: {_class_name(dataset, int(dataset.data.y[v]))}"]
+             f"{'type' if dataset.task == 'graph' else 'label'}: "
+             f"{_class_name(dataset, int(dataset.data.y[v]))}"]
+    if dataset.task == "graph":
+        pred = None  # a graph task predicts the graph, not its nodes
     if pred is not None:
         confidence = f" (p = {float(prob[v, pred[v]]):.2f})" if prob is not None else ""
         lines.append(f"prediction: {_class_name(dataset, int(pred[v]))}{confidence}")
@@ -293,10 +318,30 @@ def _node_title(dataset: GraphDataset, v: int, hop: dict[int, int], pred: Tensor
     return "\n".join(lines)
 
 
+def _edge_types(dataset: GraphDataset, edges: Tensor) -> list[str | None]:
+    """The type name (a molecule's bond) of each drawn edge, None for edges without one (the
+    self-loops the layers add)."""
+    if dataset.edge_types is None or not dataset.edge_type_names:
+        return [None] * edges.size(1)
+    n = dataset.num_nodes
+    keys = dataset.data.edge_index[0] * n + dataset.data.edge_index[1]
+    order = torch.argsort(keys)
+    wanted = edges[0] * n + edges[1]
+    at = torch.searchsorted(keys[order], wanted).clamp(max=max(keys.numel() - 1, 0))
+    found = keys[order][at] == wanted if keys.numel() else torch.zeros_like(wanted).bool()
+    types = dataset.edge_types[order][at]
+    return [dataset.edge_type_names[int(t)] if ok else None
+            for ok, t in zip(found.tolist(), types.tolist())]
+
+
 def _edge_title(dataset: GraphDataset, source: int, target: int, value: float,
-                per_head: Tensor, head_label: str, attended: int) -> str:
+                per_head: Tensor, head_label: str, attended: int,
+                edge_type: str | None = None) -> str:
     names = dataset.node_names
-    lines = [f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target else ""),
+    lines = [f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target else
+                                                    f" ({edge_type} bond)" if edge_type and
+                                                    dataset.task == "graph" else
+                                                    f" ({edge_type})" if edge_type else ""),
              f"α ({head_label}) = {value:.4g}",
              f"= {value * attended:.2f}× the uniform share 1/|N(i)| = 1/{attended}"]
     if per_head.numel() > 1:
@@ -317,7 +362,12 @@ def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: s
         stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
         low, high = "0", "1"
         what = ("α", "wider, redder edge = more attention")
-    if options.color_by == "correct":
+    if dataset.task == "multilabel":
+        label = _class_name(dataset, options.label)
+        entries = [("correct", CORRECT), ("wrong", WRONG)] if options.color_by == "correct" \
+            else [(f"{label}: {'true' if options.color_by == 'class' else 'predicted'}",
+                   PALETTE[3]), ("not", UNLABELLED)]
+    elif options.color_by == "correct":
         entries = [("correct", CORRECT), ("wrong", WRONG), ("unlabelled", UNLABELLED)]
     else:
         entries = [(name, PALETTE[c % len(PALETTE)]) for c, name in
@@ -326,7 +376,8 @@ def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: s
         f'<span style="white-space:nowrap;margin-right:10px"><span style="display:inline-block;'
         f'width:9px;height:9px;border-radius:5px;background:{colour};margin-right:4px"></span>'
         f'{html.escape(name)}</span>' for name, colour in entries)
-    nodes = {"class": "true class", "prediction": "predicted class", "correct": "prediction"}
+    nodes = {"class": "node type" if dataset.task == "graph" else "true class",
+             "prediction": "predicted class", "correct": "prediction"}
     return (
         f'<div id="gatviz-legend" data-scale="{scale}" style="height:{LEGEND_HEIGHT - 8}px;'
         'overflow:hidden;font:12px sans-serif;color:#333;padding:2px 4px;line-height:20px">'
@@ -356,13 +407,13 @@ def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
 
     options = options or OverlayOptions()
     view = view or build_view(dataset, attention, options)
-    colours = _node_colours(dataset, options.color_by, pred, view.nodes)
+    colours = _node_colours(dataset, options.color_by, pred, view.nodes, options.label)
     net = Network(height=f"{options.height}px", width="100%", directed=True,
                   cdn_resources="in_line", notebook=False)
     for i, v in enumerate(view.nodes.tolist()):
         is_centre = v == view.centre
         net.add_node(v, label=_short(dataset.node_names[v]),
-                     title=_node_title(dataset, v, view.hop, pred, prob),
+                     title=_node_title(dataset, v, view.hop, pred, prob, options.label),
                      color={"background": colours[i],
                             "border": "#222222" if is_centre else colours[i]},
                      borderWidth=4 if is_centre else 1, size=22 if is_centre else 11,
@@ -371,16 +422,16 @@ def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
     # Edges go straight into pyvis's edge list: add_edge() scans every node per call, which
     # made large views quadratic; the dicts are exactly what add_edge would store.
     relative = view.scale == "relative"
-    for (source, target), value, per_head, attended in zip(
+    for (source, target), value, per_head, attended, edge_type in zip(
             view.edge_index.t().tolist(), view.alpha.tolist(), view.alpha_heads,
-            view.attended.tolist()):
+            view.attended.tolist(), _edge_types(dataset, view.edge_index)):
         drawn = value * attended if relative else value
         net.edges.append({
             "from": source, "to": target, "arrows": "to",
             "width": relative_width(drawn) if relative else edge_width(drawn),
             "color": {"color": relative_colour(drawn) if relative else alpha_colour(drawn)},
             "title": _edge_title(dataset, source, target, value, per_head, view.head_label,
-                                 attended),
+                                 attended, edge_type),
         })
     net.set_options(VIS_OPTIONS)
     page = _offline(net.generate_html(notebook=False))

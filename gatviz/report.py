@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gatviz.analysis import (ground_truth_auroc, head_agreement, kl_by_head, node_divergence,
-                             ranking_consistency, same_class_mass)
+                             ranking_consistency, same_class_mass, same_label_mass)
 from gatviz.attention import dataset_attention
 from gatviz.datasets import GraphDataset
 from gatviz.intervention import deletion_curves, uniform_knockout
@@ -100,7 +100,8 @@ def analyze(model: GAT, dataset: GraphDataset, deletion_layer: int | None = 0,
     return AnalysisReport(
         conv=model.config.conv, divergence=divergence, kl=kl_by_head(divergence),
         head_js=head_js, js_uniform=js_uniform,
-        same_class=same_class_mass(attention, dataset.data.y),
+        same_class=same_label_mass(attention, dataset.data.y) if dataset.task == "multilabel"
+        else same_class_mass(attention, dataset.data.y),
         ranking=ranking_consistency(attention, n, seed=seed),
         knockout=uniform_knockout(model, dataset),
         ground_truth=ground_truth_auroc(attention, dataset, seed=seed),

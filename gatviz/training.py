@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from gatviz import tasks
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
 from gatviz.errors import ConfigError, TrainingError
@@ -40,7 +41,8 @@ CHUNK_EDGES = 1_000_000  # incoming edges per chunk of targets in chunked infere
 
 @dataclass
 class EpochStats:
-    """What one epoch measured; accuracies are NaN for an empty split."""
+    """What one epoch measured; the ``*_acc`` scores are the task's metric (accuracy, or micro-F1
+    for multi-label tasks, :mod:`gatviz.tasks`) and NaN for an empty split."""
 
     epoch: int
     train_loss: float
@@ -110,12 +112,13 @@ def _loss(logits: Tensor, y: Tensor, index: Tensor) -> float:
 @torch.no_grad()
 def predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
             ) -> tuple[Tensor, Tensor]:
-    """Predicted class and class probabilities of every node, in eval mode (on the CPU), on the
-    dataset's edges or on ``edge_index`` in their place; on a graph of more than CHUNK_EDGES
+    """Predictions and probabilities of what the task predicts, in eval mode (on the CPU), on
+    the dataset's edges or on ``edge_index`` in their place; on a graph of more than CHUNK_EDGES
     edges, chunk by chunk (:func:`chunked_logits`).
 
     Shapes:
-        pred: (N,), prob: (N, num_classes)
+        node task: pred (N,), prob (N, C); multilabel: pred (N, L) of 0/1, prob (N, L);
+        graph task: pred (G,), prob (G, C)
     """
     model.eval()
     device = next(model.parameters()).device
@@ -123,9 +126,10 @@ def predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
         logits = chunked_logits(model, dataset, device)
     else:
         edges = dataset.data.edge_index if edge_index is None else edge_index
-        logits = model(model_input(dataset.data.x, device), edges.to(device))
-    prob = logits.softmax(dim=-1).cpu()
-    return prob.argmax(dim=-1), prob
+        logits = model(model_input(dataset.data.x, device), edges.to(device),
+                       batch=dataset.batch.to(device))
+    prob = tasks.probabilities(model.config.task, logits).cpu()
+    return tasks.predictions(model.config.task, prob), prob
 
 
 @torch.no_grad()
@@ -140,7 +144,7 @@ def chunked_logits(model: GAT, dataset: GraphDataset, device: torch.device,
     ``(x_source, x_target)``). Same numbers as ``model(x, edge_index)``.
 
     Shapes:
-        -> (N, num_classes) on the CPU
+        -> (N, num_classes) on the CPU; (G, num_classes) for the graph task
     """
     was_training = model.training
     model.eval()
@@ -178,9 +182,7 @@ def chunked_logits(model: GAT, dataset: GraphDataset, device: torch.device,
             for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
                 skip = model.skip(model_input(data.x[a:b], device))
                 h[a:b] += (skip.to_dense() if skip.layout != torch.strided else skip).cpu()
-        if model.classifier is not None:
-            h = model.classifier(h.to(device)).cpu()
-        return h
+        return model.read_out(h.to(device), dataset.batch.to(device)).cpu()
     finally:
         model.train(was_training)
 
@@ -197,12 +199,17 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
         on_epoch (callable): called with each epoch's :class:`EpochStats`; returning ``False``
             stops training after that epoch. (default: None)
     """
-    model_config = model_config or ModelConfig()
+    model_config = model_config or ModelConfig(task=dataset.task)
     train_config = train_config or TrainConfig()
     data = dataset.data
+    check_task_fits(model_config, dataset)
     if not dataset.has_labels or not bool(data.train_mask.any()):
         raise ConfigError(f"{dataset.name} has no labelled training nodes, so a GAT cannot be "
                           "trained on it; add labels or load a checkpoint trained elsewhere")
+    if dataset.num_graphs > 1 or dataset.task != "node":
+        from gatviz.inductive import train_on_graphs
+
+        return train_on_graphs(dataset, model_config, train_config, on_epoch)
     device = resolve_device(train_config.device)
     torch.manual_seed(train_config.seed)
     model = GAT(dataset.num_features, dataset.num_classes, model_config).to(device)
@@ -271,6 +278,14 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     model.load_state_dict(best_state)
     model.eval()
     return result
+
+
+def check_task_fits(model_config: ModelConfig, dataset: GraphDataset) -> None:
+    """Refuse a model set up for another task than the dataset's."""
+    if model_config.task != dataset.task:
+        raise ConfigError(
+            f"the model is set up for {tasks.TASK_NAMES[model_config.task]} but {dataset.name} "
+            f"is a {tasks.TASK_NAMES[dataset.task]} dataset; set task={dataset.task!r}")
 
 
 def _batch_epoch(model: GAT, optimizer: torch.optim.Optimizer, dataset: GraphDataset,

@@ -11,6 +11,7 @@ from app_state import NAMED_DATASETS, as_text, csv_spec, set_dataset, sidebar, s
 from gatviz.datasets import DATASETS, DOWNLOADED, data_dir
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
+from gatviz.tasks import TASK_NAMES
 from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
                             structure_html)
 
@@ -74,38 +75,62 @@ if submitted:
                  "loaded.")
 
 data = dataset.data
-labelled = data.y >= 0
+multilabel = dataset.task == "multilabel"
 src, dst = data.edge_index
-same = (data.y[src] == data.y[dst]) & labelled[src] & labelled[dst]
-both = labelled[src] & labelled[dst]
-homophily = float(same.sum() / both.sum()) if bool(both.any()) else float("nan")
+if multilabel:  # the share of a node's labels that its neighbour has too
+    shared = (data.y[src] & data.y[dst]).sum(1).float()
+    homophily = float(shared.sum() / data.y[dst].sum().clamp_min(1))
+    labelled = torch.ones(dataset.num_nodes, dtype=torch.bool)
+else:
+    labelled = data.y >= 0
+    same = (data.y[src] == data.y[dst]) & labelled[src] & labelled[dst]
+    both = labelled[src] & labelled[dst]
+    homophily = float(same.sum() / both.sum()) if bool(both.any()) else float("nan")
 
 st.subheader(as_text(dataset.name))
 st.markdown(as_text(dataset.description))
-cols = st.columns(6)
-cols[0].metric("Nodes", f"{dataset.num_nodes:,}")
-cols[1].metric("Edges (directed)", f"{dataset.num_edges:,}")
-cols[2].metric("Features", f"{dataset.num_features:,}")
-cols[3].metric("Classes", dataset.num_classes)
-cols[4].metric("Edge homophily", f"{homophily:.2f}", help="Fraction of edges joining two nodes "
-               "of the same class: high means neighbours are informative.")
-cols[5].metric("Train / val / test", f"{int(data.train_mask.sum())} / {int(data.val_mask.sum())}"
-               f" / {int(data.test_mask.sum())}")
+cols = st.columns(7)
+cols[0].metric("Graphs", f"{dataset.num_graphs:,}")
+cols[1].metric("Nodes", f"{dataset.num_nodes:,}")
+cols[2].metric("Edges (directed)", f"{dataset.num_edges:,}")
+cols[3].metric("Features", f"{dataset.num_features:,}")
+cols[4].metric("Labels per node" if multilabel else "Classes", dataset.num_classes,
+               help=TASK_NAMES[dataset.task])
+cols[5].metric("Edge homophily" if dataset.task != "graph" else "Same node type",
+               f"{homophily:.2f}", help=(
+                   "The share of a target's labels that the source has too" if multilabel else
+                   "Fraction of edges joining two nodes of the same type (atoms, say)"
+                   if dataset.task == "graph" else "Fraction of edges joining two nodes of the "
+                   "same class: high means neighbours are informative."))
+if dataset.graph_split is not None:
+    cols[6].metric("Train / val / test graphs", " / ".join(
+        str(int(dataset.split_graphs(split).numel())) for split in ("train", "val", "test")),
+        help="Whole graphs: the model never sees the validation and test graphs in training.")
+else:
+    cols[6].metric("Train / val / test", f"{int(data.train_mask.sum())} / "
+                   f"{int(data.val_mask.sum())} / {int(data.test_mask.sum())}")
 for name, mask in dataset.edge_masks.items():
     st.caption(f"Ground truth: {int(mask.sum()):,} of {dataset.num_edges:,} edges are marked "
                f"'{name}'.")
 
 left, right = st.columns(2)
 with left:
-    st.markdown("**Class distribution**")
+    unit = "graphs" if dataset.task == "graph" else "nodes"
+    st.markdown("**Label frequency**" if multilabel else "**Class distribution**"
+                + (" (graphs)" if dataset.task == "graph" else ""))
     if dataset.num_classes:
-        counts = torch.bincount(data.y[labelled], minlength=dataset.num_classes).tolist()
-        frame = pd.DataFrame({"class": dataset.class_names, "nodes": counts})
+        if multilabel:
+            counts = data.y.sum(0).tolist()
+        elif dataset.task == "graph":
+            counts = torch.bincount(dataset.graph_y, minlength=dataset.num_classes).tolist()
+        else:
+            counts = torch.bincount(data.y[labelled], minlength=dataset.num_classes).tolist()
+        frame = pd.DataFrame({"class": dataset.target_names, unit: counts})
         if len(frame) > MAX_CLASS_BARS:
             st.caption(f"The {MAX_CLASS_BARS} largest of {len(frame):,} classes.")
-            frame = frame.nlargest(MAX_CLASS_BARS, "nodes")
+            frame = frame.nlargest(MAX_CLASS_BARS, unit)
         st.altair_chart(alt.Chart(frame).mark_bar().encode(
-            x=alt.X("nodes:Q"), y=alt.Y("class:N", sort=None), tooltip=["class", "nodes"]),
+            x=alt.X(f"{unit}:Q"), y=alt.Y("class:N", sort=None), tooltip=["class", unit]),
             width="stretch")
     else:
         st.info("This graph has no labels.")
@@ -119,6 +144,12 @@ with right:
         width="stretch")
 
 st.markdown("**Preview**")
+if dataset.num_graphs > 1:  # one graph of the set: the first test graph
+    shown = int(torch.cat([dataset.split_graphs("test"), torch.tensor([0])])[0])
+    st.caption(f"Graph {shown} of {dataset.num_graphs:,} ({as_text(dataset.graph_names[shown])}, "
+               f"a {dataset.graph_split_name(shown)} graph).")
+    dataset = dataset.graph(shown)
+    degrees = degree(dataset.data.edge_index[1], dataset.num_nodes).long()
 if dataset.num_nodes <= min(MAX_VIEW_NODES, 400):
     options, note = OverlayOptions(head=0, height=460), "the whole graph"
 else:

@@ -9,29 +9,37 @@ import streamlit as st
 
 from app_state import (ACCURACY_COLUMNS, CURVE_HEIGHT, LOSS_COLUMNS, MODEL, TRAIN_PICK,
                        ModelRecord, add_model, as_text, checkpoint_for, current_model,
-                       current_spec, curves_spec, models_for, sidebar, train_live, unique_name,
-                       write_link)
+                       current_spec, curves_spec, metric_name, models_for, sidebar, train_live,
+                       unique_name, write_link)
 from gatviz.checkpoint import IMPORTED, read_checkpoint
-from gatviz.config import ACTIVATIONS, CONVS, RESIDUALS, ModelConfig, TrainConfig
+from gatviz.config import ACTIVATIONS, CONVS, POOLS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
 from gatviz.links import CHECKPOINT
+from gatviz.presets import PRESETS
+from gatviz.tasks import TASK_NAMES
 
 st.set_page_config(page_title="gatviz · Train", page_icon="🕸️", layout="wide")
 dataset, record = sidebar()
 spec = current_spec()
 st.title("Train a GAT")
-st.caption(f"On {as_text(dataset.name)}. The defaults are PyG's reference GAT (examples/gat.py).")
-
 MAX_CONFUSION_CLASSES = 30  # above this, a confusion matrix is too many cells to read
-m, t = ModelConfig(), TrainConfig()
+chosen_preset = st.selectbox(
+    "Start from", list(PRESETS), format_func=lambda key: {
+        "reference": "PyG's reference GAT (examples/gat.py)",
+        "ppi": "the GAT paper's PPI model"}.get(key, key),
+    help="A preset fills the knobs below, which can then be changed like any others.")
+st.caption(f"On {as_text(dataset.name)}: {TASK_NAMES[dataset.task]} (from the dataset). "
+           + PRESETS[chosen_preset].description)
+m, t = PRESETS[chosen_preset].model, PRESETS[chosen_preset].train
+many = dataset.num_graphs > 1
 with st.form("train"):
     name = st.text_input("Model name", unique_name(f"{dataset.name[:150]} GAT"),
                          max_chars=MAX_TEXT)
     c = st.columns(4)
     conv = c[0].selectbox("Layer type", CONVS, format_func=str.upper)
     layers = c[1].number_input("Layers", 1, 4, m.layers)
-    hidden = c[2].number_input("Hidden units per head", 1, 256, m.hidden)
+    hidden = c[2].number_input("Hidden units per head", 1, 1024, m.hidden)
     heads = c[3].number_input("Heads per hidden layer", 1, 16, m.heads)
     c = st.columns(4)
     out_heads = c[0].number_input("Output heads", 1, 16, m.out_heads)
@@ -59,6 +67,17 @@ with st.form("train"):
                                t.fanout,
                                help="With batches: how many incoming edges each node keeps "
                                     "per layer, drawn at random, as PyG's NeighborLoader does.")
+    graph_batch = c[2].number_input(
+        "Graphs per batch", 1, 100_000, t.graph_batch, disabled=not many,
+        help="A set of many graphs trains on batches of whole training graphs (PyG's "
+             "DataLoader); the PPI paper uses 2.")
+    pool = c[3].selectbox("Readout (graph task)", POOLS, index=POOLS.index(m.pool),
+                          disabled=dataset.task != "graph",
+                          help="How the node embeddings are pooled into one vector per graph.")
+    linear_out = c[4].checkbox("Linear output layer", m.linear_out or dataset.task == "graph",
+                               disabled=dataset.task == "graph",
+                               help="The last GAT layer keeps its hidden units and a linear "
+                                    "layer reads the classes (always so for graph tasks).")
     start = st.form_submit_button("Train GAT", type="primary")
 
 if start:
@@ -67,10 +86,12 @@ if start:
             layers=int(layers), hidden=int(hidden), heads=int(heads), out_heads=int(out_heads),
             out_concat=out_concat, dropout=float(dropout), attn_dropout=float(attn_dropout),
             activation=activation, negative_slope=float(negative_slope), self_loops=self_loops,
-            residual=residual, conv=conv)
+            residual=residual, conv=conv, task=dataset.task, pool=pool,
+            linear_out=linear_out and dataset.task != "graph")
         train_config = TrainConfig(lr=float(lr), weight_decay=float(weight_decay),
                                    epochs=int(epochs), patience=int(patience), seed=int(seed),
-                                   batch_size=int(batch_size), fanout=int(fanout))
+                                   batch_size=int(batch_size), fanout=int(fanout),
+                                   graph_batch=int(graph_batch))
         train_live(dataset, spec, name, model_config, train_config)  # the results follow
     except GatvizError as error:
         st.error(as_text(error))
@@ -116,9 +137,15 @@ write_link(spec, record)
 st.subheader(f"Results: {as_text(record.name)}")
 metrics = record.metrics
 c = st.columns(4)
-c[0].metric("Train accuracy", f"{metrics.get('train_acc', float('nan')):.3f}")
-c[1].metric("Validation accuracy", f"{metrics.get('val_acc', float('nan')):.3f}")
-c[2].metric("Test accuracy", f"{metrics.get('test_acc', float('nan')):.3f}")
+scored = {split: int(dataset.score_rows(split).numel()) for split in ("train", "val", "test")}
+unit = "graphs" if dataset.task == "graph" else "nodes"
+for column, split, label in zip(c, scored, ("Train", "Validation", "Test")):
+    value = metrics.get(split + "_acc", float("nan"))
+    column.metric(f"{label} {metric_name(dataset)}", f"{value:.3f}",
+                  help=f"On {scored[split]:,} {unit}" + (
+                      f" of {int(dataset.split_graphs(split).numel())} graphs" if many and
+                      unit == "nodes" else "") + ": with few of them, one more right or wrong "
+                      f"moves this by {1 / max(scored[split], 1):.3f}.")
 c[3].metric("Best epoch", f"{metrics.get('best_epoch', '?')} / {metrics.get('epochs_run', '?')}")
 
 left, right = st.columns(2)
@@ -136,12 +163,13 @@ with left:
         if note:
             st.caption(note)
 with right:
-    test = dataset.data.test_mask & (dataset.data.y >= 0)
+    test = dataset.score_rows("test")
+    names = dataset.target_names
 
     def confusion() -> dict:
-        """The test nodes' confusion matrix as a Vega-Lite spec (built once per model)."""
-        truth = [dataset.class_names[int(c)] for c in dataset.data.y[test]]
-        guess = [dataset.class_names[int(c)] for c in record.pred[test]]
+        """The test rows' confusion matrix as a Vega-Lite spec (built once per model)."""
+        truth = [names[int(c)] for c in dataset.targets[test]]
+        guess = [names[int(c)] for c in record.pred[test]]
         matrix = pd.crosstab(pd.Series(truth, name="true"), pd.Series(guess, name="predicted"))
         cells = matrix.stack().reset_index(name="nodes")
         return (alt.Chart(cells).mark_rect().encode(
@@ -150,12 +178,16 @@ with right:
             tooltip=["true", "predicted", "nodes"]) + alt.Chart(cells).mark_text().encode(
             x="predicted:N", y="true:N", text="nodes:Q")).to_dict()
 
-    if bool(test.any()) and dataset.num_classes > MAX_CONFUSION_CLASSES:
+    if dataset.task == "multilabel":
+        st.caption("No confusion matrix for a multi-label task: every node has any number of "
+                   f"its {dataset.num_classes} labels; the score is micro-F1 over every "
+                   "(node, label) pair.")
+    elif test.numel() and dataset.num_classes > MAX_CONFUSION_CLASSES:
         st.caption(f"No confusion matrix: {dataset.num_classes:,} classes would make "
                    f"{dataset.num_classes ** 2:,} cells (it is drawn up to "
                    f"{MAX_CONFUSION_CLASSES} classes).")
-    elif bool(test.any()):
-        st.markdown("**Confusion matrix** (test nodes)")
+    elif test.numel():
+        st.markdown(f"**Confusion matrix** (test {unit})")
         st.vega_lite_chart(record.derive(("confusion",), confusion), width="stretch")
 
 st.download_button("Download checkpoint (.safetensors)",

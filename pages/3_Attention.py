@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 
 from app_state import (ATTENTION_PICK, MODEL, as_text, attention_csv, cached_overlay,
-                       current_spec, explained_alpha, from_query, heads_grid_spec,
+                       current_spec, explained_alpha, from_query, graph_record, heads_grid_spec,
                        incoming_bars_spec, models_for, pending_link, sidebar, train_live,
                        unique_name, view_attention, whole_attention, write_link, write_view)
 from gatviz.attention import entropy
@@ -45,7 +45,7 @@ if record is None:
                     "× 8 hidden, dropout 0.6, 200 epochs), or set every knob on the **Train** "
                     "page or load a checkpoint there.")
             label, name = "Train the default GAT here", unique_name(f"{dataset.name} GAT")
-            model_config, train_config = ModelConfig(), TrainConfig()
+            model_config, train_config = ModelConfig(task=dataset.task), TrainConfig()
         if st.button(label, type="primary"):
             try:
                 record = train_live(dataset, spec, name, model_config, train_config,
@@ -55,10 +55,6 @@ if record is None:
     if record is None:
         st.stop()
     intro.empty()
-
-n = dataset.num_nodes
-in_degree = dataset.in_edges.ptr.diff()
-
 
 def parse_head(text: str):
     return text if text in ("mean", "max") else int(text)
@@ -87,17 +83,13 @@ VIEW = [("hops", "att_hops", int, 2 if whole_attention(dataset) else 1),
         ("top_k", "att_top_k", int, 0), ("show_loops", "att_loops", parse_bool, True),
         ("color_by", "att_color_by", choice("class", "prediction", "correct"), "class"),
         ("edge_scale", "att_edge_scale", choice("auto", "relative", "alpha"), "auto"),
-        ("whole", "att_whole", parse_bool, False)]
+        ("whole", "att_whole", parse_bool, False), ("label", "att_label", int, 0)]
 
 available = models_for(spec)
 names = list(available)
 from_query("model", ATTENTION_PICK, str, record.name)
 if st.session_state[ATTENTION_PICK] not in names:
     st.session_state[ATTENTION_PICK] = record.name
-default_node = drawable_centre(in_degree)
-from_query("node", "att_node", int, default_node)
-if not 0 <= st.session_state["att_node"] < n:
-    st.session_state["att_node"] = default_node
 from_query("layer", "att_layer", int, 0)
 from_query("head", "att_head", parse_head, "mean")
 for key, state_key, parse, default in VIEW:
@@ -109,7 +101,47 @@ if not 0.0 <= st.session_state["att_threshold"] <= 1.0:
 if not 0 <= st.session_state["att_top_k"] <= 100:
     st.session_state["att_top_k"] = 0
 
-wrong = ((record.pred != dataset.data.y) & (dataset.data.y >= 0)).nonzero().flatten().tolist()
+many = dataset.num_graphs > 1
+controls = st.columns([2, 2, 1, 1, 3] if many else [2, 1, 1, 3])
+model_name = controls[0].selectbox("Model", names, key=ATTENTION_PICK)
+record = available[model_name]
+st.session_state[MODEL] = model_name
+graph_choice = None
+if many:  # a set of many graphs: one graph at a time, the test graphs first
+    whole_set, set_pred = dataset, record.pred
+    default_graph = int(torch.cat([dataset.split_graphs("test"), torch.tensor([0])])[0])
+    from_query("graph", "att_graph", int, default_graph)
+    if not 0 <= st.session_state["att_graph"] < dataset.num_graphs:
+        st.session_state["att_graph"] = default_graph
+
+    def graph_label(g: int) -> str:
+        text = f"{g} · {whole_set.graph_names[g]} · {whole_set.graph_split_name(g)}"
+        if whole_set.task == "graph":
+            truth = whole_set.graph_class_names[int(whole_set.graph_y[g])]
+            guess = whole_set.graph_class_names[int(set_pred[g])]
+            text += f" · true {truth} · predicted {guess}"
+        return text
+
+    graph_choice = controls[1].selectbox(
+        "Graph (split: the model learned from the train graphs only)",
+        list(range(dataset.num_graphs)), key="att_graph", format_func=graph_label)
+    dataset, record = graph_record(record, whole_set, graph_choice)
+    controls = controls[:1] + controls[2:]
+n = dataset.num_nodes
+in_degree = dataset.in_edges.ptr.diff()
+default_node = drawable_centre(in_degree)
+from_query("node", "att_node", int, default_node)
+if not 0 <= st.session_state["att_node"] < n:
+    st.session_state["att_node"] = default_node
+multilabel = dataset.task == "multilabel"
+if not 0 <= st.session_state["att_label"] < max(dataset.num_classes, 1):
+    st.session_state["att_label"] = 0
+if dataset.task == "graph":  # the graph has one label: nodes are never misclassified
+    wrong = []
+elif multilabel:
+    wrong = (record.pred != dataset.data.y).any(1).nonzero().flatten().tolist()
+else:
+    wrong = ((record.pred != dataset.data.y) & (dataset.data.y >= 0)).nonzero().flatten().tolist()
 
 
 def jump_to_misclassified() -> None:
@@ -117,10 +149,6 @@ def jump_to_misclassified() -> None:
     st.session_state["att_node"] = (later or wrong)[0]
 
 
-controls = st.columns([2, 1, 1, 3])
-model_name = controls[0].selectbox("Model", names, key=ATTENTION_PICK)
-record = available[model_name]
-st.session_state[MODEL] = model_name
 layers = record.model_config.layers
 if st.session_state["att_layer"] not in range(layers):
     st.session_state["att_layer"] = 0
@@ -147,10 +175,22 @@ hops = controls[0].radio("Hops", [1, 2, 3], horizontal=True, key="att_hops")
 threshold = controls[1].slider("Hide α below", 0.0, 1.0, step=0.01, key="att_threshold")
 top_k = controls[2].number_input("Top-k per node (0 = all)", 0, 100, key="att_top_k")
 self_loops = controls[3].checkbox("Self-loops", key="att_loops")
+if dataset.task == "graph":  # nodes carry no prediction: they are coloured by their type
+    st.session_state["att_color_by"] = "class"
 color_by = controls[4].radio("Colour nodes by", ["class", "prediction", "correct"],
                              horizontal=True, key="att_color_by",
-                             format_func={"class": "true class", "prediction": "prediction",
+                             disabled=dataset.task == "graph",
+                             format_func={"class": "node type" if dataset.task == "graph" else
+                                          "true label" if multilabel else "true class",
+                                          "prediction": "prediction",
                                           "correct": "correct / wrong"}.get)
+label_choice = 0
+if multilabel:
+    label_choice = controls[4].selectbox(
+        "Label shown", list(range(dataset.num_classes)), key="att_label",
+        format_func=lambda k: f"{k} · {dataset.class_names[k]}",
+        help="A node has any number of labels: the colours show this one (true: has it or "
+             "not; prediction: its probability).")
 edge_scale = controls[5].radio(
     "Colour edges by", ["auto", "relative", "alpha"], horizontal=True, key="att_edge_scale",
     format_func={"auto": "auto", "relative": "× uniform", "alpha": "raw α"}.get,
@@ -166,12 +206,14 @@ controls[6].button(f"Next misclassified ({len(wrong)})", on_click=jump_to_miscla
 write_link(spec, record)
 write_view({"layer": layer, "head": head, "node": node, "hops": hops, "threshold": threshold,
             "top_k": top_k, "show_loops": self_loops, "color_by": color_by,
-            "edge_scale": edge_scale, "whole": whole},
+            "edge_scale": edge_scale, "whole": whole, "label": label_choice,
+            **({} if graph_choice is None else {"graph": graph_choice})},
            {key: default for key, _, _, default in VIEW})
 
 options = OverlayOptions(node=None if whole else node, hops=hops, layer=layer, head=head,
                          threshold=threshold, top_k=top_k or None, self_loops=self_loops,
-                         color_by=color_by, edge_scale=edge_scale, height=620)
+                         color_by=color_by, edge_scale=edge_scale, height=620,
+                         label=label_choice)
 graph, side = st.columns([3, 2])
 with graph:
     try:
@@ -198,15 +240,34 @@ per_head["shown α"] = shown.numpy()
 per_head = per_head.sort_values("shown α", ascending=False)
 
 with side:
-    truth = int(dataset.data.y[node])
-    guess = int(record.pred[node])
-    label = dataset.class_names[truth] if truth >= 0 else "unlabelled"
-    verdict = (":green[**correct**]" if guess == truth else ":red[**wrong**]") if truth >= 0 \
-        else "(no label)"
-    st.markdown(f"**Node {node} · {as_text(dataset.node_names[node])}**  \n"
-                f"True class: **{as_text(label)}** · predicted: "
-                f"**{as_text(dataset.class_names[guess])}** "
-                f"(p = {float(record.prob[node, guess]):.2f}) {verdict}")
+    if dataset.task == "graph":
+        truth, guess = int(dataset.graph_y[0]), int(record.pred[0])
+        names_ = dataset.graph_class_names
+        verdict = ":green[**correct**]" if guess == truth else ":red[**wrong**]"
+        st.markdown(f"**{as_text(dataset.graph_names[0])}** "
+                    f"({as_text(dataset.graph_split_name(0))} graph): true class "
+                    f"**{as_text(names_[truth])}** · predicted **{as_text(names_[guess])}** "
+                    f"(p = {float(record.prob[0, guess]):.2f}) {verdict}  \n"
+                    f"Node {node} · {as_text(dataset.node_names[node])} (node type "
+                    f"{as_text(dataset.class_names[int(dataset.data.y[node])])})")
+    elif multilabel:
+        has, said = dataset.data.y[node].bool(), record.pred[node].bool()
+        k = label_choice
+        st.markdown(f"**Node {node} · {as_text(dataset.node_names[node])}**  \n"
+                    f"{int(has.sum())} of {dataset.num_classes} labels true, {int(said.sum())} "
+                    f"predicted, {int((has & said).sum())} of them right · label "
+                    f"{as_text(dataset.class_names[k])}: {'true' if has[k] else 'false'}, "
+                    f"p = {float(record.prob[node, k]):.2f}")
+    else:
+        truth = int(dataset.data.y[node])
+        guess = int(record.pred[node])
+        label = dataset.class_names[truth] if truth >= 0 else "unlabelled"
+        verdict = (":green[**correct**]" if guess == truth else ":red[**wrong**]") \
+            if truth >= 0 else "(no label)"
+        st.markdown(f"**Node {node} · {as_text(dataset.node_names[node])}**  \n"
+                    f"True class: **{as_text(label)}** · predicted: "
+                    f"**{as_text(dataset.class_names[guess])}** "
+                    f"(p = {float(record.prob[node, guess]):.2f}) {verdict}")
     uniform = math.log(len(sources)) if sources else 0.0
     st.metric("Attention entropy (shown α)", f"{entropy(shown):.2f} nats",
               delta=f"uniform would be {uniform:.2f}", delta_color="off",
@@ -274,7 +335,7 @@ c = st.columns(2)
 whole_table = whole_attention(dataset)
 c[0].download_button("Download the attention table (CSV)" if whole_table else
                      "Download the attention table of this view (CSV)",
-                     partial(attention_csv, record, dataset, node, hops),
+                     partial(attention_csv, record, dataset, node, hops, graph_choice),
                      file_name=f"{dataset.name}_attention.csv" if whole_table else
                      f"{dataset.name}_node{node}_{hops}hop_attention.csv", mime="text/csv",
                      on_click="ignore",

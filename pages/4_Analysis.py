@@ -11,7 +11,8 @@ import streamlit as st
 
 from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, from_query,
                        models_for, require_whole_attention, sidebar, snapshot_divergence,
-                       table_csv, write_link, write_view)
+                       split_record, table_csv, write_link, write_view)
+from gatviz.analysis import node_divergence
 from gatviz.report import CAVEAT, describe
 
 st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
@@ -30,9 +31,22 @@ require_whole_attention(dataset, "every analysis here")
 available = models_for(spec)
 if st.session_state.get(ANALYSIS_PICK) not in available:
     st.session_state[ANALYSIS_PICK] = record.name
-controls = st.columns([3, 1, 1])
+many = dataset.num_graphs > 1
+controls = st.columns([3, 2, 1, 1] if many else [3, 1, 1])
 record = available[controls[0].selectbox("Model", list(available), key=ANALYSIS_PICK)]
 write_link(spec, record)
+whole_set, whole_record, split = dataset, record, "all"
+if many:  # a set of many graphs: measured over one split's graphs, the test graphs first
+    splits = ["test", "val", "train", "all"]
+    from_query("split", "analysis_split", str, "test")
+    if st.session_state["analysis_split"] not in splits:
+        st.session_state["analysis_split"] = "test"
+    split = controls[1].selectbox(
+        "Graphs measured", splits, key="analysis_split",
+        format_func=lambda s: f"{s} graphs ({int(dataset.split_graphs(s).numel())})",
+        help="Test graphs are graphs the model never saw in training.")
+    dataset, record = split_record(record, dataset, split)
+    controls = controls[:1] + controls[2:]
 layers = len(record.attention)
 from_query("layer", "analysis_layer", int, layers - 1)
 if st.session_state["analysis_layer"] not in range(layers):
@@ -44,9 +58,34 @@ if st.session_state["analysis_head"] not in range(heads):
     st.session_state["analysis_head"] = 0
 head = controls[2].selectbox("Head", list(range(heads)), key="analysis_head",
                              format_func=lambda h: f"head {h}")
-write_view({"layer": layer, "head": head}, {"layer": layers - 1, "head": 0})
+write_view({"layer": layer, "head": head, **({"split": split} if many else {})},
+           {"layer": layers - 1, "head": 0, "split": "test"})
 deletion = deletion_table(record, dataset, layer)
 report = replace(analysis_report(record, dataset), deletion=deletion, deletion_layer=layer)
+
+if many:
+    st.subheader("Graphs seen and never seen")
+    st.caption("Does α behave the same on graphs the model never saw? KL divergence of each "
+               "node's α from uniform, mean over the nodes of each split's graphs, per layer and "
+               "head; the spread across nodes is in brackets (mean ± sd). Equal columns: the "
+               "attention generalises as it is; 0 is uniform.")
+
+    def seen_unseen() -> pd.DataFrame:
+        frames = []
+        for part in ("train", "test"):
+            part_set, part_record = split_record(whole_record, whole_set, part)
+            divergence = node_divergence(part_record.attention, part_set.num_nodes)
+            kl = divergence.groupby(["layer", "head"], sort=True).agg(
+                kl_from_uniform_mean=("kl_from_uniform", "mean"),
+                kl_from_uniform_std=("kl_from_uniform", "std")).reset_index()
+            frames.append(kl.assign(graphs=part))
+        return pd.concat(frames, ignore_index=True)
+
+    side = whole_record.derive(("seen_unseen",), seen_unseen)
+    wide = side.assign(text=[f"{m:.4f} ± {s:.4f}" for m, s in zip(
+        side["kl_from_uniform_mean"], side["kl_from_uniform_std"])]).pivot(
+        index=["layer", "head"], columns="graphs", values="text").reset_index()
+    st.dataframe(wide, hide_index=True)
 
 st.subheader("What this says")
 st.markdown("\n".join(f"- {sentence}" for sentence in describe(report)))
