@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
+from gatviz import tasks
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT, LayerAttention
@@ -332,11 +333,14 @@ def neighbourhood_attention(model: GAT, dataset: GraphDataset, centre: int, hops
         edge_index = edge_index.cpu().as_subclass(Tensor)
         exact.append(cut.distance[edge_index[1]] <= exact_within(depth, layer, layers))
         attention.append(LayerAttention(cut.nodes[edge_index], alpha.cpu()))
-    prob = logits.softmax(dim=-1).cpu()
-    known = cut.distance <= exact_within(depth, None, layers)
     full_pred = torch.full((dataset.num_nodes,), -1, dtype=torch.long)
-    full_prob = torch.zeros(dataset.num_nodes, prob.size(1))
-    full_pred[cut.nodes[known]] = prob[known].argmax(dim=-1)
-    full_prob[cut.nodes[known]] = prob[known]
+    full_prob = torch.zeros(dataset.num_nodes, logits.size(1))
+    if model.config.task != "graph":  # a graph task predicts graphs, not the nodes in view
+        prob = tasks.probabilities(model.config.task, logits).cpu()
+        known = cut.distance <= exact_within(depth, None, layers)
+        if model.config.task == "multilabel":
+            full_pred = torch.zeros(dataset.num_nodes, logits.size(1), dtype=torch.long)
+        full_pred[cut.nodes[known]] = tasks.predictions(model.config.task, prob[known])
+        full_prob[cut.nodes[known]] = prob[known]
     return NeighbourhoodAttention(centre, hops, cut.nodes, cut.distance, attention, exact,
                                   full_pred, full_prob)

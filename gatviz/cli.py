@@ -219,6 +219,8 @@ def _cmd_render(args: argparse.Namespace) -> None:
     else:  # only the node's receptive field: exact, and fast on a big graph
         local = neighbourhood_attention(model, dataset, node, args.hops)
         attention, pred, prob = local.attention, local.pred, local.prob
+    if dataset.task == "graph":  # the graph's class, not the nodes': nodes show their types
+        pred = prob = None
     args.out.write_text(overlay_html(dataset, attention, options, pred, prob),
                         encoding="utf-8")
     print(f"wrote {args.out}")

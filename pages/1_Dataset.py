@@ -89,25 +89,28 @@ else:
 
 st.subheader(as_text(dataset.name))
 st.markdown(as_text(dataset.description))
-cols = st.columns(7)
-cols[0].metric("Graphs", f"{dataset.num_graphs:,}")
-cols[1].metric("Nodes", f"{dataset.num_nodes:,}")
-cols[2].metric("Edges (directed)", f"{dataset.num_edges:,}")
-cols[3].metric("Features", f"{dataset.num_features:,}")
-cols[4].metric("Labels per node" if multilabel else "Classes", dataset.num_classes,
+many = dataset.num_graphs > 1
+cols = st.columns(7 if many else 6)
+if many:
+    cols[0].metric("Graphs", f"{dataset.num_graphs:,}")
+    cols = cols[1:]
+cols[0].metric("Nodes", f"{dataset.num_nodes:,}")
+cols[1].metric("Edges (directed)", f"{dataset.num_edges:,}")
+cols[2].metric("Features", f"{dataset.num_features:,}")
+cols[3].metric("Labels per node" if multilabel else "Classes", dataset.num_classes,
                help=TASK_NAMES[dataset.task])
-cols[5].metric("Edge homophily" if dataset.task != "graph" else "Same node type",
+cols[4].metric("Edge homophily" if dataset.task != "graph" else "Same node type",
                f"{homophily:.2f}", help=(
                    "The share of a target's labels that the source has too" if multilabel else
                    "Fraction of edges joining two nodes of the same type (atoms, say)"
                    if dataset.task == "graph" else "Fraction of edges joining two nodes of the "
                    "same class: high means neighbours are informative."))
 if dataset.graph_split is not None:
-    cols[6].metric("Train / val / test graphs", " / ".join(
+    cols[5].metric("Train / val / test graphs", " / ".join(
         str(int(dataset.split_graphs(split).numel())) for split in ("train", "val", "test")),
         help="Whole graphs: the model never sees the validation and test graphs in training.")
 else:
-    cols[6].metric("Train / val / test", f"{int(data.train_mask.sum())} / "
+    cols[5].metric("Train / val / test", f"{int(data.train_mask.sum())} / "
                    f"{int(data.val_mask.sum())} / {int(data.test_mask.sum())}")
 for name, mask in dataset.edge_masks.items():
     st.caption(f"Ground truth: {int(mask.sum()):,} of {dataset.num_edges:,} edges are marked "

@@ -83,7 +83,8 @@ VIEW = [("hops", "att_hops", int, 2 if whole_attention(dataset) else 1),
         ("top_k", "att_top_k", int, 0), ("show_loops", "att_loops", parse_bool, True),
         ("color_by", "att_color_by", choice("class", "prediction", "correct"), "class"),
         ("edge_scale", "att_edge_scale", choice("auto", "relative", "alpha"), "auto"),
-        ("whole", "att_whole", parse_bool, False), ("label", "att_label", int, 0)]
+        ("whole", "att_whole", parse_bool, dataset.task == "graph"),  # a molecule is drawn whole
+        ("label", "att_label", int, 0)]
 
 available = models_for(spec)
 names = list(available)
@@ -123,8 +124,9 @@ if many:  # a set of many graphs: one graph at a time, the test graphs first
         return text
 
     graph_choice = controls[1].selectbox(
-        "Graph (split: the model learned from the train graphs only)",
-        list(range(dataset.num_graphs)), key="att_graph", format_func=graph_label)
+        "Graph", list(range(dataset.num_graphs)), key="att_graph", format_func=graph_label,
+        help="Each graph shows its split: the model learned from the train graphs only, so "
+             "the test graphs are graphs it never saw.")
     dataset, record = graph_record(record, whole_set, graph_choice)
     controls = controls[:1] + controls[2:]
 n = dataset.num_nodes

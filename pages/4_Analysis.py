@@ -67,7 +67,7 @@ if many:
     st.subheader("Graphs seen and never seen")
     st.caption("Does α behave the same on graphs the model never saw? KL divergence of each "
                "node's α from uniform, mean over the nodes of each split's graphs, per layer and "
-               "head; the spread across nodes is in brackets (mean ± sd). Equal columns: the "
+               "head, ± the standard deviation across those nodes. Equal columns: the "
                "attention generalises as it is; 0 is uniform.")
 
     def seen_unseen() -> pd.DataFrame:

@@ -239,3 +239,29 @@ def test_analysis_page_works_on_a_loaded_checkpoint(karate_checkpoint):
     assert not at.exception and not at.error
     assert any("No α snapshots" in c.value for c in at.caption)
     assert any("forced to uniform" in m.value for m in at.markdown)
+
+
+def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
+    """ba-2motif (graph classification): train, then the Attention page on a test graph
+    with its true and predicted class, and the Analysis page over the test graphs."""
+    at = _app().run()
+    at.switch_page("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("ba-2motif")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert next(m for m in at.metric if m.label == "Graphs").value == "1,000"
+    at = _train(at, epochs=3)
+    assert not at.exception
+    assert next(m for m in at.metric if m.label == "Test accuracy")
+    at.switch_page("pages/3_Attention.py").run()
+    assert not at.exception
+    picker = next(s for s in at.selectbox if s.label == "Graph")
+    assert "test" in picker.format_func(picker.value)
+    picker.set_value(int(at.session_state["att_graph"]) + 1)
+    at.run()
+    assert not at.exception
+    assert any("true class" in m.value and "predicted" in m.value for m in at.markdown)
+    at.switch_page("pages/4_Analysis.py").run()
+    assert not at.exception and not at.error
+    assert next(s for s in at.selectbox if s.label == "Graphs measured").value == "test"
+    assert any(s.value == "Graphs seen and never seen" for s in at.subheader)

@@ -138,3 +138,30 @@ def test_hostile_inputs_end_in_one_line_never_a_traceback(tmp_path, capsys):
         if says is not None:
             assert code == 1 and says in err and len(err.strip().splitlines()) == 1
 
+
+
+def test_cli_on_a_set_of_graphs(tmp_path, capsys):
+    """train (with the graph task from the dataset), attention with a graph column, render one
+    graph, analyze the test graphs, and datasets listing each task."""
+    import pandas as pd
+
+    checkpoint = tmp_path / "motifs.safetensors"
+    common = ["--dataset", "ba-2motif"]
+    assert main(["train", *common, "--epochs", "2", "--hidden", "4", "--heads", "2",
+                 "--out", str(checkpoint)]) == 0
+    assert '"dataset": "ba-2motif"' in capsys.readouterr().out
+    table = tmp_path / "alpha.csv"
+    assert main(["attention", "--checkpoint", str(checkpoint), "--out", str(table)]) == 0
+    frame = pd.read_csv(table)
+    assert list(frame.columns[:2]) == ["graph", "layer"] and frame["graph"].nunique() == 1000
+    page = tmp_path / "graph.html"
+    assert main(["render", "--checkpoint", str(checkpoint), "--graph", "7", "--node", "3",
+                 "--out", str(page)]) == 0
+    assert "base 3" in page.read_text()
+    out = tmp_path / "analysis"
+    assert main(["analyze", "--checkpoint", str(checkpoint), "--no-deletion", "--split",
+                 "test", "--out", str(out)]) == 0
+    assert "(test graphs)" in capsys.readouterr().out
+    assert main(["datasets"]) == 0
+    listing = capsys.readouterr().out
+    assert "mutag" in listing and "graph" in listing and "multilabel" in listing
