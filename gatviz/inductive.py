@@ -22,12 +22,12 @@ from torch_geometric.loader import DataLoader
 from gatviz import tasks
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import SPLITS, GraphDataset
-from gatviz.errors import ConfigError, TrainingError
+from gatviz.errors import ConfigError
 from gatviz.graphset import graph_list
 from gatviz.model import GAT
-from gatviz.training import (EpochCallback, EpochStats, Snapshot, TrainResult, _cpu,
-                             _snapshot_epochs, chunked_logits, model_input, resolve_device,
-                             CHUNK_EDGES)
+from gatviz.training import (CHUNK_EDGES, BestEpoch, EpochCallback, EpochStats, Snapshot,
+                             TrainResult, _cpu, _snapshot_epochs, chunked_logits, model_input,
+                             resolve_device)
 
 
 def evaluate(model: GAT, dataset: GraphDataset, logits: Tensor) -> dict[str, tuple[float, float]]:
@@ -83,7 +83,7 @@ def train_on_graphs(dataset: GraphDataset, model_config: ModelConfig,
     if 0 in snapshot_epochs:
         _, attention = whole_set_logits(model, dataset, x, edge_index, batch_all, True)
         result.snapshots.append(Snapshot(0, _cpu(attention)))
-    best_key, best_state, waited = None, None, 0
+    keeper = BestEpoch(train_config, has_val)
     for epoch in range(1, train_config.epochs + 1):
         model.train()
         total, count = 0.0, 0
@@ -110,23 +110,7 @@ def train_on_graphs(dataset: GraphDataset, model_config: ModelConfig,
         scores = evaluate(model, dataset, logits)
         stats = EpochStats(epoch, total / max(count, 1), scores["val"][0], scores["train"][1],
                            scores["val"][1], scores["test"][1])
-        if not math.isfinite(stats.train_loss):
-            raise TrainingError(
-                f"training diverged at epoch {epoch}: the loss became {stats.train_loss}. "
-                f"Lower the learning rate (now {train_config.lr}) or check the features for "
-                "extreme values")
-        result.history.append(stats)
-        key = (stats.val_acc, -stats.val_loss) if has_val else (epoch,)
-        if best_key is None or key > best_key:
-            best_key, waited, result.best_epoch = key, 0, epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            waited += 1
-        if on_epoch is not None and on_epoch(stats) is False:
+        if not keeper.keep(stats, model, result, on_epoch):
             break
-        if train_config.patience and waited >= train_config.patience:
-            break
-
-    model.load_state_dict(best_state)
-    model.eval()
+    keeper.finish(model)
     return result

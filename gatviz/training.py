@@ -230,7 +230,7 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
         with torch.inference_mode():
             _, attention = model(x, edge_index, return_attention=True)
             result.snapshots.append(Snapshot(0, _cpu(attention)))
-    best_key, best_state, waited = None, None, 0
+    keeper = BestEpoch(train_config, has_val)
     for epoch in range(1, train_config.epochs + 1):
         model.train()
         if train_config.batch_size:
@@ -256,28 +256,44 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
         stats = EpochStats(epoch, loss, _loss(logits, y, val_idx),
                            _accuracy(pred, y, train_idx), _accuracy(pred, y, val_idx),
                            _accuracy(pred, y, test_idx))
+        if not keeper.keep(stats, model, result, on_epoch):
+            break
+    keeper.finish(model)
+    return result
+
+
+class BestEpoch:
+    """Early stopping shared by the training loops: keeps the weights of the best validation
+    score (ties to the lower validation loss; without validation rows, the last epoch), stops
+    after ``patience`` epochs without a better one, and refuses a diverged loss."""
+
+    def __init__(self, train_config: TrainConfig, has_val: bool):
+        self.config, self.has_val = train_config, has_val
+        self.best_key, self.best_state, self.waited = None, None, 0
+
+    def keep(self, stats: EpochStats, model: GAT, result: TrainResult,
+             on_epoch: EpochCallback | None) -> bool:
+        """Record one epoch; False when training should stop."""
         if not math.isfinite(stats.train_loss):
             raise TrainingError(
-                f"training diverged at epoch {epoch}: the loss became {stats.train_loss}. "
-                f"Lower the learning rate (now {train_config.lr}) or check the features for "
+                f"training diverged at epoch {stats.epoch}: the loss became {stats.train_loss}. "
+                f"Lower the learning rate (now {self.config.lr}) or check the features for "
                 "extreme values")
         result.history.append(stats)
-
-        # Without validation nodes, the last epoch is the one kept.
-        key = (stats.val_acc, -stats.val_loss) if has_val else (epoch,)
-        if best_key is None or key > best_key:
-            best_key, waited, result.best_epoch = key, 0, epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        key = (stats.val_acc, -stats.val_loss) if self.has_val else (stats.epoch,)
+        if self.best_key is None or key > self.best_key:
+            self.best_key, self.waited, result.best_epoch = key, 0, stats.epoch
+            self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
-            waited += 1
+            self.waited += 1
         if on_epoch is not None and on_epoch(stats) is False:
-            break
-        if train_config.patience and waited >= train_config.patience:
-            break
+            return False
+        return not (self.config.patience and self.waited >= self.config.patience)
 
-    model.load_state_dict(best_state)
-    model.eval()
-    return result
+    def finish(self, model: GAT) -> None:
+        """Restore the best weights, in eval mode."""
+        model.load_state_dict(self.best_state)
+        model.eval()
 
 
 def check_task_fits(model_config: ModelConfig, dataset: GraphDataset) -> None:
