@@ -680,8 +680,13 @@ def graph_record(record: ModelRecord, dataset: GraphDataset, g: int
     treat the graph as any single graph."""
     if dataset.num_graphs == 1:
         return dataset, record
-    return record.derive(("graph", g), lambda: _part(record, dataset, dataset.graph(g),
-                                                      torch.tensor([g]), f"g{g}"))
+    graphs = record.derive(("graphs",), OrderedDict)  # the latest LOCAL_VIEWS graphs viewed
+    if g not in graphs:
+        graphs[g] = _part(record, dataset, dataset.graph(g), torch.tensor([g]), f"g{g}")
+        while len(graphs) > LOCAL_VIEWS:
+            graphs.popitem(last=False)
+    graphs.move_to_end(g)
+    return graphs[g]
 
 
 def split_record(record: ModelRecord, dataset: GraphDataset, split: str
@@ -698,8 +703,7 @@ def split_record(record: ModelRecord, dataset: GraphDataset, split: str
 
 def _part(record: ModelRecord, dataset: GraphDataset, part: GraphDataset, graphs: torch.Tensor,
           tag: str) -> tuple[GraphDataset, ModelRecord]:
-    ptr = dataset.graph_ptr
-    nodes = torch.cat([torch.arange(int(ptr[g]), int(ptr[g + 1])) for g in graphs.tolist()])
+    nodes = dataset.nodes_of(graphs)
     rows = graphs if dataset.task == "graph" else nodes
     new_id = torch.full((dataset.num_nodes,), -1, dtype=torch.long)
     new_id[nodes] = torch.arange(nodes.numel())

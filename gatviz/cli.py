@@ -231,6 +231,13 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
 
     checkpoint, dataset = _checkpoint_and_dataset(args)
     model = checkpoint.build_model()
+    extra = {}
+    if dataset.num_graphs > 1:  # train graphs beside test graphs, on the whole set's α
+        from gatviz.attention import dataset_attention
+        from gatviz.inductive_analysis import divergence_by_split
+
+        extra["kl_train_vs_test"] = divergence_by_split(dataset_attention(model, dataset),
+                                                        dataset, seed=args.seed)
     if dataset.num_graphs > 1 and args.split != "all":
         dataset = dataset.subset(dataset.split_graphs(args.split),
                                  f"{dataset.name} ({args.split} graphs)")
@@ -238,7 +245,7 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
         raise GatvizError(f"--layer must be 0 to {model.config.layers - 1} (got {args.layer})")
     report = analyze(model, dataset, None if args.no_deletion else args.layer, seed=args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
-    for stem, table in report.tables().items():
+    for stem, table in {**report.tables(), **extra}.items():
         table.to_csv(args.out / f"{stem}.csv", index=False)
     print(json_line({"dataset": dataset.name, **report.summary(), "out": str(args.out)}))
 

@@ -195,9 +195,12 @@ class GraphDataset:
                             for split in SPLITS})
         return summary
 
-    def graph_of(self, node: int) -> int:
-        """The graph that holds ``node``."""
-        return int(torch.searchsorted(self.graph_ptr, torch.tensor(node), right=True)) - 1
+    def nodes_of(self, graphs: Tensor) -> Tensor:
+        """The nodes of the given graphs, graph after graph. Shapes: (G_k,) -> (N_k,)."""
+        sizes = self.graph_ptr.diff()[graphs]
+        starts = torch.repeat_interleave(self.graph_ptr[graphs], sizes)
+        offsets = torch.repeat_interleave(sizes.cumsum(0) - sizes, sizes)
+        return starts + torch.arange(int(sizes.sum())) - offsets
 
     def graph_split_name(self, g: int) -> str:
         return "all" if self.graph_split is None else SPLITS[int(self.graph_split[g])]
@@ -212,12 +215,12 @@ class GraphDataset:
         return self.subset(torch.tensor([g]), f"{self.name} · {self.graph_names[g]}")
 
     def subset(self, graphs: Tensor, name: str | None = None) -> "GraphDataset":
-        """The given graphs alone (in that order), their nodes renumbered from 0, with their
-        split, labels, names and edge annotations."""
+        """The given graphs alone (in that order, each at most once), their nodes renumbered
+        from 0, with their split, labels, names and edge annotations."""
+        if torch.unique(graphs).numel() != graphs.numel():
+            raise DatasetError("a subset names each graph at most once")
         sizes = self.graph_ptr.diff()[graphs]
-        nodes = torch.cat([torch.arange(int(self.graph_ptr[g]), int(self.graph_ptr[g + 1]))
-                           for g in graphs.tolist()]) if graphs.numel() else \
-            torch.zeros(0, dtype=torch.long)
+        nodes = self.nodes_of(graphs)
         new_id = torch.full((self.num_nodes,), -1, dtype=torch.long)
         new_id[nodes] = torch.arange(nodes.numel())
         edge_index = self.data.edge_index
@@ -231,7 +234,7 @@ class GraphDataset:
         data = Data(x=self.data.x[nodes], edge_index=new_id[edge_index[:, keep]],
                     y=self.data.y[nodes], num_nodes=nodes.numel(), **masks)
         return GraphDataset(
-            name or self.name, data, self.class_names, [self.node_names[v] for v in nodes],
+            name or self.name, data, self.class_names, [self.node_names[v] for v in nodes.tolist()],
             self.description, {k: m[keep] for k, m in self.edge_masks.items()},
             task=self.task, graph_ptr=ptr, graph_split=split,
             graph_y=None if self.graph_y is None else self.graph_y[graphs],

@@ -11,9 +11,9 @@ from app_state import NAMED_DATASETS, as_text, csv_spec, set_dataset, sidebar, s
 from gatviz.datasets import DATASETS, DOWNLOADED, data_dir
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
-from gatviz.tasks import TASK_NAMES
 from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
                             structure_html)
+from gatviz.tasks import TASK_NAMES
 
 st.set_page_config(page_title="gatviz · Dataset", page_icon="🕸️", layout="wide")
 dataset, _ = sidebar()

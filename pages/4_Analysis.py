@@ -12,7 +12,7 @@ import streamlit as st
 from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, from_query,
                        models_for, require_whole_attention, sidebar, snapshot_divergence,
                        split_record, table_csv, write_link, write_view)
-from gatviz.analysis import node_divergence
+from gatviz.inductive_analysis import divergence_by_split
 from gatviz.report import CAVEAT, describe
 
 st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
@@ -65,27 +65,24 @@ report = replace(analysis_report(record, dataset), deletion=deletion, deletion_l
 
 if many:
     st.subheader("Graphs seen and never seen")
-    st.caption("Does α behave the same on graphs the model never saw? KL divergence of each "
-               "node's α from uniform, mean over the nodes of each split's graphs, per layer and "
-               "head, ± the standard deviation across those nodes. Equal columns: the "
-               "attention generalises as it is; 0 is uniform.")
-
-    def seen_unseen() -> pd.DataFrame:
-        frames = []
-        for part in ("train", "test"):
-            part_set, part_record = split_record(whole_record, whole_set, part)
-            divergence = node_divergence(part_record.attention, part_set.num_nodes)
-            kl = divergence.groupby(["layer", "head"], sort=True).agg(
-                kl_from_uniform_mean=("kl_from_uniform", "mean"),
-                kl_from_uniform_std=("kl_from_uniform", "std")).reset_index()
-            frames.append(kl.assign(graphs=part))
-        return pd.concat(frames, ignore_index=True)
-
-    side = whole_record.derive(("seen_unseen",), seen_unseen)
-    wide = side.assign(text=[f"{m:.4f} ± {s:.4f}" for m, s in zip(
-        side["kl_from_uniform_mean"], side["kl_from_uniform_std"])]).pivot(
-        index=["layer", "head"], columns="graphs", values="text").reset_index()
-    st.dataframe(wide, hide_index=True)
+    st.caption("Does α behave the same on graphs the model never saw? Mean KL divergence of a "
+               "node's α from uniform (0 = uniform) over the nodes of the train graphs and of "
+               "the test graphs, per layer and head, each with a 95 % interval from a bootstrap "
+               "over whole graphs; then test − train. Where that interval covers 0, the "
+               "difference is not measurable with these graphs.")
+    side = whole_record.derive(("seen_unseen",), lambda: divergence_by_split(
+        whole_record.attention, whole_set))
+    shown = pd.DataFrame({
+        "layer": side["layer"], "head": side["head"],
+        **{f"{split} graphs ({int(side[f'{split}_graphs'].max())})": [
+            f"{m:.2e} [{lo:.2e}, {hi:.2e}]" for m, lo, hi in zip(
+                side[f"{split}_kl"], side[f"{split}_low"], side[f"{split}_high"])]
+           for split in ("train", "test")},
+        "test − train": [f"{d:+.2e} [{lo:+.2e}, {hi:+.2e}]" for d, lo, hi in zip(
+            side["difference"], side["difference_low"], side["difference_high"])],
+        "differs": ["yes" if lo > 0 or hi < 0 else "no" for lo, hi in zip(
+            side["difference_low"], side["difference_high"])]})
+    st.dataframe(shown, hide_index=True)
 
 st.subheader("What this says")
 st.markdown("\n".join(f"- {sentence}" for sentence in describe(report)))

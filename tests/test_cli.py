@@ -162,6 +162,7 @@ def test_cli_on_a_set_of_graphs(tmp_path, capsys):
     assert main(["analyze", "--checkpoint", str(checkpoint), "--no-deletion", "--split",
                  "test", "--out", str(out)]) == 0
     assert "(test graphs)" in capsys.readouterr().out
+    assert (out / "kl_train_vs_test.csv").is_file()
     assert main(["datasets"]) == 0
     listing = capsys.readouterr().out
     assert "mutag" in listing and "graph" in listing and "multilabel" in listing

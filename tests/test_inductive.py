@@ -187,3 +187,37 @@ def test_too_many_graphs_are_refused_before_any_work(monkeypatch):
     with pytest.raises(DatasetError, match="1,001 graphs, more than the 1,000"):
         graph_set("many", [one] * 1001, task="node", class_names=["c"], description="",
                   graph_split=torch.zeros(1001, dtype=torch.long))
+
+
+def test_nodes_of_lists_each_graphs_nodes_in_order():
+    rings = ring_set("graph")
+    graphs = torch.tensor([5, 0, 3])
+    expected = torch.cat([torch.arange(int(rings.graph_ptr[g]), int(rings.graph_ptr[g + 1]))
+                          for g in graphs.tolist()])
+    assert torch.equal(rings.nodes_of(graphs), expected)
+    assert rings.nodes_of(torch.tensor([], dtype=torch.long)).numel() == 0
+
+
+def test_train_and_test_graphs_side_by_side_with_intervals():
+    from gatviz.inductive_analysis import divergence_by_split
+
+    data = load_dataset("ba-2motif", graphs=40)
+    result = train(data, ModelConfig(task="graph", hidden=4, heads=2),
+                   TrainConfig(epochs=5, patience=0, graph_batch=8))
+    table = divergence_by_split(dataset_attention(result.model, data), data, draws=200)
+    assert len(table) == 2 + 1  # layer 0: 2 heads, layer 1: 1 head
+    assert (table["train_graphs"] == 32).all() and (table["test_graphs"] == 4).all()
+    assert (table["train_low"] <= table["train_kl"]).all()
+    assert (table["train_kl"] <= table["train_high"]).all()
+    assert (table["difference_low"] <= table["difference_high"]).all()
+    # The same graphs on both sides: no difference, and an interval around 0.
+    six = data.subset(data.split_graphs("train")[:6])
+    graphs = graph_list(six, torch.arange(6))
+    for graph, g in zip(graphs, range(6)):
+        graph.y = six.data.y[six.graph_ptr[g]:six.graph_ptr[g + 1]]
+    same = graph_set("twins", graphs * 2, task="graph", class_names=six.class_names,
+                     description="", graph_split=torch.tensor([0] * 6 + [2] * 6),
+                     graph_y=torch.cat([six.graph_y] * 2), graph_class_names=["a", "b"])
+    twin = divergence_by_split(dataset_attention(result.model, same), same, draws=200)
+    assert np.allclose(twin["difference"], 0.0, atol=1e-12)
+    assert ((twin["difference_low"] <= 0) & (twin["difference_high"] >= 0)).all()
