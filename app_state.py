@@ -143,13 +143,14 @@ def link_for(spec: tuple, record: ModelRecord | None = None) -> Link:
                            record.source)
 
 
-def csv_spec(name: str, edges: bytes, nodes: bytes | None) -> tuple:
+def csv_spec(name: str, edges: bytes, nodes: bytes | None, graphs: bytes | None = None
+             ) -> tuple:
     """The spec of a graph uploaded as files: its name and the files' SHA-256 digests. The
     bytes stay in this session (UPLOADS), out of the spec: Streamlit hashes a cached call's
     arguments on every call, which for a 10-million-edge upload cost a second per rerun."""
     uploads = st.session_state.setdefault(UPLOADS, {})
     digests = []
-    for data in (edges, nodes):
+    for data in (edges, nodes, graphs):
         digest = None if data is None else hashlib.sha256(data).hexdigest()
         if digest is not None:
             uploads[digest] = data
@@ -170,14 +171,16 @@ def load_spec(spec: tuple) -> GraphDataset:
         if spec[2] not in uploads:
             raise GatvizError(f"this session no longer holds the files of {spec[1]}; upload "
                               "them again on the Dataset page")
-        return _load_csv(spec, uploads[spec[2]], uploads.get(spec[3]))
+        return _load_csv(spec, uploads[spec[2]], uploads.get(spec[3]),
+                         uploads.get(spec[4]) if len(spec) > 4 else None)
     return _load_named(spec)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
-def _load_csv(spec: tuple, _edges: bytes, _nodes: bytes | None) -> GraphDataset:
+def _load_csv(spec: tuple, _edges: bytes, _nodes: bytes | None,
+              _graphs: bytes | None = None) -> GraphDataset:
     """Cached by the spec, whose digests stand for the files' bytes (not hashed again)."""
-    return load_csv(_edges, _nodes, name=spec[1])
+    return load_csv(_edges, _nodes, name=spec[1], graphs=_graphs)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)

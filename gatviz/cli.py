@@ -97,6 +97,9 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--linear-out", type=_bool,
                        help="a linear layer reads the classes from the last GAT layer's "
                             "hidden units")
+    train.add_argument("--mlp-baseline", action="store_true",
+                       help="also train an MLP on the node features alone (the same widths and "
+                            "settings, no edges) and print its scores beside the GAT's")
     train.add_argument("--out", type=Path, help="write the checkpoint (.safetensors) here")
 
     attention = commands.add_parser("attention", help="write a checkpoint's attention as CSV "
@@ -164,6 +167,11 @@ def _cmd_train(args: argparse.Namespace) -> None:
         f.name: given[f.name] for f in fields(TrainConfig) if f.name in given})
     result = train(dataset, model_config, train_config)
     metrics = {"dataset": dataset.name, **result.metrics}
+    if args.mlp_baseline:
+        from gatviz.baselines import mlp_baseline
+
+        scores = mlp_baseline(dataset, model_config, train_config)
+        metrics.update({f"mlp_{split}_acc": score for split, score in scores.items()})
     if args.out is not None:
         save_checkpoint(args.out, result.model, dataset, train_config, result.metrics)
         metrics["checkpoint"] = str(args.out)

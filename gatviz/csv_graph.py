@@ -3,6 +3,8 @@
 Edges file: columns ``source`` and ``target`` (node ids, any text). Nodes file (optional): a column
 ``id``, optionally ``name`` and ``label``, and any other columns are numeric node features.
 Problems are reported with the file, line and column to fix; nothing is evaluated or unpickled.
+Many graphs in one pair of files: a ``graph`` column, and graph labels in a ``graph_label``
+column or a third file (:mod:`gatviz.csv_graph_sets`).
 
 Big graphs (tens of millions of edges) load column-wise: ids that are whole numbers are parsed
 as int64 and features as float32 straight from the text, ids are matched with a hash index, and
@@ -27,16 +29,21 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
 
+from gatviz.csv_graph_sets import as_graph_set, check_graph_count, node_graphs
 from gatviz.datasets import GraphDataset, attach_split
 from gatviz.errors import DatasetError
+from gatviz.file_errors import line as _line
+from gatviz.file_errors import shown as _shown
 from gatviz.limits import (MAX_CELLS, MAX_CLASSES, MAX_COLUMNS, MAX_CSV_BYTES, MAX_EDGES,
-                           MAX_NODES, MAX_TEXT)
+                           MAX_GRAPHS, MAX_NODES, MAX_TEXT)
 from gatviz.synthetic import degree_features
 
 CsvSource = Union[str, Path, bytes, BinaryIO]
 ONE_HOT_LIMIT = 1000  # up to this many nodes, missing features become one-hot ids
-TEXT_COLUMNS = ("source", "target", "id", "name", "label")  # read as text; the rest are numbers
-ID_COLUMNS = ("source", "target", "id")  # whole-number ids are read as int64
+# Read as text; the rest are numbers (features).
+TEXT_COLUMNS = ("source", "target", "id", "name", "label", "graph", "graph_label")
+ID_COLUMNS = ("source", "target", "id", "graph")  # whole-number ids are read as int64
+NODE_COLUMNS = ("id", "name", "label", "graph", "graph_label")  # the nodes file's non-features
 PARQUET_MAGIC = b"PAR1"
 
 
@@ -85,6 +92,13 @@ def _delimiter(header: bytes) -> str:
 
 
 def _read(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.DataFrame:
+    """See :func:`_parse`; a nodes file may have its named columns beside MAX_COLUMNS
+    features."""
+    extra = len(NODE_COLUMNS) if what == "nodes" else 0
+    return _parse(source, what, max_rows, max_columns + extra)
+
+
+def _parse(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.DataFrame:
     """Parse a CSV (or Parquet) file after checking its size, encoding, line count and header
     against the limits, so that a file too big for them is refused before it is parsed."""
     data = _bytes(source, what)
@@ -127,8 +141,10 @@ def _check_shape(what: str, rows: int | None, columns: int, max_rows: int,
                  max_columns: int) -> None:
     """Refuse a file with more columns, rows (when known) or values than gatviz reads."""
     if columns > max_columns:
+        named = (f" ({max_columns - len(NODE_COLUMNS):,} features besides "
+                 f"{', '.join(NODE_COLUMNS)})") if what == "nodes" else ""
         raise DatasetError(f"the {what} file has {columns:,} columns; gatviz reads at most "
-                           f"{max_columns:,}")
+                           f"{max_columns:,}{named}")
     if rows is None:
         return
     if rows > max_rows:
@@ -145,6 +161,13 @@ def _tidy(frame: pd.DataFrame, what: str) -> pd.DataFrame:
     for column in frame.columns:
         if column in TEXT_COLUMNS and not pd.api.types.is_numeric_dtype(frame[column]):
             frame[column] = frame[column].str.strip()
+            if column == "name":  # a display name only: cut, not refused
+                long = frame[column].str.len() > MAX_TEXT
+                if bool(long.any()):
+                    frame.attrs["cut_names"] = int(long.sum())
+                    frame.attrs["first_cut"] = int(long.to_numpy().nonzero()[0][0])
+                    frame.loc[long, column] = frame.loc[long, column].str[:MAX_TEXT - 1] + "…"
+                continue
             _check_length(frame[column], column, what)
     return frame
 
@@ -194,11 +217,6 @@ def _check_length(values: pd.Series, column: str, what: str) -> None:
                            f"characters long; gatviz keeps at most {MAX_TEXT}")
 
 
-def _line(row: int) -> int:
-    """CSV line of a 0-based data row: the header is line 1."""
-    return row + 2
-
-
 def _first_blank(frame: pd.DataFrame, column: str) -> int | None:
     blank = (frame[column] == "").to_numpy().nonzero()[0]
     return int(blank[0]) if blank.size else None
@@ -239,12 +257,16 @@ def _same_kind(*columns: pd.Series) -> list[pd.Series]:
 
 
 def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "csv",
-             undirected: bool = True, seed: int = 0) -> GraphDataset:
+             undirected: bool = True, seed: int = 0,
+             graphs: CsvSource | None = None) -> GraphDataset:
     """Build a :class:`GraphDataset` from an edge list and an optional node table.
 
     Args:
-        edges: path, bytes or binary file of the edge list (``source,target``).
-        nodes: the same for the node table (``id[,name][,label][,feature...]``). (default: None)
+        edges: path, bytes or binary file of the edge list (``source,target[,graph]``).
+        nodes: the same for the node table (``id[,name][,label][,graph][,graph_label]
+            [,feature...]``). (default: None)
+        graphs: the same for graph labels (``graph,label``); with it, or a ``graph_label``
+            column, the task is graph classification. (default: None)
         name (str): dataset name shown in the app and stored in checkpoints. (default: "csv")
         undirected (bool): add the reverse of every edge, as citation graphs do. (default: True)
         seed (int): seeds the train/val/test split of the labelled nodes. (default: 0)
@@ -273,6 +295,16 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
     if len(ids) > MAX_NODES:
         raise DatasetError(f"the graph has {len(ids):,} nodes; gatviz handles at most "
                            f"{MAX_NODES:,}")
+    graphs_frame = None
+    if graphs is not None:
+        graphs_frame = _read(graphs, "graph labels", MAX_GRAPHS, MAX_COLUMNS)
+        _require_columns(graphs_frame, ("graph", "label"), "graph labels")
+    many = graphs_frame is not None or "graph" in edge_frame or (
+        node_frame is not None and ("graph" in node_frame or "graph_label" in node_frame))
+    if many:  # refused before any work when the files name too many graphs
+        for frame, what in ((node_frame, "nodes"), (edge_frame, "edges")):
+            if frame is not None and "graph" in frame:
+                check_graph_count(frame["graph"], what)
 
     keys, sources, targets = _same_kind(ids, edge_frame["source"], edge_frame["target"])
     index = pd.Index(keys)  # a hash index: every edge's ids are looked up at once
@@ -287,6 +319,8 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
                                "file")
 
     n = len(ids)
+    node_graph = node_graphs(node_frame, edge_frame, mapped["source"], mapped["target"], n) \
+        if many else None
     edge_index = torch.from_numpy(np.stack([mapped["source"], mapped["target"]]).astype(np.int64))
     del mapped, edge_frame
     edge_index, _ = remove_self_loops(edge_index)
@@ -299,7 +333,7 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
             names = [name or node_id for name, node_id in zip(node_frame["name"], names)]
         if "label" in node_frame.columns:
             labels = node_frame["label"]
-        feature_columns = [c for c in node_frame.columns if c not in ("id", "name", "label")]
+        feature_columns = [c for c in node_frame.columns if c not in NODE_COLUMNS]
         if feature_columns:
             x = _numeric_features(node_frame, feature_columns)
 
@@ -325,10 +359,17 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
                   if class_names else
                   "no labels: explore the attention of a model trained elsewhere on the same "
                   "features, or add a label column to train here")
+    cut = node_frame.attrs.get("cut_names", 0) if node_frame is not None else 0
+    cut_note = (f" {cut:,} node name(s) longer than {MAX_TEXT} characters were cut to that "
+                f"length (the first on nodes file line {_line(node_frame.attrs['first_cut'])})."
+                if cut else "")
     description = (f"Your graph from CSV: {n} nodes and {edge_index.size(1)} directed edges"
                    f"{' (each edge in both directions)' if undirected else ''}; {feature_note}; "
-                   f"{label_note}.")
-    return GraphDataset(name, data, class_names, names, description)
+                   f"{label_note}.{cut_note}")
+    dataset = GraphDataset(name, data, class_names, names, description)
+    if many:
+        return as_graph_set(dataset, node_graph, node_frame, graphs_frame, seed)
+    return dataset
 
 
 def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
@@ -369,8 +410,3 @@ def _as_written(frame: pd.DataFrame, row: int, column: str) -> str:
     except (IndexError, StopIteration, csv.Error):
         return str(frame[column].iloc[row])
 
-
-def _shown(value: object, limit: int = 40) -> str:
-    """A value from the file, quoted and cut short, for an error message."""
-    text = str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "…")

@@ -357,7 +357,9 @@ def _synthetic(name: str) -> Callable[..., GraphDataset]:
 
     return {"ba-shapes": synthetic.load_ba_shapes, "planted": synthetic.load_planted,
             "dictionary-lookup": synthetic.load_dictionary_lookup,
-            "ba-2motif": synthetic_sets.load_ba_2motif}[name]
+            "ba-2motif": synthetic_sets.load_ba_2motif,
+            "dictionary-lookup-set": synthetic_sets.load_dictionary_lookup_set,
+            "neighbour-colours": synthetic_sets.load_neighbour_colours}[name]
 
 
 DATASETS: dict[str, str] = {
@@ -372,8 +374,12 @@ DATASETS: dict[str, str] = {
     "ppi": "PPI: 24 protein graphs, 121 labels per node, inductive split 20/2/2 (downloaded once)",
     "mutag": "MUTAG: 188 molecules, mutagenic or not (TUDataset; downloaded once)",
     "ba-2motif": "synthetic graphs with a house or a 5-cycle; the label says which",
+    "dictionary-lookup-set": "the GATv2 paper's DictionaryLookup: one graph per permutation, "
+                             "unseen combinations in test",
+    "neighbour-colours": "random graphs; a node's label is its neighbours' commonest colour",
 }
-SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup", "ba-2motif")
+SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup", "ba-2motif", "dictionary-lookup-set",
+             "neighbour-colours")
 GRAPH_SETS = ("ppi", "mutag")  # sets of many graphs, fetched once into the data directory
 DOWNLOADED = (*PLANETOID, *BENCHMARKS, *GRAPH_SETS)  # fetched once into the data directory
 TASK_OF = {"ppi": "multilabel", "mutag": "graph", "ba-2motif": "graph"}  # else 'node'

@@ -14,6 +14,7 @@ validation score, ties to the lower validation loss, as in :func:`gatviz.trainin
 from __future__ import annotations
 
 import math
+from typing import Iterator
 
 import torch
 from torch import Tensor
@@ -25,9 +26,8 @@ from gatviz.datasets import SPLITS, GraphDataset
 from gatviz.errors import ConfigError
 from gatviz.graphset import graph_list
 from gatviz.model import GAT
-from gatviz.training import (CHUNK_EDGES, BestEpoch, EpochCallback, EpochStats, Snapshot,
-                             TrainResult, _cpu, _snapshot_epochs, chunked_logits, model_input,
-                             resolve_device)
+from gatviz.training import (BestEpoch, EpochCallback, EpochStats, Snapshot, TrainResult, _cpu,
+                             _snapshot_epochs, model_input, resolve_device)
 
 
 def evaluate(model: GAT, dataset: GraphDataset, logits: Tensor) -> dict[str, tuple[float, float]]:
@@ -42,13 +42,51 @@ def evaluate(model: GAT, dataset: GraphDataset, logits: Tensor) -> dict[str, tup
     return out
 
 
+SET_CHUNK_EDGES = 25_000  # edges of the graphs evaluated together (fastest here: 10-50 k)
+
+
+def graph_chunks(dataset: GraphDataset, max_edges: int = SET_CHUNK_EDGES
+                 ) -> Iterator[tuple[slice, slice, Tensor]]:
+    """Runs of whole graphs with about ``max_edges`` edges together: (their nodes, their graphs,
+    their edges in the run's own node ids). A GAT's output on each run is its output on the
+    union there."""
+    ptr, edge_index = dataset.graph_ptr, dataset.data.edge_index
+    graph_of_edge = dataset.batch[edge_index[1]]
+    order = torch.argsort(graph_of_edge, stable=True)
+    edge_ptr = torch.zeros(dataset.num_graphs + 1, dtype=torch.long)
+    edge_ptr[1:] = torch.bincount(graph_of_edge, minlength=dataset.num_graphs).cumsum(0)
+    marks = torch.arange(0, int(edge_ptr[-1]) + 1, max(max_edges, 1))
+    starts = torch.unique(torch.cat([torch.searchsorted(edge_ptr, marks, right=True) - 1,
+                                     torch.tensor([0, dataset.num_graphs])]).clamp(
+        0, dataset.num_graphs)).tolist()
+    for a, b in zip(starts[:-1], starts[1:]):
+        nodes = slice(int(ptr[a]), int(ptr[b]))
+        edges = edge_index[:, order[edge_ptr[a]:edge_ptr[b]]] - nodes.start
+        yield nodes, slice(a, b), edges
+
+
+@torch.inference_mode()
+def set_logits(model: GAT, dataset: GraphDataset, device: torch.device) -> Tensor:
+    """The model's output on every graph of a set, a run of graphs at a time
+    (:func:`graph_chunks`): the same numbers as one pass over the union, several times faster
+    on a big set (the whole pass holds every edge's messages at once: 15 s against 1-2 s for
+    the 32,000 graphs of DictionaryLookup)."""
+    model.eval()
+    outs = []
+    for nodes, graphs, edges in graph_chunks(dataset):
+        batch = (dataset.batch[nodes] - graphs.start).to(device)
+        outs.append(model(model_input(dataset.data.x[nodes], device), edges.to(device),
+                          batch=batch))
+    return torch.cat(outs)
+
+
 @torch.inference_mode()
 def whole_set_logits(model: GAT, dataset: GraphDataset, x: Tensor, edge_index: Tensor,
                      batch: Tensor, return_attention: bool = False):
-    """The model's output on every graph of the set at once (chunked on a big set)."""
+    """The model's output on every graph of the set (run by run when α is not needed)."""
     model.eval()
-    if not return_attention and dataset.num_edges > CHUNK_EDGES:
-        return chunked_logits(model, dataset, x.device).to(x.device)
+    if not return_attention:
+        return set_logits(model, dataset, x.device)
     return model(x, edge_index, return_attention=return_attention, batch=batch)
 
 

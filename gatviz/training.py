@@ -35,6 +35,7 @@ from gatviz.model import ACTIVATIONS, GAT, LayerAttention
 from gatviz.neighbourhood import sample_subgraph
 
 SPARSE_DENSITY = 0.25  # below this fraction of non-zeros, features are stored sparse
+SPARSE_MIN_FEATURES = 64  # with fewer features a dense matrix product is faster (atom types)
 MAX_SNAPSHOT_VALUES = 25_000_000  # α values kept over all snapshots (100 MB of float32)
 CHUNK_EDGES = 1_000_000  # incoming edges per chunk of targets in chunked inference
 
@@ -94,9 +95,10 @@ def resolve_device(name: str) -> torch.device:
 
 def model_input(x: Tensor, device: torch.device) -> Tensor:
     """The feature matrix as the model should get it: CSR (:func:`sparse_features`) when mostly
-    zeros, dense otherwise."""
+    zeros and wide, dense otherwise."""
     x = x.to(device)
-    if x.numel() and (x != 0).sum().item() < SPARSE_DENSITY * x.numel():
+    if x.numel() and x.size(1) >= SPARSE_MIN_FEATURES and \
+            (x != 0).sum().item() < SPARSE_DENSITY * x.numel():
         return sparse_features(x)
     return x
 
@@ -122,7 +124,11 @@ def predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
     """
     model.eval()
     device = next(model.parameters()).device
-    if edge_index is None and dataset.num_edges > CHUNK_EDGES:
+    if edge_index is None and dataset.num_graphs > 1:  # run by run of whole graphs
+        from gatviz.inductive import set_logits
+
+        logits = set_logits(model, dataset, device)
+    elif edge_index is None and dataset.num_edges > CHUNK_EDGES:
         logits = chunked_logits(model, dataset, device)
     else:
         edges = dataset.data.edge_index if edge_index is None else edge_index

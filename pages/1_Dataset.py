@@ -46,10 +46,14 @@ with st.form("dataset"):
         base = c3.number_input("ba-shapes: base nodes", 10, 2000, 300)
         motifs = c4.number_input("ba-shapes: house motifs", 1, 400, 80)
         st.caption("CSV: edges need columns source,target; the node table needs id and may "
-                   "have name, label and numeric feature columns.")
+                   "have name, label and numeric feature columns. Many graphs: a graph column "
+                   "(whole numbers) in either file, and graph labels in a graph_label column "
+                   "or a third file with columns graph,label.")
         edges_file = st.file_uploader("Edges (CSV or Parquet)", type=["csv", "txt", "parquet"])
         nodes_file = st.file_uploader("Nodes (CSV or Parquet, optional)",
                                       type=["csv", "txt", "parquet"])
+        graphs_file = st.file_uploader("Graph labels (CSV or Parquet, optional)",
+                                       type=["csv", "txt", "parquet"])
     submitted = st.form_submit_button("Load dataset", type="primary")
 
 if submitted:
@@ -58,7 +62,8 @@ if submitted:
             if edges_file is None:
                 raise GatvizError("upload an edges CSV first (columns source,target)")
             spec = csv_spec(edges_file.name.rsplit(".", 1)[0][:MAX_TEXT], edges_file.getvalue(),
-                            nodes_file.getvalue() if nodes_file else None)
+                            nodes_file.getvalue() if nodes_file else None,
+                            graphs_file.getvalue() if graphs_file else None)
         elif kind in DOWNLOADED:
             spec = spec_for(kind, root=root)
         elif kind == "planted":

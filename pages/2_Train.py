@@ -11,6 +11,7 @@ from app_state import (ACCURACY_COLUMNS, CURVE_HEIGHT, LOSS_COLUMNS, MODEL, TRAI
                        ModelRecord, add_model, as_text, checkpoint_for, current_model,
                        current_spec, curves_spec, metric_name, models_for, sidebar, train_live,
                        unique_name, write_link)
+from gatviz.baselines import mlp_baseline
 from gatviz.checkpoint import IMPORTED, read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, POOLS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
@@ -147,6 +148,19 @@ for column, split, label in zip(c, scored, ("Train", "Validation", "Test")):
                       unit == "nodes" else "") + ": with few of them, one more right or wrong "
                       f"moves this by {1 / max(scored[split], 1):.3f}.")
 c[3].metric("Best epoch", f"{metrics.get('best_epoch', '?')} / {metrics.get('epochs_run', '?')}")
+if many:  # what the graph adds: the same widths and settings without edges
+    baseline = record.derived.get(("mlp",))
+    if baseline is None and st.button(
+            "Train an MLP on the node features alone (baseline)",
+            help="A GAT that does no better than this reads only the features, not the "
+                 "neighbours. Same widths, settings, seed and splits; no edges."):
+        with st.spinner("Training the MLP…"):
+            baseline = record.derive(("mlp",), lambda: mlp_baseline(
+                dataset, record.model_config, record.train_config))
+    if baseline is not None:
+        st.caption(f"MLP on the features alone: train {baseline['train']:.3f} · validation "
+                   f"{baseline['val']:.3f} · test {baseline['test']:.3f} "
+                   f"({metric_name(dataset)}; test on {scored['test']:,} {unit}).")
 
 left, right = st.columns(2)
 with left:

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, from_query,
-                       models_for, require_whole_attention, sidebar, snapshot_divergence,
-                       split_record, table_csv, write_link, write_view)
+                       metric_name, models_for, require_whole_attention, sidebar,
+                       snapshot_divergence, split_record, table_csv, write_link, write_view)
 from gatviz.inductive_analysis import divergence_by_split
 from gatviz.report import CAVEAT, describe
 
@@ -146,14 +146,22 @@ with right:
         x="head:O", y=alt.Y("js_from_uniform:Q", title="mean JS from uniform (nats)"),
         tooltip=["head", alt.Tooltip("js_from_uniform", format=".4f")]).properties(height=260))
 
-st.subheader("Same-class attention")
+kind = {"graph": "type", "multilabel": "label"}.get(dataset.task, "class")
+st.subheader(f"Same-{kind} attention")
 same = report.same_class[report.same_class["layer"] == layer]
 if same["same_class_mass"].isna().all():
     st.caption("No labelled node here has a labelled neighbour besides itself.")
+elif dataset.task == "multilabel":
+    st.caption(f"For every node and each label it has: the α mass on neighbours that have the "
+               f"label too (self-loop excluded), averaged over {int(same['nodes'].iloc[0]):,} "
+               "(node, label) pairs, beside uniform attention, which gives the share of such "
+               "neighbours.")
 else:
-    st.caption(f"The α mass a node puts on neighbours of its own class (self-loop excluded), "
+    st.caption(f"The α mass a node puts on neighbours of its own {kind} (self-loop excluded), "
                f"averaged over {int(same['nodes'].iloc[0]):,} labelled nodes, beside uniform "
-               "attention, which gives the fraction of same-class neighbours.")
+               f"attention, which gives the fraction of same-{kind} neighbours."
+               + (" Types are the nodes' own (a molecule's atoms): the model is trained on "
+                  "the graphs' classes, not on them." if dataset.task == "graph" else ""))
     long = pd.concat([
         same.assign(weights="learned α", mass=same["same_class_mass"]),
         same.assign(weights="uniform", mass=same["same_class_mass_uniform"])])
@@ -177,8 +185,13 @@ c[1].markdown(
     "least two neighbours: the fraction whose rankings of the shared neighbours agree.")
 
 st.subheader("Uniform-attention knockout")
-st.caption("The same trained weights with every α forced to 1/|N(i)|: if accuracy holds, the "
-           "model did not need its learned attention.")
+scored_test = int(dataset.score_rows("test").numel())
+unit = "graphs" if dataset.task == "graph" else "nodes"
+st.caption("The same trained weights with every α forced to 1/|N(i)|: if the score holds, the "
+           f"model did not need its learned attention. Scores are {metric_name(dataset)}; the "
+           f"test row counts {scored_test:,} {unit}"
+           + (f", so one {unit[:-1]} more or less right moves it by {1 / scored_test:.3f}"
+              if 0 < scored_test and dataset.task != "multilabel" else "") + ".")
 knockout = report.knockout.set_index("split")
 c = st.columns([2, 1])
 c[0].dataframe(knockout.drop(index="all nodes").rename(columns={

@@ -265,3 +265,22 @@ def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
     assert not at.exception and not at.error
     assert next(s for s in at.selectbox if s.label == "Graphs measured").value == "test"
     assert any(s.value == "Graphs seen and never seen" for s in at.subheader)
+
+
+def test_dataset_page_loads_many_graphs_from_csv_and_explains_a_bad_graph_file():
+    at = _app("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("your CSV")
+    at.file_uploader[0].upload("molecules.csv", b"source,target,graph\na,b,1\nb,c,1\nd,e,2\n",
+                               "text/csv")
+    at.file_uploader[1].upload("atoms.csv", b"id,label,graph\na,C,1\nb,O,1\nc,C,1\nd,N,2\n"
+                               b"e,C,2\n", "text/csv")
+    at.file_uploader[2].upload("labels.csv", b"graph,label\n1,toxic\n2,safe\n", "text/csv")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert next(m for m in at.metric if m.label == "Graphs").value == "2"
+    at.file_uploader[2].upload("labels.csv", b"graph,label\n1,toxic\n1,safe\n", "text/csv")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert "graph 1 is labelled 'safe' here and 'toxic' on line 2" in _shown(at.error[0].value)
+    assert "is still loaded" in _shown(at.error[0].value)

@@ -166,3 +166,10 @@ def test_cli_on_a_set_of_graphs(tmp_path, capsys):
     assert main(["datasets"]) == 0
     listing = capsys.readouterr().out
     assert "mutag" in listing and "graph" in listing and "multilabel" in listing
+
+
+def test_cli_mlp_baseline_beside_the_gat(capsys):
+    assert main(["train", "--dataset", "neighbour-colours", "--epochs", "3", "--hidden", "4",
+                 "--heads", "1", "--mlp-baseline"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"mlp_train_acc", "mlp_val_acc", "mlp_test_acc", "test_acc"} <= set(out)
