@@ -814,4 +814,6 @@ def show_status(dataset: GraphDataset, record: ModelRecord | None) -> None:
             st.markdown(f"**Model:** {as_text(record.name)}")
             test_acc = record.metrics.get("test_acc", float("nan"))
             st.caption(f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
-                       f"× {config.hidden} · test {metric_name(dataset)} {test_acc:.3f}")
+                       f"× {config.hidden} · test {metric_name(dataset)} {test_acc:.3f} on "
+                       f"{int(dataset.score_rows('test').numel()):,} "
+                       f"{'graphs' if dataset.task == 'graph' else 'nodes'}")

@@ -163,38 +163,62 @@ def same_class_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def same_label_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
-    """:func:`same_class_mass` for multi-label nodes (y: (N, L) of 0/1), label by label.
+def same_label_by_label(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
+    """Same-label attention of multi-label nodes (y: (N, L) of 0/1), label by label.
 
-    For every node i and label l that i has: the α mass on neighbours j ≠ i that also have l
-    (self-loop excluded, the rest renormalised), beside the uniform share of such neighbours;
-    averaged over all those (node, label) pairs. Same columns as :func:`same_class_mass`, with
-    ``nodes`` counting the pairs.
+    For a node i that has label l: the α mass on neighbours j ≠ i that have l too (self-loop
+    excluded, the rest renormalised), beside the uniform share of such neighbours; averaged over
+    the nodes with l (and a neighbour).
+
+    Returns:
+        columns ``layer, head, label, pairs, same_class_mass, same_class_mass_uniform``
     """
     y = y.float()
-    num_nodes = y.size(0)
+    num_nodes, labels = y.shape
     frames = []
     for layer, (edge_index, alpha) in enumerate(attention):
         source, target = edge_index
         keep = source != target
         source, target, alpha = source[keep], target[keep], alpha[keep]
-        heads = alpha.size(1)
         total = _node_sum(alpha.double(), target, num_nodes).float()  # (N, H)
         degree = torch.bincount(target, minlength=num_nodes).float()
-        has = y.bool() & (degree > 0).unsqueeze(1)  # (N, L): the pairs measured
-        pairs = int(has.sum())
-        uniform_mass = torch.zeros_like(y).index_add_(0, target, y[source])
-        uniform = float((uniform_mass[has] / degree.unsqueeze(1).expand_as(y)[has]).mean()) \
-            if pairs else math.nan
-        learned = []
-        for h in range(heads):  # one head at a time keeps memory at N × L
+        has = y * (degree > 0).float().unsqueeze(1)  # (N, L): the pairs measured
+        pairs = has.sum(0)  # (L,)
+        shared = torch.zeros_like(y).index_add_(0, target, y[source])  # neighbours with l
+        uniform = (has * shared / degree.clamp_min(1).unsqueeze(1)).sum(0) / pairs.clamp_min(1)
+        for h in range(alpha.size(1)):  # one head at a time keeps memory at N × L
             mass = torch.zeros_like(y).index_add_(0, target, y[source] * alpha[:, h:h + 1])
-            share = mass / total[:, h:h + 1].clamp_min(1e-30)
-            learned.append(float(share[has].mean()) if pairs else math.nan)
-        frames.append(pd.DataFrame({"layer": layer, "head": np.arange(heads),
-                                    "same_class_mass": learned,
-                                    "same_class_mass_uniform": uniform, "nodes": pairs}))
+            share = (has * mass / total[:, h:h + 1].clamp_min(1e-30)).sum(0) / \
+                pairs.clamp_min(1)
+            measured = (pairs > 0).numpy()
+            frames.append(pd.DataFrame({
+                "layer": layer, "head": h, "label": np.arange(labels),
+                "pairs": pairs.long().numpy(),
+                "same_class_mass": np.where(measured, share.numpy(), np.nan),
+                "same_class_mass_uniform": np.where(measured, uniform.numpy(), np.nan)}))
     return pd.concat(frames, ignore_index=True)
+
+
+def same_label_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
+    """:func:`same_class_mass` for multi-label nodes: :func:`same_label_by_label` averaged over
+    every (node, label) pair. Same columns as :func:`same_class_mass`, ``nodes`` counting the
+    pairs."""
+    return label_average(same_label_by_label(attention, y))
+
+
+def label_average(by_label: pd.DataFrame) -> pd.DataFrame:
+    """:func:`same_label_by_label`'s table averaged over labels, weighted by their pairs."""
+    by_label = by_label[by_label["pairs"] > 0]
+    rows = []
+    for (layer, head), part in by_label.groupby(["layer", "head"], sort=True):
+        weights = part["pairs"].to_numpy()
+        rows.append({"layer": layer, "head": head,
+                     "same_class_mass": float(np.average(part["same_class_mass"], weights=weights)),
+                     "same_class_mass_uniform": float(np.average(
+                         part["same_class_mass_uniform"], weights=weights)),
+                     "nodes": int(weights.sum())})
+    return pd.DataFrame(rows, columns=["layer", "head", "same_class_mass",
+                                       "same_class_mass_uniform", "nodes"])
 
 
 def _pairs_within_groups(group_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -232,6 +232,8 @@ def _ring_layout(subset: Tensor, hop: dict[int, int], dataset: GraphDataset) -> 
     positions = np.zeros((subset.numel(), 2))
     index = {int(v): i for i, v in enumerate(subset)}
     y = dataset.data.y
+    if y.dim() > 1:  # multi-label: no single class to group by, so no grouping
+        y = torch.zeros(y.size(0), dtype=torch.long)
     rings: dict[int, list[int]] = {}
     for v in subset.tolist():
         rings.setdefault(hop.get(v, 0), []).append(v)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gatviz.analysis import (ground_truth_auroc, head_agreement, kl_by_head, node_divergence,
-                             ranking_consistency, same_class_mass, same_label_mass)
+                             label_average, ranking_consistency, same_class_mass,
+                             same_label_by_label)
 from gatviz.attention import dataset_attention
 from gatviz.datasets import GraphDataset
 from gatviz.intervention import deletion_curves, uniform_knockout
@@ -37,6 +38,7 @@ class AnalysisReport:
     ground_truth: pd.DataFrame
     deletion: pd.DataFrame | None = None
     deletion_layer: int = 0
+    same_label: pd.DataFrame | None = None  # multi-label data: same_class per label
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by file stem, as ``python -m gatviz analyze`` writes them."""
@@ -48,6 +50,8 @@ class AnalysisReport:
             tables["ground_truth"] = self.ground_truth
         if self.deletion is not None:
             tables["deletion"] = self.deletion
+        if self.same_label is not None:
+            tables["same_label_by_label"] = self.same_label
         return tables
 
     def knockout_value(self, split: str, column: str) -> float:
@@ -95,13 +99,16 @@ def analyze(model: GAT, dataset: GraphDataset, deletion_layer: int | None = 0,
     ``dataset`` where the caller has it already."""
     attention = attention if attention is not None else dataset_attention(model, dataset)
     n = dataset.num_nodes
+    multilabel = dataset.task == "multilabel"
+    by_label = same_label_by_label(attention, dataset.data.y) if multilabel else None
     divergence = node_divergence(attention, n)
     head_js, js_uniform = head_agreement(attention, n)
     return AnalysisReport(
         conv=model.config.conv, divergence=divergence, kl=kl_by_head(divergence),
         head_js=head_js, js_uniform=js_uniform,
-        same_class=same_label_mass(attention, dataset.data.y) if dataset.task == "multilabel"
+        same_class=label_average(by_label) if multilabel
         else same_class_mass(attention, dataset.data.y),
+        same_label=by_label,
         ranking=ranking_consistency(attention, n, seed=seed),
         knockout=uniform_knockout(model, dataset),
         ground_truth=ground_truth_auroc(attention, dataset, seed=seed),

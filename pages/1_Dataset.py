@@ -83,7 +83,7 @@ data = dataset.data
 multilabel = dataset.task == "multilabel"
 src, dst = data.edge_index
 if multilabel:  # the share of a node's labels that its neighbour has too
-    shared = (data.y[src] & data.y[dst]).sum(1).float()
+    shared = (data.y[src].bool() & data.y[dst].bool()).sum(1).float()
     homophily = float(shared.sum() / data.y[dst].sum().clamp_min(1))
     labelled = torch.ones(dataset.num_nodes, dtype=torch.bool)
 else:
@@ -95,10 +95,10 @@ else:
 st.subheader(as_text(dataset.name))
 st.markdown(as_text(dataset.description))
 many = dataset.num_graphs > 1
-cols = st.columns(7 if many else 6)
-if many:
+cols = st.columns(6)
+if many:  # the split of whole graphs goes in a caption below: the row has no room for it
     cols[0].metric("Graphs", f"{dataset.num_graphs:,}")
-    cols = cols[1:]
+    cols = cols[1:] + [None]
 cols[0].metric("Nodes", f"{dataset.num_nodes:,}")
 cols[1].metric("Edges (directed)", f"{dataset.num_edges:,}")
 cols[2].metric("Features", f"{dataset.num_features:,}")
@@ -111,9 +111,10 @@ cols[4].metric("Edge homophily" if dataset.task != "graph" else "Same node type"
                    if dataset.task == "graph" else "Fraction of edges joining two nodes of the "
                    "same class: high means neighbours are informative."))
 if dataset.graph_split is not None:
-    cols[5].metric("Train / val / test graphs", " / ".join(
-        str(int(dataset.split_graphs(split).numel())) for split in ("train", "val", "test")),
-        help="Whole graphs: the model never sees the validation and test graphs in training.")
+    counts = [int(dataset.split_graphs(split).numel()) for split in ("train", "val", "test")]
+    st.caption(f"Split of whole graphs: {counts[0]:,} train, {counts[1]:,} validation, "
+               f"{counts[2]:,} test. The model never sees the validation and test graphs in "
+               "training.")
 else:
     cols[5].metric("Train / val / test", f"{int(data.train_mask.sum())} / "
                    f"{int(data.val_mask.sum())} / {int(data.test_mask.sum())}")

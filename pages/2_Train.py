@@ -28,7 +28,8 @@ MAX_CONFUSION_CLASSES = 30  # above this, a confusion matrix is too many cells t
 chosen_preset = st.selectbox(
     "Start from", list(PRESETS), format_func=lambda key: {
         "reference": "PyG's reference GAT (examples/gat.py)",
-        "ppi": "the GAT paper's PPI model"}.get(key, key),
+        "ppi": "the GAT paper's PPI model",
+        "dictionary-lookup": "the GATv2 paper's DictionaryLookup model"}.get(key, key),
     help="A preset fills the knobs below, which can then be changed like any others.")
 st.caption(f"On {as_text(dataset.name)}: {TASK_NAMES[dataset.task]} (from the dataset). "
            + PRESETS[chosen_preset].description)
@@ -148,6 +149,11 @@ for column, split, label in zip(c, scored, ("Train", "Validation", "Test")):
                       unit == "nodes" else "") + ": with few of them, one more right or wrong "
                       f"moves this by {1 / max(scored[split], 1):.3f}.")
 c[3].metric("Best epoch", f"{metrics.get('best_epoch', '?')} / {metrics.get('epochs_run', '?')}")
+if 0 < scored["val"] < 50 and record.history:
+    st.caption(f"The weights kept are those of the best validation score, measured on only "
+               f"{scored['val']} {unit}: one more right or wrong moves it by "
+               f"{1 / scored['val']:.3f}, so the epoch chosen is partly chance (here epoch "
+               f"{metrics.get('best_epoch', '?')}; the curves show the other epochs).")
 if many:  # what the graph adds: the same widths and settings without edges
     baseline = record.derived.get(("mlp",))
     if baseline is None and st.button(

@@ -123,10 +123,17 @@ if many:  # a set of many graphs: one graph at a time, the test graphs first
             text += f" · true {truth} · predicted {guess}"
         return text
 
-    graph_choice = controls[1].selectbox(
-        "Graph", list(range(dataset.num_graphs)), key="att_graph", format_func=graph_label,
-        help="Each graph shows its split: the model learned from the train graphs only, so "
+    about = ("Each graph shows its split: the model learned from the train graphs only, so "
              "the test graphs are graphs it never saw.")
+    if dataset.num_graphs <= MAX_NODE_CHOICES:
+        graph_choice = controls[1].selectbox(
+            "Graph", list(range(dataset.num_graphs)), key="att_graph", format_func=graph_label,
+            help=about)
+    else:  # tens of thousands of labels would take seconds to send on every rerun
+        graph_choice = controls[1].number_input(
+            f"Graph (0 to {dataset.num_graphs - 1:,})", 0, dataset.num_graphs - 1,
+            key="att_graph", help=about)
+        controls[1].caption(as_text(graph_label(graph_choice)))
     dataset, record = graph_record(record, whole_set, graph_choice)
     controls = controls[:1] + controls[2:]
 n = dataset.num_nodes

@@ -170,6 +170,19 @@ else:
                                                          scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("weights:N", scale=alt.Scale(range=["#f28e2b", "#bab0ac"])),
         tooltip=["head", "weights", alt.Tooltip("mass", format=".3f")]).properties(height=220))
+    if report.same_label is not None:
+        labels = report.same_label[(report.same_label["layer"] == layer)
+                                   & (report.same_label["head"] == head)
+                                   & (report.same_label["pairs"] > 0)].copy()
+        labels["label"] = [dataset.class_names[int(k)] for k in labels["label"]]
+        labels["learned − uniform"] = (labels["same_class_mass"]
+                                       - labels["same_class_mass_uniform"])
+        st.caption(f"Per label (head {head}): the labels whose learned α departs most from "
+                   "uniform, with the number of (node, label) pairs each rests on.")
+        st.dataframe(labels.reindex(labels["learned − uniform"].abs().sort_values(
+            ascending=False).index).head(20)[["label", "pairs", "same_class_mass",
+                                              "same_class_mass_uniform", "learned − uniform"]]
+            .style.format(precision=3), hide_index=True)
 
 st.subheader("Static or dynamic attention")
 ranking = report.ranking[report.ranking["layer"] == layer]
@@ -191,7 +204,11 @@ st.caption("The same trained weights with every α forced to 1/|N(i)|: if the sc
            f"model did not need its learned attention. Scores are {metric_name(dataset)}; the "
            f"test row counts {scored_test:,} {unit}"
            + (f", so one {unit[:-1]} more or less right moves it by {1 / scored_test:.3f}"
-              if 0 < scored_test and dataset.task != "multilabel" else "") + ".")
+              if 0 < scored_test and dataset.task != "multilabel" else "") + "."
+           + (" The GAT paper's PPI figures: micro-F1 0.973 ± 0.002 with learned attention, "
+              "0.934 ± 0.006 for a model trained with constant attention (here the trained "
+              "weights are kept and only α is made uniform, a different test)."
+              if whole_set.name == "ppi" else ""))
 knockout = report.knockout.set_index("split")
 c = st.columns([2, 1])
 c[0].dataframe(knockout.drop(index="all nodes").rename(columns={

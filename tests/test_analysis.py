@@ -138,3 +138,25 @@ def test_compare_attention(karate):
                                      ModelConfig(self_loops=False)), karate)
     with pytest.raises(GatvizError, match="different edges"):
         compare_attention(attention, no_loops, karate.num_nodes)
+
+
+def test_same_label_mass_per_label_on_a_hand_built_graph():
+    """Node 0 has labels {a, b} and attends to 1 (labels {a}) with α 0.75 and to 2 ({b}) with
+    0.25 (self-loop excluded); node 1 ({a}) attends only to 0."""
+    from gatviz.analysis import same_label_by_label, same_label_mass
+    from gatviz.model import LayerAttention
+
+    edge_index = torch.tensor([[1, 2, 0], [0, 0, 1]])
+    alpha = torch.tensor([[0.75], [0.25], [1.0]])
+    y = torch.tensor([[1, 1], [1, 0], [0, 1]])
+    by_label = same_label_by_label([LayerAttention(edge_index, alpha)], y).set_index("label")
+    # label a: node 0 puts 0.75 on neighbours with a (uniform 1/2), node 1 puts 1.0 (uniform 1)
+    assert by_label.loc[0, "pairs"] == 2
+    assert by_label.loc[0, "same_class_mass"] == pytest.approx((0.75 + 1.0) / 2)
+    assert by_label.loc[0, "same_class_mass_uniform"] == pytest.approx((0.5 + 1.0) / 2)
+    # label b: only node 0 has it with a neighbour: 0.25 on node 2, uniform 1/2
+    assert by_label.loc[1, "pairs"] == 1
+    assert by_label.loc[1, "same_class_mass"] == pytest.approx(0.25)
+    overall = same_label_mass([LayerAttention(edge_index, alpha)], y)
+    assert overall["nodes"].item() == 3
+    assert overall["same_class_mass"].item() == pytest.approx((0.75 + 1.0 + 0.25) / 3)

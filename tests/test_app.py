@@ -257,9 +257,11 @@ def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
     assert not at.exception
     picker = next(s for s in at.selectbox if s.label == "Graph")
     assert "test" in picker.format_func(picker.value)
-    picker.set_value(int(at.session_state["att_graph"]) + 1)
+    chosen = int(at.session_state["att_graph"]) + 1
+    picker.set_value(chosen)
     at.run()
     assert not at.exception
+    assert at.query_params["graph"] == str(chosen)  # the link carries the graph
     assert any("true class" in m.value and "predicted" in m.value for m in at.markdown)
     at.switch_page("pages/4_Analysis.py").run()
     assert not at.exception and not at.error
@@ -284,3 +286,36 @@ def test_dataset_page_loads_many_graphs_from_csv_and_explains_a_bad_graph_file()
     at.run()
     assert "graph 1 is labelled 'safe' here and 'toxic' on line 2" in _shown(at.error[0].value)
     assert "is still loaded" in _shown(at.error[0].value)
+
+
+def test_a_multi_label_set_trains_and_every_view_works(tmp_path, monkeypatch):
+    """PPI from tiny files in its raw format: the PPI preset, micro-F1, a label picker on the
+    Attention page and same-label attention per label on the Analysis page."""
+    from test_graph_benchmarks import write_ppi
+
+    write_ppi(tmp_path / "PPI" / "raw", {"train": [8, 9, 7], "valid": [6], "test": [8, 7]})
+    monkeypatch.setenv("GATVIZ_DATA_DIR", str(tmp_path))
+    at = _app().run()
+    at.switch_page("pages/1_Dataset.py").run()
+    at.selectbox[0].set_value("ppi")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert next(m for m in at.metric if m.label == "Labels per node").value == "121"
+    at.switch_page("pages/2_Train.py").run()
+    next(s for s in at.selectbox if s.label == "Start from").set_value("ppi").run()
+    assert next(n for n in at.number_input if n.label == "Hidden units per head").value == 256
+    next(n for n in at.number_input if n.label == "Hidden units per head").set_value(8)
+    next(n for n in at.number_input if n.label == "Epochs").set_value(2)
+    next(b for b in at.button if b.label == "Train GAT").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any(m.label == "Test micro-F1" for m in at.metric)
+    at.switch_page("pages/3_Attention.py").run()
+    assert not at.exception and not at.error
+    next(s for s in at.selectbox if s.label == "Label shown").set_value(5).run()
+    assert not at.exception
+    assert any("labels true" in m.value for m in at.markdown)
+    at.switch_page("pages/4_Analysis.py").run()
+    assert not at.exception and not at.error
+    assert any(s.value == "Same-label attention" for s in at.subheader)

@@ -25,7 +25,7 @@ def test_mutag_trains_from_the_button_and_shows_a_test_molecule(tmp_path):
         page.get_by_role("option", name="mutag: MUTAG: 188 molecules, mutagenic or not "
                                         "(TUDataset; downloaded once)").click()
         page.get_by_role("button", name="Load dataset").click()
-        page.get_by_text("Train / val / test graphs").wait_for(timeout=60_000)
+        page.get_by_text("Split of whole graphs").wait_for(timeout=60_000)
         settle(page)
         assert errors_shown(page) == 0
         shot(page, SHOTS, "20_mutag_dataset")
