@@ -33,6 +33,7 @@ from gatviz.attention import attended_count
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import LayerAttention
+from gatviz.neighbourhood import edge_positions
 
 # Ground-truth masks that mark edges good attention should *down*-weight; for these, the
 # AUROC asks whether α ranks the other edges above them.
@@ -303,17 +304,6 @@ def auroc(score: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _edge_positions(layer_edges: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
-    """For each edge of ``edge_index``, its position in ``layer_edges`` (-1 where absent)."""
-    layer_key = layer_edges[0] * num_nodes + layer_edges[1]
-    key = edge_index[0] * num_nodes + edge_index[1]
-    if layer_key.numel() == 0:
-        return torch.full_like(key, -1)
-    order = torch.argsort(layer_key)
-    position = order[torch.searchsorted(layer_key[order], key).clamp(max=order.numel() - 1)]
-    return torch.where(layer_key[position] == key, position, -1)
-
-
 def ground_truth_auroc(attention: list[LayerAttention], dataset: GraphDataset, draws: int = 5,
                        seed: int = 0) -> pd.DataFrame:
     """AUROC of α as a score for the dataset's ground-truth edges, beside model-free baselines.
@@ -333,7 +323,7 @@ def ground_truth_auroc(attention: list[LayerAttention], dataset: GraphDataset, d
     edge_index = dataset.data.edge_index
     generator = torch.Generator().manual_seed(seed)
     for layer, (layer_edges, alpha) in enumerate(attention):
-        position = _edge_positions(layer_edges, edge_index, n)
+        position = edge_positions(layer_edges, edge_index, n)
         scored = (position >= 0) & (edge_index[0] != edge_index[1])
         alpha_edges = alpha[position[scored]]
         count = attended_count(layer_edges, n)
@@ -370,7 +360,7 @@ def compare_attention(first: list[LayerAttention], second: list[LayerAttention],
     """
     frames = []
     for layer, (a, b) in enumerate(zip(first, second)):
-        position = _edge_positions(b.edge_index, a.edge_index, num_nodes)
+        position = edge_positions(b.edge_index, a.edge_index, num_nodes)
         if a.edge_index.size(1) != b.edge_index.size(1) or bool((position < 0).any()):
             raise GatvizError(f"layer {layer} of the two models attends over different edges "
                               "(another graph or another self-loop setting); compare models "

@@ -64,8 +64,6 @@ def load_ppi(root: Path | None = None) -> GraphDataset:
     try:
         parts = [PPI(str(root / "PPI"), split=split) for split in ("train", "val", "test")]
         graphs = [graph for part in parts for graph in part]
-    except DatasetError:
-        raise
     except Exception as error:  # noqa: BLE001 - any failure to fetch or read means the same fix
         raise DatasetError(f"{ppi_missing_message(root)} ({type(error).__name__}: "
                            f"{str(error)[:200]})") from error

@@ -173,3 +173,18 @@ def sample_subgraph(index: InEdges, seeds: Tensor, fanout: int, hops: int,
         frontier = reached
     return _relabel(torch.cat(found), torch.cat(depths), torch.cat(sources), torch.cat(targets),
                     torch.cat(edge_ids))
+
+
+def edge_positions(edges: Tensor, wanted: Tensor, num_nodes: int) -> Tensor:
+    """For each edge of ``wanted``, its position in ``edges`` (-1 where absent).
+
+    Shapes:
+        edges: (2, E), wanted: (2, M) -> (M,)
+    """
+    key = edges[0] * num_nodes + edges[1]
+    query = wanted[0] * num_nodes + wanted[1]
+    if key.numel() == 0:
+        return torch.full_like(query, -1)
+    order = torch.argsort(key)
+    position = order[torch.searchsorted(key[order], query).clamp(max=order.numel() - 1)]
+    return torch.where(key[position] == query, position, -1)

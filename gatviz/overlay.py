@@ -25,7 +25,7 @@ from gatviz.attention import attended_count, rank_within_target
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import LayerAttention, with_self_loops
-from gatviz.neighbourhood import hop_distances, receptive_subgraph
+from gatviz.neighbourhood import edge_positions, hop_distances, receptive_subgraph
 
 COLOR_BY = ("class", "prediction", "correct")
 EDGE_SCALES = ("auto", "alpha", "relative")
@@ -273,6 +273,8 @@ def _node_colours(dataset: GraphDataset, color_by: str, pred: Tensor | None,
     if color_by != "class" and pred is None:
         raise GatvizError(f"colouring by {color_by} needs the model's predictions")
     if dataset.task == "multilabel":
+        if not 0 <= label < dataset.num_classes:
+            raise GatvizError(f"label must be 0 to {dataset.num_classes - 1} (got {label})")
         y = dataset.data.y[nodes, label].tolist()
         pred = None if pred is None else pred[:, label]
         if color_by != "correct":
@@ -325,25 +327,19 @@ def _edge_types(dataset: GraphDataset, edges: Tensor) -> list[str | None]:
     self-loops the layers add)."""
     if dataset.edge_types is None or not dataset.edge_type_names:
         return [None] * edges.size(1)
-    n = dataset.num_nodes
-    keys = dataset.data.edge_index[0] * n + dataset.data.edge_index[1]
-    order = torch.argsort(keys)
-    wanted = edges[0] * n + edges[1]
-    at = torch.searchsorted(keys[order], wanted).clamp(max=max(keys.numel() - 1, 0))
-    found = keys[order][at] == wanted if keys.numel() else torch.zeros_like(wanted).bool()
-    types = dataset.edge_types[order][at]
-    return [dataset.edge_type_names[int(t)] if ok else None
-            for ok, t in zip(found.tolist(), types.tolist())]
+    position = edge_positions(dataset.data.edge_index, edges, dataset.num_nodes)
+    types = dataset.edge_types[position.clamp(min=0)]
+    return [dataset.edge_type_names[int(t)] if p >= 0 else None
+            for p, t in zip(position.tolist(), types.tolist())]
 
 
 def _edge_title(dataset: GraphDataset, source: int, target: int, value: float,
                 per_head: Tensor, head_label: str, attended: int,
                 edge_type: str | None = None) -> str:
     names = dataset.node_names
-    lines = [f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target else
-                                                    f" ({edge_type} bond)" if edge_type and
-                                                    dataset.task == "graph" else
-                                                    f" ({edge_type})" if edge_type else ""),
+    kind = f" ({edge_type}{' bond' if dataset.task == 'graph' else ''})" if edge_type else ""
+    lines = [f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target
+                                                    else kind),
              f"α ({head_label}) = {value:.4g}",
              f"= {value * attended:.2f}× the uniform share 1/|N(i)| = 1/{attended}"]
     if per_head.numel() > 1:
