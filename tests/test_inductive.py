@@ -162,6 +162,9 @@ def test_alpha_on_a_test_graph_equals_the_papers_formula_from_the_saved_weights(
             assert np.allclose(got[(int(s), int(t))], a, atol=1e-5)
     # The same α as on the whole set: a GAT's attention depends on the graph alone.
     whole = attention_table(dataset_attention(model, data), graph_of=data.batch)
+    sums = whole.groupby(["graph", "layer", "head", "target"])["alpha"].sum()
+    assert np.allclose(sums.to_numpy(), 1.0, atol=1e-5)  # in every graph of the set
+    assert sums.index.get_level_values("graph").nunique() == 24
     mine = whole[whole["graph"] == test_graph]
     assert len(mine) == len(table)
     assert np.allclose(np.sort(mine["alpha"].to_numpy()), np.sort(table["alpha"].to_numpy()),
