@@ -1,4 +1,4 @@
-"""Every limit gatviz puts on input from outside, in one place (the README's "Limits" lists them).
+"""Every limit gatviz puts on input from outside, in one place (docs/limits.md lists them).
 
 Each is checked where the input enters, before the work it bounds: a file's size before it is
 read, its line count and header before it is parsed, a checkpoint's header before any tensor is

@@ -100,7 +100,7 @@ if start:
 
 with st.expander("Load a checkpoint (.safetensors saved by gatviz, or a GAT trained in PyG)"):
     st.caption("A model trained in your own PyG code loads too: save its state_dict with "
-               "safetensors and its constructor arguments as metadata (README: *Models trained "
+               "safetensors and its constructor arguments as metadata (docs: *Models trained "
                "elsewhere*).")
     upload = st.file_uploader("Checkpoint", type=["safetensors"])
     if st.button("Load checkpoint", disabled=upload is None):

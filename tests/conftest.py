@@ -1,6 +1,7 @@
 """Shared fixtures: tiny hand-built graphs, Karate, Cora from ../shared, a trained checkpoint."""
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -15,6 +16,17 @@ from gatviz.datasets import GraphDataset, attach_split, load_dataset
 from gatviz.training import train
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "planetoid"
+
+
+def require_shared(folder: Path) -> None:
+    """Skip a test whose offline dataset copy is missing; on CI, where ../shared is always
+    laid beside the clone, fail instead (a silent skip there would hide a broken layout)."""
+    if folder.is_dir():
+        return
+    message = f"offline dataset copies not found at {folder}"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
 
@@ -45,8 +57,7 @@ def karate() -> GraphDataset:
 @pytest.fixture(scope="session")
 def planetoid_root(tmp_path_factory) -> Path:
     """A writable copy of the offline Planetoid files (PyG writes processed/ beside raw/)."""
-    if not SHARED.is_dir():
-        pytest.skip(f"offline Planetoid copies not found at {SHARED}")
+    require_shared(SHARED)
     root = tmp_path_factory.mktemp("planetoid")
     for folder in SHARED.iterdir():
         shutil.copytree(folder, root / folder.name)

@@ -3,8 +3,8 @@ on a test molecule with atom names, and the Analysis page across the test graphs
 import shutil
 from pathlib import Path
 
-import pytest
 
+from conftest import require_shared
 from chromium import (DRAWN_CHARTS, ROOT, chromium_page, choose, errors_shown, require_chromium,
                       settle, shot, streamlit_server, wait_for_graph)
 
@@ -14,8 +14,7 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 
 def test_mutag_trains_from_the_button_and_shows_a_test_molecule(tmp_path):
     require_chromium()
-    if not MUTAG.is_dir():
-        pytest.skip(f"offline MUTAG not found at {MUTAG}")
+    require_shared(MUTAG)
     shutil.copytree(MUTAG, tmp_path / "MUTAG")
     with streamlit_server({"GATVIZ_DATA_DIR": str(tmp_path)}) as url, chromium_page() as page:
         page.goto(f"{url}/Dataset")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import require_shared
 from gatviz.datasets import load_dataset
 from gatviz.errors import DatasetError
 from gatviz.graph_benchmarks import ATOMS, BONDS, PPI_FILES, PPI_SPLITS
@@ -73,8 +74,7 @@ def test_ppi_folder_missing_a_file_says_which(tmp_path):
 
 @pytest.fixture(scope="module")
 def mutag(tmp_path_factory):
-    if not MUTAG.is_dir():
-        pytest.skip(f"offline MUTAG not found at {MUTAG}")
+    require_shared(MUTAG)
     root = tmp_path_factory.mktemp("tu")
     shutil.copytree(MUTAG, root / "MUTAG")
     return load_dataset("mutag", root=root)

@@ -7,7 +7,7 @@ correlation between consecutive epochs at the same position, between consecutive
 paper, and the largest between any two epochs. Independent masks give 0.4, 1 and correlations
 within a few times 1/sqrt(samples) of 0.
 
-Usage: python bench/dropout_masks.py [--epochs 200]
+Usage: python bench/studies/citeseer/dropout_masks.py [--epochs 200]
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]  # gatviz, and the benchmarks this study uses
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.datasets import load_dataset  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 Trains gatviz's default GAT on CiteSeer for each seed with the named pieces replaced by the
 reference's (PyG ``examples/gat.py``) and compares the test accuracy with the reference runs in
-``bench/citeseer_study_30_seeds.csv`` (same seeds). Pieces, joined with ``+``:
+``bench/studies/citeseer/citeseer_study_30_seeds.csv`` (same seeds). Pieces, joined with ``+``:
 
 * ``dense``: the input features stay a dense matrix (no CSR features, dense dropout);
 * ``plainsum``: PyG's message passing for Σ_j α_ij W h_j instead of gatviz's CSR product;
@@ -13,7 +13,7 @@ With all four, gatviz draws the same random numbers as the reference, so each se
 the reference's result exactly, read with its rule (first epoch of best validation accuracy):
 the printed ``first-best`` column. ``dense`` is slow (about a minute per seed here).
 
-Usage: python bench/citeseer_variants.py PIECES [--seeds 30]   e.g.  dense+plainsum
+Usage: python bench/studies/citeseer/citeseer_variants.py PIECES [--seeds 30]   e.g.  dense+plainsum
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from scipy import stats
 from torch_geometric.nn import GATConv
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]  # gatviz, and the benchmarks this study uses
 from planetoid_data import planetoid_root  # noqa: E402
 import gatviz.kernels as kernels  # noqa: E402
 import gatviz.model as model  # noqa: E402

@@ -2,14 +2,14 @@
 
 Trains PyG's ``examples/gat.py`` recipe (``bench/train_speed.py``'s reference) for each seed with
 its feature dropout (on the dense input and on the hidden layer) drawn by another sampler, and
-compares the test accuracy with the reference's own runs in ``bench/citeseer_study_*.csv``
+compares the test accuracy with the reference's own runs in ``bench/studies/citeseer/citeseer_study_*.csv``
 (drawn by PyTorch's ``bernoulli_``), seed by seed. The attention dropout stays GATConv's own.
 Samplers:
 
 * ``pcg64``: numpy's PCG64 (``default_rng(seed)``), an independent, well-tested generator;
 * ``rand``: PyTorch's ``rand`` (mt19937), the mask gatviz draws.
 
-Usage: python bench/citeseer_sampler.py pcg64 [--seeds 30] [--first-seed 0] [--out rows.csv]
+Usage: python bench/studies/citeseer/citeseer_sampler.py pcg64 [--seeds 30] [--first-seed 0] [--out rows.csv]
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]  # gatviz, and the benchmarks this study uses
 import train_speed  # noqa: E402
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.datasets import load_dataset  # noqa: E402
@@ -56,7 +57,7 @@ def main() -> None:
     parser.add_argument("sampler", choices=("pcg64", "rand"))
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--first-seed", type=int, default=0, help="0-49: seeds with reference "
-                        "runs in bench/citeseer_study_*.csv")
+                        "runs in bench/studies/citeseer/citeseer_study_*.csv")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     masks = Masks(args.sampler)

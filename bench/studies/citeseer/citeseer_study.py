@@ -12,7 +12,7 @@ interval, a paired t-test and Wilcoxon test over seeds, and Welch's t-test (the 
 their random numbers differently, so a seed pairs runs only loosely). Accuracy does not depend on
 what else runs on the machine, but time does: the run takes ~40 s per seed here.
 
-Usage: python bench/citeseer_study.py [--dataset citeseer] [--seeds 30] [--first-seed 0]
+Usage: python bench/studies/citeseer/citeseer_study.py [--dataset citeseer] [--seeds 30] [--first-seed 0]
                                      [--out study.csv]
 """
 from __future__ import annotations
@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]  # gatviz, and the benchmarks this study uses
 from planetoid_data import planetoid_root  # noqa: E402
 from train_speed import run_reference  # noqa: E402
 from gatviz.config import TrainConfig  # noqa: E402

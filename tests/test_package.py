@@ -1,0 +1,37 @@
+"""The top-level API and the installed command."""
+import subprocess
+import sys
+
+import gatviz
+
+
+def test_the_top_level_names_come_from_the_modules_that_own_them():
+    from gatviz import attention, config, datasets, report, training
+
+    assert gatviz.load_dataset is datasets.load_dataset
+    assert gatviz.train is training.train
+    assert gatviz.dataset_attention is attention.dataset_attention
+    assert gatviz.analyze is report.analyze
+    assert gatviz.ModelConfig is config.ModelConfig
+    assert set(gatviz.__all__) <= set(dir(gatviz))
+    # No name shadows a submodule.
+    import pkgutil
+
+    submodules = {m.name for m in pkgutil.iter_modules(gatviz.__path__)}
+    assert not submodules & set(gatviz.__all__)
+
+
+def test_importing_gatviz_does_not_import_torch():
+    code = "import sys, gatviz; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_readme_library_example_runs(karate):
+    result = gatviz.train(karate, gatviz.ModelConfig(heads=2),
+                          gatviz.TrainConfig(epochs=5, patience=0))
+    alpha = gatviz.dataset_attention(result.model, karate)
+    assert len(alpha) == 2 and alpha[0].alpha.shape[1] == 2
+    report = gatviz.analyze(result.model, karate, deletion_layer=None)
+    assert not report.kl.empty
