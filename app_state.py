@@ -33,7 +33,7 @@ from gatviz.datasets import DATASETS, DEFAULT_DATASET, DOWNLOADED, GraphDataset,
 from gatviz.errors import GatvizError
 from gatviz.intervention import deletion_curves
 from gatviz.limits import WHOLE_ATTENTION_EDGES
-from gatviz.links import CHECKPOINT, CSV, Link, is_link_key, link_from_query
+from gatviz.links import CSV, Link, is_link_key, link_from_query
 from gatviz.model import GAT, LayerAttention
 from gatviz.overlay import OverlayOptions, overlay_html
 from gatviz.report import AnalysisReport, analyze

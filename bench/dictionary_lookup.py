@@ -51,8 +51,9 @@ def main() -> None:
 
         result = train(dataset, model_config, train_config, on_epoch=report)
         last = result.history[-1]
+        paper = "100 % / 100 %" if conv == "gatv2" else "cannot fit train"
         print(f"{conv}: after {len(result.history)} epochs train {last.train_acc:.4f}, test "
-              f"{last.test_acc:.4f} (paper: {'100 % / 100 %' if conv == 'gatv2' else 'cannot fit train'}); "
+              f"{last.test_acc:.4f} (paper: {paper}); "
               f"{(time.perf_counter() - began) / len(result.history):.2f} s per epoch")
 
 

@@ -33,8 +33,8 @@ from gatviz.tasks import TASK_NAMES
 FORMAT = "gatviz-checkpoint/1"
 IMPORTED = "PyG import"  # the version shown for a model trained in PyG
 NOT_OURS = ("not a gatviz checkpoint (a .safetensors file saved by gatviz, or a PyG GAT's "
-            "state_dict with the metadata docs/checkpoints.md's 'Models trained elsewhere' shows, was "
-            "expected)")
+            "state_dict with the metadata that docs/checkpoints.md's 'Models trained elsewhere' "
+            "shows, was expected)")
 MAX_METRICS = 50  # entries of the metrics dict that are kept
 
 Source = Union[str, Path, bytes]

@@ -6,9 +6,9 @@ allocated. A refused input gets a :class:`~gatviz.errors.GatvizError` that names
 
 The graph sizes are settings: the environment variables ``GATVIZ_MAX_EDGES``,
 ``GATVIZ_MAX_NODES``, ``GATVIZ_MAX_CELLS``, ``GATVIZ_MAX_FILE_MB``, ``GATVIZ_MAX_CLASSES``,
-``GATVIZ_MAX_GRAPHS`` and ``GATVIZ_WHOLE_ATTENTION_EDGES`` (whole numbers, read when gatviz is imported) raise or lower
-them, for a bigger machine or a small hosted demo. The others
-bound what no real model or file needs and are fixed.
+``GATVIZ_MAX_GRAPHS`` and ``GATVIZ_WHOLE_ATTENTION_EDGES`` (whole numbers, read when gatviz is
+imported) raise or lower them, for a bigger machine or a small hosted demo. The others bound
+what no real model or file needs and are fixed.
 """
 from __future__ import annotations
 

@@ -166,13 +166,14 @@ def _from_shapes(names: list[str], shapes: dict[str, Any], options: dict[str, An
     first, last = layers[0], layers[-1]
     for kind in ("conv", "residual"):
         if len({layer[kind] for layer in layers}) > 1:
-            raise CheckpointError(f"the layers differ in {kind} ({[l[kind] for l in layers]}); "
-                                  "gatviz builds every layer alike")
+            kinds = [layer[kind] for layer in layers]
+            raise CheckpointError(f"the layers differ in {kind} ({kinds}); gatviz builds every "
+                                  "layer alike")
     hidden = layers[:-1]
     if len({(layer["heads"], layer["channels"]) for layer in hidden}) > 1:
-        raise CheckpointError("the hidden layers differ in heads or channels "
-                              f"({[(l['heads'], l['channels']) for l in hidden]}); gatviz builds "
-                              "every hidden layer alike")
+        shapes = [(layer["heads"], layer["channels"]) for layer in hidden]
+        raise CheckpointError(f"the hidden layers differ in heads or channels ({shapes}); "
+                              "gatviz builds every hidden layer alike")
     for before, after, name in zip(layers, layers[1:], names[1:]):
         if before["concat"] is False or after["in"] != before["heads"] * before["channels"]:
             raise CheckpointError(f"layer {name} reads {after['in']} values, but the layer "

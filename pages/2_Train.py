@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_state import (ACCURACY_COLUMNS, CURVE_HEIGHT, LOSS_COLUMNS, MODEL, TRAIN_PICK,
+from app_state import (ACCURACY_COLUMNS, LOSS_COLUMNS, MODEL, TRAIN_PICK,
                        ModelRecord, add_model, as_text, checkpoint_for, current_model,
                        current_spec, curves_spec, metric_name, models_for, sidebar, train_live,
                        unique_name, write_link)

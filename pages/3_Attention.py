@@ -167,7 +167,7 @@ head_choices = ["mean", "max"] + list(range(heads))
 if st.session_state["att_head"] not in head_choices:
     st.session_state["att_head"] = "mean"
 head = controls[2].selectbox("Head", head_choices, key="att_head",
-                             format_func=lambda h: f"{h} over heads" if isinstance(h, str)
+                             format_func=lambda h: f"{h} of all" if isinstance(h, str)
                              else f"head {h}")
 if n <= MAX_NODE_CHOICES:
     node = controls[3].selectbox(

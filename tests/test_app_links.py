@@ -166,6 +166,21 @@ def test_the_shared_cache_hands_out_copies_and_stays_within_its_budget(karate_tr
         assert torch.equal(a, b)
 
 
+def test_the_shared_cache_evicts_the_least_recently_used_not_the_oldest(karate_trained):
+    result, train_config = karate_trained
+    record = app_state.ModelRecord("m", ("karate", ()), result.model, train_config,
+                                   result.metrics, pred=torch.zeros(34, dtype=torch.long),
+                                   prob=torch.zeros(34, 4))
+    store = app_state.SharedModels(budget=2.5 * app_state.record_bytes(record))
+    store.put(("key", 0), record)
+    store.put(("key", 1), record)
+    assert store.get(("key", 0), ("karate", ()), "x") is not None  # 0 is now the most recent
+    store.put(("key", 2), record)
+    assert store.get(("key", 1), ("karate", ()), "x") is None  # the least recently used went
+    assert store.get(("key", 0), ("karate", ()), "x") is not None
+    assert store.get(("key", 2), ("karate", ()), "x") is not None
+
+
 def test_a_planetoid_link_reopens_the_model_whatever_directory_it_was_read_from(
         planetoid_root, monkeypatch):
     monkeypatch.setenv("GATVIZ_DATA_DIR", str(planetoid_root))

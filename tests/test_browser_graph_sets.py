@@ -5,7 +5,7 @@ from pathlib import Path
 
 
 from conftest import require_shared
-from chromium import (DRAWN_CHARTS, ROOT, chromium_page, choose, errors_shown, require_chromium,
+from chromium import (DRAWN_CHARTS, ROOT, chromium_page, errors_shown, require_chromium,
                       settle, shot, streamlit_server, wait_for_graph)
 
 MUTAG = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "tu" / "MUTAG"

@@ -1,6 +1,5 @@
 """Many graphs from CSV: a graph column, graph labels, and their errors (file and line)."""
 import pytest
-import torch
 
 from gatviz.csv_graph import load_csv
 from gatviz.errors import DatasetError

@@ -41,7 +41,7 @@ def test_dictionary_lookup_set_is_the_papers_task():
     for g in range(data.num_graphs):
         graph = data.graph(g)
         x, y = graph.data.x, graph.data.y
-        keys, queries = range(k), range(k, 2 * k)
+        queries = range(k, 2 * k)
         value = x[:, k:].argmax(1)
         assert (y[:k] == -1).all() and bool((value[k:] == k).all())  # queries: value "empty"
         for q in queries:  # a query's label is the value of the key with its id

@@ -2,14 +2,15 @@
 
 Trains PyG's ``examples/gat.py`` recipe (``bench/train_speed.py``'s reference) for each seed with
 its feature dropout (on the dense input and on the hidden layer) drawn by another sampler, and
-compares the test accuracy with the reference's own runs in ``bench/studies/citeseer/citeseer_study_*.csv``
+compares the test accuracy with the reference's own runs in ``citeseer_study_*.csv`` beside it
 (drawn by PyTorch's ``bernoulli_``), seed by seed. The attention dropout stays GATConv's own.
 Samplers:
 
 * ``pcg64``: numpy's PCG64 (``default_rng(seed)``), an independent, well-tested generator;
 * ``rand``: PyTorch's ``rand`` (mt19937), the mask gatviz draws.
 
-Usage: python bench/studies/citeseer/citeseer_sampler.py pcg64 [--seeds 30] [--first-seed 0] [--out rows.csv]
+Usage: python bench/studies/citeseer/citeseer_sampler.py pcg64 [--seeds 30] [--first-seed 0]
+                                                       [--out rows.csv]
 """
 from __future__ import annotations
 

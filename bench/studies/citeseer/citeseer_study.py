@@ -12,8 +12,8 @@ interval, a paired t-test and Wilcoxon test over seeds, and Welch's t-test (the 
 their random numbers differently, so a seed pairs runs only loosely). Accuracy does not depend on
 what else runs on the machine, but time does: the run takes ~40 s per seed here.
 
-Usage: python bench/studies/citeseer/citeseer_study.py [--dataset citeseer] [--seeds 30] [--first-seed 0]
-                                     [--out study.csv]
+Usage: python bench/studies/citeseer/citeseer_study.py [--dataset citeseer] [--seeds 30]
+                                                     [--first-seed 0] [--out study.csv]
 """
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def first_best_test(history) -> float:
 
 
 def summary(name: str, values: list[float]) -> str:
-    return f"{name:34} {100 * statistics.mean(values):6.2f} ± {100 * statistics.stdev(values):.2f} %"
+    mean, sd = 100 * statistics.mean(values), 100 * statistics.stdev(values)
+    return f"{name:34} {mean:6.2f} ± {sd:.2f} %"
 
 
 def compare(label: str, a: list[float], b: list[float]) -> None:
