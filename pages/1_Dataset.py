@@ -92,7 +92,7 @@ else:
     both = labelled[src] & labelled[dst]
     homophily = float(same.sum() / both.sum()) if bool(both.any()) else float("nan")
 
-st.subheader(as_text(dataset.name))
+st.subheader(as_text(dataset.name), anchor=False)  # no link made of a file's name
 st.markdown(as_text(dataset.description))
 many = dataset.num_graphs > 1
 cols = st.columns(6)

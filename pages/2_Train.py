@@ -136,7 +136,7 @@ if chosen != record.name:
 record = available[chosen]
 write_link(spec, record)
 
-st.subheader(f"Results: {as_text(record.name)}")
+st.subheader(f"Results: {as_text(record.name)}", anchor=False)
 metrics = record.metrics
 c = st.columns(4)
 scored = {split: int(dataset.score_rows(split).numel()) for split in ("train", "val", "test")}

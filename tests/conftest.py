@@ -18,6 +18,22 @@ from gatviz.training import train
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "planetoid"
 
 
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+def peak_memory_growth(run) -> float:
+    """MB by which the process's peak resident memory rose above its resident memory while
+    ``run()`` ran: torch's, safetensors' and Arrow's allocations included, which tracemalloc
+    cannot see. Linux only (the kernel's peak is reset through /proc/self/clear_refs)."""
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")  # VmHWM := VmRSS
+    before = _status_kb("VmRSS")
+    run()
+    return (_status_kb("VmHWM") - before) / 1024
+
+
 def require_shared(folder: Path) -> None:
     """Skip a test whose offline dataset copy is missing; on CI, where ../shared is always
     laid beside the clone, fail instead (a silent skip there would hide a broken layout)."""

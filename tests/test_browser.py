@@ -193,6 +193,17 @@ def _upload(tab, index: int, name: str, data: bytes, mime: str = "text/csv") -> 
         files=[{"name": name, "mimeType": mime, "buffer": data}])
 
 
+def _assert_nothing_injected(tab) -> None:
+    """No element that a hostile name or file could have injected, in the page or any frame."""
+    for frame in tab.frames:  # the page and the overlay's iframe
+        assert frame.locator("img[src*='tracker'], img[src='x'], script:text('alert')").count() \
+            == 0
+        assert frame.locator("h1:text-is('Heading'), h2:text-is('Heading')").count() == 0
+        links = frame.locator("a[href*='tracker'], a[href^='javascript']")
+        assert links.count() == 0, [links.nth(i).evaluate("e => e.outerHTML")
+                                    for i in range(links.count())]
+
+
 def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
         server, page, karate_checkpoint):
     browser = page.context.browser
@@ -220,6 +231,7 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
     tab.get_by_text("All heads at a glance").wait_for(timeout=120_000)
     settle(tab)
     assert errors_shown(tab) == 0
+    _assert_nothing_injected(tab)
 
     # A CSV graph whose file names and node names carry markup, trained.
     tab.get_by_role("link", name="Dataset").click()
@@ -237,6 +249,7 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
     tab.get_by_role("button", name="Load dataset").click()
     tab.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=60_000)
     settle(tab)
+    _assert_nothing_injected(tab)  # the Dataset page and its preview draw the hostile names
     tab.get_by_role("link", name="Train").click()
     tab.get_by_role("button", name="Train GAT").wait_for(timeout=60_000)
     settle(tab)
@@ -253,14 +266,10 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
             wait_for_graph(tab)
             shot(tab, SHOTS, "11_hostile_attention")
         assert errors_shown(tab) == 0
+        _assert_nothing_injected(tab)  # each page while it is open, its overlay's iframe too
     hostile_link = tab.url
 
     assert dialogs == []
-    for frame in tab.frames:  # the page and the overlay's iframe
-        assert frame.locator("img[src*='tracker'], img[src='x'], script:text('alert')").count() \
-            == 0
-        assert frame.locator("h1:text-is('Heading'), h2:text-is('Heading')").count() == 0
-        assert frame.locator("a[href*='tracker'], a[href^='javascript']").count() == 0
     origin = server.rstrip("/")
     outside = [url for url in requests
                if not url.startswith((origin + "/", "data:", "blob:", "about:"))]
