@@ -382,7 +382,12 @@ def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: s
         f'<b>{what[0]}</b> ({html.escape(title)}): <span>{low}</span> <span style="display:'
         'inline-block;width:120px;height:9px;vertical-align:middle;background:linear-gradient('
         f'to right,{stops})"></span> <span>{high}</span> <span style="color:#666">· {what[1]}'
-        f'</span><br><b>nodes</b> ({nodes[options.color_by]}): {swatches}</div>'
+        # One line for the node colours: a legend that wrapped to a third line was clipped at
+        # the strip's edge and seemed to overlap the canvas. What does not fit ends in "…", and
+        # the hover names every entry.
+        f'</span><div style="white-space:nowrap;overflow:hidden;text-overflow:ellipsis" '
+        f'title="{html.escape(", ".join(name for name, _ in entries))}"><b>nodes</b> '
+        f'({nodes[options.color_by]}): {swatches}</div></div>'
     )
 
 

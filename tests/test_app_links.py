@@ -94,6 +94,37 @@ def test_a_link_whose_model_is_gone_trains_it_again_to_the_same_attention():
     assert second.session_state["att_node"] == 5 and second.session_state["att_head"] == 2
 
 
+def test_training_the_same_settings_in_another_session_reuses_the_model():
+    first = _train(_app("app.py").run(), "mine", epochs=7, heads=2)
+    second = _train(_app("app.py").run(), "theirs", epochs=7, heads=2)
+    assert not second.exception and not second.error
+    mine, theirs = (at.session_state["models"][name] for at, name in ((first, "mine"),
+                                                                        (second, "theirs")))
+    assert theirs.uid == mine.uid  # the same weights, from the server's shared cache
+    assert theirs.note == app_state.REUSED
+    assert any("reused" in _shown(c.value) for c in second.caption)
+    other = _train(_app("app.py").run(), "other", epochs=8, heads=2)  # other settings: trained
+    assert other.session_state["models"]["other"].uid != mine.uid
+
+
+def test_a_model_stopped_early_is_rebuilt_from_its_link_with_the_same_weights(karate):
+    """Stop after epoch 5 of 12 (as the Stop button ends a run: the epoch callback returns
+    False); the link carries the 5 epochs run, and training what it names gives the very weights
+    the stopped run kept."""
+    from gatviz.config import ModelConfig, TrainConfig
+    from gatviz.training import train
+
+    model_config, train_config = ModelConfig(heads=2), TrainConfig(epochs=12)
+    stopped = train(karate, model_config, train_config, on_epoch=lambda stats: stats.epoch < 5)
+    record = app_state.ModelRecord("stopped", ("karate", ()), stopped.model, train_config,
+                                   stopped.metrics, stopped.history, stopped=True)
+    link = app_state.link_for(record.dataset_spec, record)
+    assert link.train_config.epochs == 5 and link.to_query()["epochs"] == "5"
+    rebuilt = train(karate, link.model_config, link.train_config)
+    for a, b in zip(rebuilt.model.parameters(), stopped.model.parameters()):
+        assert torch.equal(a, b)
+
+
 def _upload_and_train(at: AppTest) -> AppTest:
     at.switch_page("pages/1_Dataset.py").run()
     at.selectbox[0].set_value("your CSV")
