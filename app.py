@@ -1,62 +1,20 @@
-"""gatviz home: what the app is for, the attention it shows, and how to start.
+"""gatviz's entry point: `streamlit run app.py`. It only routes; the pages are in app_pages/.
 
-This page draws its text before importing the app's modules: they import torch and PyG (about
-5 s), and a cold start should show a page sooner. The import happens at the end of the page
-instead. Every other page imports ``app_state`` before anything else, so that a page opened
-while this import is running waits for it (Python's lock on the module) instead of importing
-torch or pandas beside it: two threads importing PyG's modules at once can each find the other's
-half-initialised modules ("partially initialized module torch_geometric.data").
+The URLs are those of the earlier pages/ folder (/Dataset, /Train, /Attention, /Analysis,
+/Compare, and / for Home), so old links keep working. Nothing heavy is imported here: the Home
+page draws its text before importing torch and PyG (see app_pages/home.py).
 """
 import streamlit as st
 
-st.set_page_config(page_title="gatviz: GAT attention explorer", page_icon="🕸️", layout="wide")
+PAGES = [  # (file, title, icon, url path)
+    ("app_pages/home.py", "Home", ":material/home:", ""),
+    ("app_pages/dataset.py", "Dataset", ":material/dataset:", "Dataset"),
+    ("app_pages/train.py", "Train", ":material/model_training:", "Train"),
+    ("app_pages/attention.py", "Attention", ":material/hub:", "Attention"),
+    ("app_pages/analysis.py", "Analysis", ":material/analytics:", "Analysis"),
+    ("app_pages/compare.py", "Compare", ":material/compare_arrows:", "Compare"),
+]
 
-st.title("gatviz: see what a Graph Attention Network attends to")
-st.markdown(
-    "A GAT lets every node decide how much to listen to each neighbour. gatviz trains one on "
-    "your graph and draws those learned weights, **α**, on the graph itself: per layer, per head, "
-    "around any node, with the numbers one hover away. Then it checks whether they mean "
-    "anything, for example whether they differ from uniform and whether the heads agree."
-)
-
-st.subheader("The attention, in three lines")
-left, right = st.columns([3, 2])
-with left:
-    st.latex(r"e_{ij} = \mathrm{LeakyReLU}\left(a^\top "
-             r"\left[\, W h_i \,\Vert\, W h_j \,\right]\right)")
-    st.latex(r"\alpha_{ij} = \mathrm{softmax}_{j \in \mathcal{N}(i)}\left(e_{ij}\right) "
-             r"= \frac{\exp(e_{ij})}{\sum_{k \in \mathcal{N}(i)} \exp(e_{ik})}")
-    st.latex(r"h_i' = \Big\Vert_{k=1}^{K} \sigma\Big(\sum_{j \in \mathcal{N}(i)} "
-             r"\alpha_{ij}^{k} W^{k} h_j\Big) \qquad "
-             r"h_i^{\mathrm{out}} = \frac{1}{K} \sum_{k=1}^{K} \sum_{j \in \mathcal{N}(i)} "
-             r"\alpha_{ij}^{k} W^{k} h_j")
-with right:
-    st.markdown(
-        "- **e_ij** scores how relevant neighbour *j* looks to node *i*.\n"
-        "- **α_ij** turns the scores of *i*'s neighbours (itself included) into weights that "
-        "sum to 1. These are the edge widths and colours you will see.\n"
-        "- **K heads** each learn their own α. Hidden layers concatenate the heads; the last "
-        "layer averages them. The Attention page shows every head separately, or their mean "
-        "or max."
-    )
-
-st.subheader("Quick start")
-with st.spinner("Loading PyTorch and PyG…"):
-    from app_state import as_text, sidebar  # noqa: E402  (drawn above first: see the docstring)
-
-    dataset, record = sidebar()
-st.markdown(
-    f"1. **Dataset**: {as_text(dataset.name)} is loaded ({dataset.num_nodes} nodes). Switch to "
-    "Cora, a synthetic graph with known structure, or your own CSV on the Dataset page.\n"
-    "2. **Train**: the defaults are the reference GAT (8 heads × 8 hidden, dropout 0.6). Press "
-    "*Train GAT* and watch the curves.\n"
-    "3. **Attention**: pick a node, a layer and a head. Hover an edge for its α in every head; "
-    "jump to the next misclassified node to see what it listened to.\n"
-    "4. **Analysis**: is the attention different from uniform, do the heads agree, and do the "
-    "predictions change without it? Every number beside its baseline. **Compare** puts two "
-    "models side by side."
-)
-if record is None:
-    st.info("No model yet: start on the **Train** page (karate trains in a second).")
-else:
-    st.success(f"Model {as_text(record.name)} is ready: open the **Attention** page.")
+st.set_page_config(page_icon="🕸️", layout="wide")
+st.navigation([st.Page(path, title=title, icon=icon, default=not url, url_path=url or None)
+               for path, title, icon, url in PAGES]).run()

@@ -9,8 +9,8 @@ from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app.py", "pages/1_Dataset.py", "pages/2_Train.py", "pages/3_Attention.py",
-         "pages/4_Analysis.py", "pages/5_Compare.py"]
+PAGES = ["app.py", "app_pages/dataset.py", "app_pages/train.py", "app_pages/attention.py",
+         "app_pages/analysis.py", "app_pages/compare.py"]
 
 
 def _shown(markdown: str) -> str:
@@ -23,7 +23,7 @@ def _app(path: str = "app.py") -> AppTest:
 
 
 def _train(at: AppTest, epochs: int = 5, name: str | None = None, conv: str = "gat") -> AppTest:
-    at.switch_page("pages/2_Train.py").run()
+    at.switch_page("app_pages/train.py").run()
     next(n for n in at.number_input if n.label == "Epochs").set_value(epochs)
     next(s for s in at.selectbox if s.label == "Layer type").set_value(conv)
     if name:
@@ -46,7 +46,7 @@ def test_home_shows_formulas_and_the_current_dataset():
 
 
 def test_dataset_page_switches_graph_and_keeps_it_on_bad_csv():
-    at = _app("pages/1_Dataset.py").run()
+    at = _app("app_pages/dataset.py").run()
     at.selectbox[0].set_value("planted")
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
@@ -64,7 +64,7 @@ def test_dataset_page_switches_graph_and_keeps_it_on_bad_csv():
 
 
 def test_dataset_page_loads_a_good_csv():
-    at = _app("pages/1_Dataset.py").run()
+    at = _app("app_pages/dataset.py").run()
     at.selectbox[0].set_value("your CSV")
     at.file_uploader[0].upload("friends.csv", b"source,target\na,b\nb,c\nc,a\n", "text/csv")
     at.file_uploader[1].upload("people.csv", b"id,label\na,x\nb,x\nc,y\n", "text/csv")
@@ -93,7 +93,7 @@ def test_train_page_trains_and_keeps_several_models():
 
 
 def test_train_page_rejects_a_bad_checkpoint_and_loads_a_good_one(karate_checkpoint):
-    at = _app().run().switch_page("pages/2_Train.py").run()
+    at = _app().run().switch_page("app_pages/train.py").run()
     at.file_uploader[0].upload("stranger.safetensors", b"\x80\x04not a checkpoint",
                                "application/octet-stream")
     at.run()  # the upload reruns the page, which enables the button
@@ -113,11 +113,11 @@ def test_train_page_rejects_a_bad_checkpoint_and_loads_a_good_one(karate_checkpo
 
 
 def test_train_page_refuses_a_checkpoint_for_another_dataset(karate_checkpoint):
-    at = _app().run().switch_page("pages/1_Dataset.py").run()
+    at = _app().run().switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value("planted")
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
-    at.switch_page("pages/2_Train.py").run()
+    at.switch_page("app_pages/train.py").run()
     at.file_uploader[0].upload("karate.safetensors", karate_checkpoint.read_bytes(),
                                "application/octet-stream")
     at.run()
@@ -128,7 +128,7 @@ def test_train_page_refuses_a_checkpoint_for_another_dataset(karate_checkpoint):
 
 def test_attention_page_renders_the_overlay_and_follows_the_widgets():
     at = _train(_app().run(), epochs=20)
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     assert not at.exception and not at.warning
     frames = at.get("iframe")
     assert frames and "vis.Network" in frames[0].proto.srcdoc
@@ -148,7 +148,7 @@ def test_attention_page_renders_the_overlay_and_follows_the_widgets():
 
 
 def test_attention_page_without_a_model_trains_the_default_in_one_click():
-    at = _app("pages/3_Attention.py").run()
+    at = _app("app_pages/attention.py").run()
     assert "No model on this dataset yet" in at.info[0].value
     next(b for b in at.button if b.label == "Train the default GAT here").click().run()
     assert not at.exception and not at.error
@@ -158,14 +158,14 @@ def test_attention_page_without_a_model_trains_the_default_in_one_click():
 
 
 def test_a_shared_link_reopens_the_dataset():
-    at = _app("pages/1_Dataset.py")
+    at = _app("app_pages/dataset.py")
     at.query_params["dataset"] = "planted"
     at.run()
     assert at.session_state["dataset_spec"][0] == "planted"
 
 
 def _load(at: AppTest, name: str) -> AppTest:
-    at.switch_page("pages/1_Dataset.py").run()
+    at.switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value(name)
     next(b for b in at.button if b.label == "Load dataset").click()
     return at.run()
@@ -173,7 +173,7 @@ def _load(at: AppTest, name: str) -> AppTest:
 
 def test_analysis_page_shows_every_statistic_beside_its_baseline():
     at = _train(_app().run(), epochs=20)
-    at.switch_page("pages/4_Analysis.py").run()
+    at.switch_page("app_pages/analysis.py").run()
     assert not at.exception and not at.error
     headings = [h.value for h in at.subheader]
     assert headings[:1] == ["What this says"]
@@ -197,7 +197,7 @@ def test_analysis_page_shows_every_statistic_beside_its_baseline():
 
 def test_analysis_page_shows_ground_truth_on_ba_shapes():
     at = _train(_load(_app().run(), "ba-shapes"), epochs=10)
-    at.switch_page("pages/4_Analysis.py").run()
+    at.switch_page("app_pages/analysis.py").run()
     assert not at.exception
     assert "Ground truth" in [h.value for h in at.subheader]
     assert any("model-free 1/|N(i)|" in m.value for m in at.markdown)
@@ -205,10 +205,10 @@ def test_analysis_page_shows_ground_truth_on_ba_shapes():
 
 def test_compare_page_needs_two_models_then_compares_them():
     at = _train(_app().run(), epochs=10, name="gat one")
-    at.switch_page("pages/5_Compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     assert "needs two models" in at.info[0].value
     at = _train(at, epochs=10, name="v2", conv="gatv2")
-    at.switch_page("pages/5_Compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     assert not at.exception and not at.warning
     assert at.selectbox(key="compare_a").value == "gat one"
     assert at.selectbox(key="compare_b").value == "v2"
@@ -218,7 +218,7 @@ def test_compare_page_needs_two_models_then_compares_them():
 
 def test_attention_page_explains_alpha_and_colours_edges_relative_to_uniform():
     at = _train(_app().run(), epochs=20)
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     terms = at.dataframe[-1].value
     assert {"a_src·Wh_j", "a_dst·Wh_i", "e_ij", "exp(e_ij)"} <= set(terms.columns)
     assert abs(terms["α = exp / Σ exp"].sum() - 1) < 1e-6
@@ -229,13 +229,13 @@ def test_attention_page_explains_alpha_and_colours_edges_relative_to_uniform():
 
 
 def test_analysis_page_works_on_a_loaded_checkpoint(karate_checkpoint):
-    at = _app().run().switch_page("pages/2_Train.py").run()
+    at = _app().run().switch_page("app_pages/train.py").run()
     at.file_uploader[0].upload("loaded.safetensors", karate_checkpoint.read_bytes(),
                                "application/octet-stream")
     at.run()
     next(b for b in at.button if b.label == "Load checkpoint").click()
     at.run()
-    at.switch_page("pages/4_Analysis.py").run()
+    at.switch_page("app_pages/analysis.py").run()
     assert not at.exception and not at.error
     assert any("No α snapshots" in c.value for c in at.caption)
     assert any("forced to uniform" in m.value for m in at.markdown)
@@ -245,7 +245,7 @@ def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
     """ba-2motif (graph classification): train, then the Attention page on a test graph
     with its true and predicted class, and the Analysis page over the test graphs."""
     at = _app().run()
-    at.switch_page("pages/1_Dataset.py").run()
+    at.switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value("ba-2motif")
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
@@ -253,7 +253,7 @@ def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
     at = _train(at, epochs=3)
     assert not at.exception
     assert next(m for m in at.metric if m.label == "Test accuracy")
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     assert not at.exception
     picker = next(s for s in at.selectbox if s.label == "Graph")
     assert "test" in picker.format_func(picker.value)
@@ -263,14 +263,14 @@ def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
     assert not at.exception
     assert at.query_params["graph"] == str(chosen)  # the link carries the graph
     assert any("true class" in m.value and "predicted" in m.value for m in at.markdown)
-    at.switch_page("pages/4_Analysis.py").run()
+    at.switch_page("app_pages/analysis.py").run()
     assert not at.exception and not at.error
     assert next(s for s in at.selectbox if s.label == "Graphs measured").value == "test"
     assert any(s.value == "Graphs seen and never seen" for s in at.subheader)
 
 
 def test_dataset_page_loads_many_graphs_from_csv_and_explains_a_bad_graph_file():
-    at = _app("pages/1_Dataset.py").run()
+    at = _app("app_pages/dataset.py").run()
     at.selectbox[0].set_value("your CSV")
     at.file_uploader[0].upload("molecules.csv", b"source,target,graph\na,b,1\nb,c,1\nd,e,2\n",
                                "text/csv")
@@ -296,13 +296,13 @@ def test_a_multi_label_set_trains_and_every_view_works(tmp_path, monkeypatch):
     write_ppi(tmp_path / "PPI" / "raw", {"train": [8, 9, 7], "valid": [6], "test": [8, 7]})
     monkeypatch.setenv("GATVIZ_DATA_DIR", str(tmp_path))
     at = _app().run()
-    at.switch_page("pages/1_Dataset.py").run()
+    at.switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value("ppi")
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
     assert not at.exception and not at.error
     assert next(m for m in at.metric if m.label == "Labels per node").value == "121"
-    at.switch_page("pages/2_Train.py").run()
+    at.switch_page("app_pages/train.py").run()
     next(s for s in at.selectbox if s.label == "Start from").set_value("ppi").run()
     assert next(n for n in at.number_input if n.label == "Hidden units per head").value == 256
     next(n for n in at.number_input if n.label == "Hidden units per head").set_value(8)
@@ -311,11 +311,11 @@ def test_a_multi_label_set_trains_and_every_view_works(tmp_path, monkeypatch):
     at.run()
     assert not at.exception and not at.error
     assert any(m.label == "Test micro-F1" for m in at.metric)
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     assert not at.exception and not at.error
     next(s for s in at.selectbox if s.label == "Label shown").set_value(5).run()
     assert not at.exception
     assert any("labels true" in m.value for m in at.markdown)
-    at.switch_page("pages/4_Analysis.py").run()
+    at.switch_page("app_pages/analysis.py").run()
     assert not at.exception and not at.error
     assert any(s.value == "Same-label attention" for s in at.subheader)

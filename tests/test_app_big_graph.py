@@ -5,8 +5,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import app_state
 from gatviz.attention import dataset_attention
+from ui import records, views
+from ui.specs import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,16 +15,17 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def big(monkeypatch):
     """Every graph with more than 100 edges counts as big."""
-    monkeypatch.setattr(app_state, "WHOLE_ATTENTION_EDGES", 100)
+    for module in (records, views):
+        monkeypatch.setattr(module, "WHOLE_ATTENTION_EDGES", 100)
 
 
 def _planted_attention_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/1_Dataset.py").run()
+    at.switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value("planted")
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     next(b for b in at.button if b.label == "Train the default GAT here").click()
     return at.run()
 
@@ -38,9 +40,9 @@ def test_attention_page_computes_alpha_around_the_node_only(big):
                for b in at.get("download_button"))
     assert len(at.get("iframe")) == 1
 
-    dataset = app_state.load_spec(at.session_state["dataset_spec"])
+    dataset = load_spec(at.session_state["dataset_spec"])
     node, hops = at.session_state["att_node"], at.session_state["att_hops"]
-    view = app_state.view_attention(record, dataset, node, hops)
+    view = records.view_attention(record, dataset, node, hops)
     whole = dataset_attention(record.model, dataset)
     for (edges, alpha), (whole_edges, whole_alpha) in zip(view, whole):
         position = {tuple(e): i for i, e in enumerate(whole_edges.t().tolist())}
@@ -59,7 +61,7 @@ def test_attention_page_computes_alpha_around_the_node_only(big):
 
 def test_whole_graph_pages_say_what_to_use_instead(big):
     at = _planted_attention_page()
-    for page in ("pages/4_Analysis.py", "pages/5_Compare.py"):
+    for page in ("app_pages/analysis.py", "app_pages/compare.py"):
         at.switch_page(page).run()
         assert not at.exception
         if page.endswith("Analysis.py"):

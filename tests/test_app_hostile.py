@@ -8,8 +8,8 @@ from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app.py", "pages/1_Dataset.py", "pages/2_Train.py", "pages/3_Attention.py",
-         "pages/4_Analysis.py", "pages/5_Compare.py"]
+PAGES = ["app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py",
+         "app_pages/attention.py", "app_pages/analysis.py", "app_pages/compare.py"]
 # Markdown that would fetch a URL, inject a heading or HTML, or colour text, if interpreted.
 HOSTILE = ["`![t](http://tracker.invalid/a.png)`", "# Heading", "<img src=x onerror=alert(1)>",
            ":red[alarm] $x^2$", "[link](javascript:alert(1))",
@@ -25,7 +25,7 @@ def _button(at: AppTest, label: str):
 
 
 def _load_csv(at: AppTest, edges: bytes, nodes: bytes | None, name: str) -> AppTest:
-    at.switch_page("pages/1_Dataset.py").run()
+    at.switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value("your CSV")
     at.file_uploader[0].upload(name, edges, "text/csv")
     if nodes is not None:
@@ -35,7 +35,7 @@ def _load_csv(at: AppTest, edges: bytes, nodes: bytes | None, name: str) -> AppT
 
 
 def _train(at: AppTest, epochs: int = 3, self_loops: bool = True) -> AppTest:
-    at.switch_page("pages/2_Train.py").run()
+    at.switch_page("app_pages/train.py").run()
     next(n for n in at.number_input if n.label == "Epochs").set_value(epochs)
     next(c for c in at.checkbox if c.label.startswith("Self-loops")).set_value(self_loops)
     _button(at, "Train GAT").click()
@@ -72,7 +72,7 @@ def test_hostile_names_are_shown_as_text_on_every_page():
         at.switch_page(page).run()
         assert not at.exception, page
         _assert_inert(_markdown_shown(at))
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     at.selectbox(key="att_node").set_value(0).run()  # named `![t](http://...)`
     shown = " ".join(_markdown_shown(at))
     assert "tracker" in shown and not at.exception
@@ -88,7 +88,7 @@ def test_a_hostile_checkpoint_is_shown_as_text(karate_checkpoint, tmp_path):
     meta["version"] = "`![v](http://tracker.invalid/v.png)`"
     meta["metrics"] = {"test_acc": "![m](http://tracker.invalid/m.png)", "train_acc": 0.5}
     data = save(tensors, metadata={"gatviz": json.dumps(meta)})
-    at = _app().run().switch_page("pages/2_Train.py").run()
+    at = _app().run().switch_page("app_pages/train.py").run()
     at.file_uploader[0].upload("# ![c](http:%2F%2Ftracker.invalid).safetensors", data,
                                "application/octet-stream")
     at.run()
@@ -114,7 +114,7 @@ def test_a_hub_many_classes_and_isolated_nodes_degrade_to_capped_views():
     assert not at.exception and not at.error
     assert any("No confusion matrix: 300 classes" in c.value for c in at.caption)
 
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     assert not at.exception
     at.selectbox(key="att_node").set_value(0).run()  # the hub itself
     assert not at.exception
@@ -122,6 +122,6 @@ def test_a_hub_many_classes_and_isolated_nodes_degrade_to_capped_views():
     assert any("300 strongest of 2,000 incoming edges" in c.value for c in at.caption)
     at.selectbox(key="att_node").set_value(leaves + 1).run()  # isolated, without self-loops
     assert not at.exception
-    for page in ("pages/4_Analysis.py", "pages/1_Dataset.py"):
+    for page in ("app_pages/analysis.py", "app_pages/dataset.py"):
         at.switch_page(page).run()
         assert not at.exception, page

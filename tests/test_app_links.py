@@ -6,15 +6,17 @@ from pathlib import Path
 import torch
 from streamlit.testing.v1 import AppTest
 
-import app_state
 from gatviz.attention import attention_table
+from ui.records import ModelRecord, record_bytes
+from ui.shared import REUSED, SharedModels, shared_models
+from ui.specs import link_for
 
 ROOT = Path(__file__).resolve().parents[1]
 FRIENDS = b"source,target\na,b\nb,c\nc,a\nc,d\nd,e\ne,c\n"
 PEOPLE = b"id,label\na,x\nb,x\nc,x\nd,y\ne,y\n"
 
 
-def _app(path: str = "pages/3_Attention.py", query: dict | None = None) -> AppTest:
+def _app(path: str = "app_pages/attention.py", query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / path), default_timeout=120)
     for key, value in (query or {}).items():
         at.query_params[key] = value
@@ -30,7 +32,7 @@ def _button(at: AppTest, label: str):
 
 
 def _train(at: AppTest, name: str, epochs: int, heads: int = 8) -> AppTest:
-    at.switch_page("pages/2_Train.py").run()
+    at.switch_page("app_pages/train.py").run()
     next(n for n in at.number_input if n.label == "Epochs").set_value(epochs)
     next(n for n in at.number_input if n.label == "Heads per hidden layer").set_value(heads)
     next(t for t in at.text_input if t.label == "Model name").set_value(name)
@@ -45,7 +47,7 @@ def _table(record) -> bytes:
 def _linked_view(name: str, heads: int) -> tuple[AppTest, dict]:
     """A session that trained a model and chose a non-default layer, head, node and hops."""
     at = _train(_app("app.py").run(), name, epochs=30, heads=heads)
-    at.switch_page("pages/3_Attention.py").run()
+    at.switch_page("app_pages/attention.py").run()
     at.selectbox(key="att_head").set_value(2).run()
     at.selectbox(key="att_node").set_value(5).run()
     at.radio(key="att_hops").set_value(1).run()
@@ -69,7 +71,7 @@ def test_a_link_reopens_the_same_model_and_view_in_another_session():
     assert second.get("iframe")
     assert second.query_params["model"] == "linked"
 
-    analysis = _app("pages/4_Analysis.py", {**query, "layer": "0", "head": "3"}).run()
+    analysis = _app("app_pages/analysis.py", {**query, "layer": "0", "head": "3"}).run()
     assert not analysis.exception and not analysis.warning
     assert analysis.session_state["analysis_layer"] == 0
     assert analysis.session_state["analysis_head"] == 3
@@ -79,7 +81,7 @@ def test_a_link_reopens_the_same_model_and_view_in_another_session():
 
 def test_a_link_whose_model_is_gone_trains_it_again_to_the_same_attention():
     first, query = _linked_view("retrained", heads=3)
-    app_state.shared_models().clear()  # a restarted server, or a model pushed out of memory
+    shared_models().clear()  # a restarted server, or a model pushed out of memory
 
     second = _app(query=query).run()
     assert "which this server no longer holds" in _shown(second.info[0].value)
@@ -101,7 +103,7 @@ def test_training_the_same_settings_in_another_session_reuses_the_model():
     mine, theirs = (at.session_state["models"][name] for at, name in ((first, "mine"),
                                                                         (second, "theirs")))
     assert theirs.uid == mine.uid  # the same weights, from the server's shared cache
-    assert theirs.note == app_state.REUSED
+    assert theirs.note == REUSED
     assert any("reused" in _shown(c.value) for c in second.caption)
     other = _train(_app("app.py").run(), "other", epochs=8, heads=2)  # other settings: trained
     assert other.session_state["models"]["other"].uid != mine.uid
@@ -116,9 +118,9 @@ def test_a_model_stopped_early_is_rebuilt_from_its_link_with_the_same_weights(ka
 
     model_config, train_config = ModelConfig(heads=2), TrainConfig(epochs=12)
     stopped = train(karate, model_config, train_config, on_epoch=lambda stats: stats.epoch < 5)
-    record = app_state.ModelRecord("stopped", ("karate", ()), stopped.model, train_config,
+    record = ModelRecord("stopped", ("karate", ()), stopped.model, train_config,
                                    stopped.metrics, stopped.history, stopped=True)
-    link = app_state.link_for(record.dataset_spec, record)
+    link = link_for(record.dataset_spec, record)
     assert link.train_config.epochs == 5 and link.to_query()["epochs"] == "5"
     rebuilt = train(karate, link.model_config, link.train_config)
     for a, b in zip(rebuilt.model.parameters(), stopped.model.parameters()):
@@ -126,7 +128,7 @@ def test_a_model_stopped_early_is_rebuilt_from_its_link_with_the_same_weights(ka
 
 
 def _upload_and_train(at: AppTest) -> AppTest:
-    at.switch_page("pages/1_Dataset.py").run()
+    at.switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value("your CSV")
     at.file_uploader[0].upload("friends.csv", FRIENDS, "text/csv")
     at.file_uploader[1].upload("people.csv", PEOPLE, "text/csv")
@@ -144,7 +146,7 @@ def test_sessions_do_not_see_each_others_uploads():
     other = _app("app.py").run()
     assert "models" not in other.session_state or not other.session_state["models"]
     assert other.session_state["dataset_spec"][0] == "karate"
-    assert all(key[0] != "csv" for key in app_state.shared_models()._records)
+    assert all(key[0] != "csv" for key in shared_models()._records)
 
     # The first session's link, opened elsewhere, names what it cannot bring.
     opened = _app(query=query).run()
@@ -155,7 +157,7 @@ def test_sessions_do_not_see_each_others_uploads():
 
 
 def test_a_checkpoint_link_says_the_file_is_needed(karate_checkpoint):
-    at = _app("pages/2_Train.py").run()
+    at = _app("app_pages/train.py").run()
     at.file_uploader[0].upload("mine.safetensors", karate_checkpoint.read_bytes(),
                                "application/octet-stream")
     at.run()
@@ -165,7 +167,7 @@ def test_a_checkpoint_link_says_the_file_is_needed(karate_checkpoint):
     assert "heads" not in at.query_params  # settings alone cannot rebuild a file's weights
     record = at.session_state["models"]["mine"]
     assert all(stored.uid != record.uid
-               for stored, _ in app_state.shared_models()._records.values())
+               for stored, _ in shared_models()._records.values())
 
     opened = _app(query={"dataset": "karate", "model": "mine", "source": "checkpoint"}).run()
     assert any("checkpoint file (mine)" in _shown(w.value) for w in opened.warning)
@@ -182,11 +184,11 @@ def test_a_bad_link_is_explained_and_the_page_still_works():
 
 def test_the_shared_cache_hands_out_copies_and_stays_within_its_budget(karate_trained):
     result, train_config = karate_trained
-    record = app_state.ModelRecord("m", ("karate", ()), result.model, train_config,
+    record = ModelRecord("m", ("karate", ()), result.model, train_config,
                                    result.metrics, pred=torch.zeros(34, dtype=torch.long),
                                    prob=torch.zeros(34, 4))
-    size = app_state.record_bytes(record)
-    store = app_state.SharedModels(budget=2.5 * size)
+    size = record_bytes(record)
+    store = SharedModels(budget=2.5 * size)
     for k in range(3):
         store.put(("key", k), record)
     assert len(store) == 2 and store.get(("key", 0), ("karate", ()), "x") is None  # oldest out
@@ -199,10 +201,10 @@ def test_the_shared_cache_hands_out_copies_and_stays_within_its_budget(karate_tr
 
 def test_the_shared_cache_evicts_the_least_recently_used_not_the_oldest(karate_trained):
     result, train_config = karate_trained
-    record = app_state.ModelRecord("m", ("karate", ()), result.model, train_config,
+    record = ModelRecord("m", ("karate", ()), result.model, train_config,
                                    result.metrics, pred=torch.zeros(34, dtype=torch.long),
                                    prob=torch.zeros(34, 4))
-    store = app_state.SharedModels(budget=2.5 * app_state.record_bytes(record))
+    store = SharedModels(budget=2.5 * record_bytes(record))
     store.put(("key", 0), record)
     store.put(("key", 1), record)
     assert store.get(("key", 0), ("karate", ()), "x") is not None  # 0 is now the most recent
@@ -215,14 +217,14 @@ def test_the_shared_cache_evicts_the_least_recently_used_not_the_oldest(karate_t
 def test_a_planetoid_link_reopens_the_model_whatever_directory_it_was_read_from(
         planetoid_root, monkeypatch):
     monkeypatch.setenv("GATVIZ_DATA_DIR", str(planetoid_root))
-    first = _app("app.py").run().switch_page("pages/1_Dataset.py").run()
+    first = _app("app.py").run().switch_page("app_pages/dataset.py").run()
     first.selectbox[0].set_value("cora")
     next(t for t in first.text_input if t.label.startswith("Data directory")).set_value(
         str(planetoid_root) + "/")  # the same folder, spelled differently
     _button(first, "Load dataset").click()
     first.run()
     first = _train(first, "cora link", epochs=3)
-    first.switch_page("pages/3_Attention.py").run()
+    first.switch_page("app_pages/attention.py").run()
     query = {key: first.query_params[key] for key in first.query_params}
     assert query["dataset"] == "cora" and "data_dir" not in str(query)
 

@@ -54,6 +54,10 @@ def test_dataset_train_attention_in_a_real_browser(server, page):
     settle(page)
     page.get_by_text("see what a Graph Attention Network attends to").wait_for()
     _no_error(page)
+    nav = page.locator('[data-testid="stSidebarNav"] a')
+    assert [text.split()[-1] for text in nav.all_inner_texts()] == [  # after its icon
+        "Home", "Dataset", "Train", "Attention", "Analysis", "Compare"]
+    assert page.title() == "gatviz: GAT attention explorer"
     shot(page, SHOTS, "1_home")
 
     page.get_by_role("link", name="Dataset").click()
@@ -258,7 +262,7 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
     settle(tab)
 
     for name, ready in (("Attention", "All heads at a glance"), ("Analysis", "What this says"),
-                        ("app", "Quick start")):
+                        ("Home", "Quick start")):
         tab.get_by_role("link", name=name, exact=True).click()
         tab.get_by_text(ready).wait_for(timeout=120_000)
         settle(tab)

@@ -1,5 +1,5 @@
 """Dataset: pick a graph (named, synthetic or your CSV) and see what it looks like."""
-import app_state  # noqa: F401  (before any other import: see app.py)
+import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 import altair as alt
 import pandas as pd
@@ -7,15 +7,18 @@ import streamlit as st
 import torch
 from torch_geometric.utils import degree
 
-from app_state import NAMED_DATASETS, as_text, csv_spec, set_dataset, sidebar, spec_for
 from gatviz.datasets import DATASETS, DOWNLOADED, data_dir
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
 from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
                             structure_html)
 from gatviz.tasks import TASK_NAMES
+from ui.links import set_dataset
+from ui.sidebar import sidebar
+from ui.specs import NAMED_DATASETS, csv_spec, spec_for
+from ui.text import as_text
 
-st.set_page_config(page_title="gatviz · Dataset", page_icon="🕸️", layout="wide")
+st.set_page_config(page_title="gatviz · Dataset")
 dataset, _ = sidebar()
 st.title("Dataset")
 

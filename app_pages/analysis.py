@@ -1,5 +1,5 @@
 """Analysis: does the attention mean anything? Every statistic beside the baseline it must beat."""
-import app_state  # noqa: F401  (before any other import: see app.py)
+import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 from dataclasses import replace
 from functools import partial
@@ -9,13 +9,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_state import (ANALYSIS_PICK, analysis_report, current_spec, deletion_table, from_query,
-                       metric_name, models_for, require_whole_attention, sidebar,
-                       snapshot_divergence, split_record, table_csv, write_link, write_view)
 from gatviz.inductive_analysis import divergence_by_split
 from gatviz.report import CAVEAT, describe
+from ui.keys import ANALYSIS_PICK
+from ui.links import current_spec, from_query, write_link, write_view
+from ui.records import metric_name, split_record
+from ui.sidebar import sidebar
+from ui.state import models_for
+from ui.views import (analysis_report, deletion_table, require_whole_attention, snapshot_divergence,
+                      table_csv)
 
-st.set_page_config(page_title="gatviz · Analysis", page_icon="🕸️", layout="wide")
+st.set_page_config(page_title="gatviz · Analysis")
 dataset, record = sidebar()
 spec = current_spec()
 st.title("Analysis")

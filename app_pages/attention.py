@@ -1,5 +1,5 @@
 """Attention: α as an interactive graph around any node, per layer and head, with the numbers."""
-import app_state  # noqa: F401  (before any other import: see app.py)
+import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 import math
 from functools import partial
@@ -8,21 +8,26 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from app_state import (ATTENTION_PICK, MODEL, as_text, attention_csv, cached_overlay,
-                       current_spec, explained_alpha, from_query, graph_record, heads_grid_spec,
-                       incoming_bars_spec, models_for, pending_link, sidebar, train_live,
-                       unique_name, view_attention, whole_attention, write_link, write_view)
 from gatviz.attention import entropy
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
 from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
                             select_heads)
+from ui.charts import heads_grid_spec, incoming_bars_spec
+from ui.keys import ATTENTION_PICK, MODEL
+from ui.links import current_spec, from_query, pending_link, write_link, write_view
+from ui.live import train_live
+from ui.records import graph_record, view_attention, whole_attention
+from ui.sidebar import sidebar
+from ui.state import models_for, unique_name
+from ui.text import as_text
+from ui.views import attention_csv, cached_overlay, explained_alpha
 
 MAX_TABLE_ROWS = 300  # neighbours listed in a table; a hub's others are summarised
 MAX_BARS = 30  # neighbours drawn as bars
 MAX_NODE_CHOICES = 10_000  # above this, the centre node is typed as an id, not picked from a list
 
-st.set_page_config(page_title="gatviz · Attention", page_icon="🕸️", layout="wide")
+st.set_page_config(page_title="gatviz · Attention")
 dataset, record = sidebar()
 spec = current_spec()
 st.title("Attention")

@@ -1,16 +1,20 @@
 """Compare: two models on one graph: accuracy, how differently they attend, side by side."""
-import app_state  # noqa: F401  (before any other import: see app.py)
+import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_state import (COMPARE_PICKS, as_text, attention_difference, cached_overlay,
-                       current_spec, models_for, require_whole_attention, sidebar)
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, OverlayOptions
+from ui.keys import COMPARE_PICKS
+from ui.links import current_spec
+from ui.sidebar import sidebar
+from ui.state import models_for
+from ui.text import as_text
+from ui.views import attention_difference, cached_overlay, require_whole_attention
 
-st.set_page_config(page_title="gatviz · Compare", page_icon="🕸️", layout="wide")
+st.set_page_config(page_title="gatviz · Compare")
 dataset, record = sidebar()
 spec = current_spec()
 st.title("Compare two models")

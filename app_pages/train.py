@@ -1,5 +1,5 @@
 """Train: every GAT knob, live curves while it trains, results, and checkpoints in and out."""
-import app_state  # noqa: F401  (before any other import: see app.py)
+import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 from functools import partial
 
@@ -7,10 +7,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_state import (ACCURACY_COLUMNS, LOSS_COLUMNS, MODEL, TRAIN_PICK,
-                       ModelRecord, add_model, as_text, checkpoint_for, current_model,
-                       current_spec, curves_spec, metric_name, models_for, sidebar, train_live,
-                       unique_name, write_link)
 from gatviz.baselines import mlp_baseline
 from gatviz.checkpoint import IMPORTED, read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, POOLS, RESIDUALS, ModelConfig, TrainConfig
@@ -19,8 +15,17 @@ from gatviz.limits import MAX_TEXT
 from gatviz.links import CHECKPOINT
 from gatviz.presets import PRESETS
 from gatviz.tasks import TASK_NAMES
+from ui.charts import ACCURACY_COLUMNS, LOSS_COLUMNS, curves_spec
+from ui.keys import MODEL, TRAIN_PICK
+from ui.links import current_spec, write_link
+from ui.live import train_live
+from ui.records import metric_name, ModelRecord
+from ui.sidebar import sidebar
+from ui.state import add_model, current_model, models_for, unique_name
+from ui.text import as_text
+from ui.views import checkpoint_for
 
-st.set_page_config(page_title="gatviz · Train", page_icon="🕸️", layout="wide")
+st.set_page_config(page_title="gatviz · Train")
 dataset, record = sidebar()
 spec = current_spec()
 st.title("Train a GAT")

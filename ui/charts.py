@@ -1,0 +1,67 @@
+"""Vega-Lite chart specs the pages share, written by hand: building and validating an altair
+chart costs about 20 ms a chart on every rerun (0.25 s a redraw of the live curves), more than
+the rest of a rerun."""
+from __future__ import annotations
+
+import pandas as pd
+
+VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"
+LOSS_COLUMNS, ACCURACY_COLUMNS = ["train_loss", "val_loss"], ["train_acc", "val_acc", "test_acc"]
+CURVE_HEIGHT = 160  # pixels of a curve chart's plot area
+ALPHA_RANGE = ["#cfd8e3", "#f4a259", "#b3001b"]  # the overlay's α colours, low to high
+
+
+def curves_spec(rows: list[dict], columns: list[str], height: int) -> dict:
+    """A line chart of ``columns`` over ``epoch``, one line per column (``st.line_chart`` would
+    build an altair chart on every call: most of the cost of training in the app)."""
+    values = [{"epoch": row["epoch"], "series": column, "value": row[column]}
+              for row in rows for column in columns if row[column] == row[column]]  # no NaN
+    return {"$schema": VEGA_LITE,
+            # Fit the width only: Streamlit's default here squeezed the plot into what the
+            # legend and axis titles left of ``height``.
+            "autosize": {"type": "fit-x", "contains": "padding"},
+            "data": {"values": values}, "height": height, "mark": {"type": "line"},
+            "encoding": {
+                "x": {"field": "epoch", "type": "quantitative"},
+                "y": {"field": "value", "type": "quantitative", "title": None},
+                "color": {"field": "series", "type": "nominal", "sort": columns, "title": None,
+                          "legend": {"orient": "top", "direction": "horizontal"}},
+                "tooltip": [{"field": "epoch", "type": "quantitative"},
+                            {"field": "series", "type": "nominal"},
+                            {"field": "value", "type": "quantitative", "format": ".3f"}]}}
+
+
+def incoming_bars_spec(long: pd.DataFrame, order: list[str], height: int) -> dict:
+    """Grouped bars of α (``from``, ``head``, ``α`` columns): one group per neighbour in
+    ``order``, one bar per head."""
+    return {"$schema": VEGA_LITE,
+            "data": {"values": long.to_dict("records")}, "height": height, "mark": "bar",
+            "encoding": {
+                "x": {"field": "from", "type": "nominal", "sort": order, "title": None,
+                      "axis": {"labelAngle": -45, "labelLimit": 90}},
+                "y": {"field": "α", "type": "quantitative"},
+                "color": {"field": "head", "type": "nominal"},
+                "xOffset": {"field": "head", "type": "nominal"},
+                "tooltip": [{"field": "from", "type": "nominal"},
+                            {"field": "head", "type": "nominal"},
+                            {"field": "α", "type": "quantitative", "format": ".3f"}]}}
+
+
+def heads_grid_spec(overview: pd.DataFrame, order: list[str]) -> dict:
+    """Vega-Lite small multiples of α by neighbour, a row per layer and a column per head
+    (``layer``, ``head``, ``from``, ``α`` columns), coloured like the overlay."""
+    return {"$schema": VEGA_LITE,
+            "data": {"values": overview.to_dict("records")},
+            "facet": {"row": {"field": "layer", "type": "nominal"},
+                      "column": {"field": "head", "type": "nominal"}},
+            "spec": {"width": 110, "height": 90, "mark": "bar", "encoding": {
+                "x": {"field": "from", "type": "nominal", "sort": order, "title": "neighbour",
+                      "axis": {"labels": len(order) <= 30}},
+                "y": {"field": "α", "type": "quantitative"},
+                "color": {"field": "α", "type": "quantitative",
+                          "scale": {"range": ALPHA_RANGE}, "legend": None},
+                "tooltip": [{"field": "layer", "type": "nominal"},
+                            {"field": "head", "type": "nominal"},
+                            {"field": "from", "type": "nominal"},
+                            {"field": "α", "type": "quantitative", "format": ".3f"}]}}}
+
