@@ -76,7 +76,7 @@ for column, model in zip(c, (first, second)):
     with column:
         st.markdown(f"**{'A' if model is first else 'B'}** · {model.model_config.conv.upper()}")
         try:
-            st.iframe(cached_overlay(model, dataset, options),
+            st.iframe(cached_overlay(model, dataset, options)[0],
                       height=options.height + LEGEND_HEIGHT)
         except GatvizError as error:
             st.warning(as_text(error))

@@ -148,6 +148,24 @@ def incoming(table: pd.DataFrame, node: int, layer: int | None = None) -> pd.Dat
     return rows.sort_values(["layer", "head", "alpha"], ascending=[True, True, False])
 
 
+def incoming_alpha(layers: list[LayerAttention], node: int) -> pd.DataFrame:
+    """``node``'s incoming α in every layer and head, one row per (layer, head, edge), in
+    each layer's edge order: columns ``layer, head, source, alpha``. Unlike :func:`incoming`
+    it needs no whole-graph table, only the layers' tensors.
+
+    Shapes:
+        layers: L × (edge_index (2, E_l), alpha (E_l, H_l)) -> rows: Σ_l in-degree_l × H_l
+    """
+    frames = []
+    for layer, (edge_index, alpha) in enumerate(layers):
+        rows = (edge_index[1] == node).nonzero().flatten()
+        sources = edge_index[0, rows].numpy()
+        for head in range(alpha.size(1)):
+            frames.append(pd.DataFrame({"layer": layer, "head": head, "source": sources,
+                                        "alpha": alpha[rows, head].numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def top_k(table: pd.DataFrame, k: int) -> pd.DataFrame:
     """The ``k`` strongest incoming edges of every target, per layer and head."""
     if k < 1:

@@ -31,6 +31,10 @@ COLOR_BY = ("class", "prediction", "correct")
 EDGE_SCALES = ("auto", "alpha", "relative")
 MAX_VIEW_NODES = 1500  # vis-network stays responsive up to about this many nodes
 MAX_VIEW_EDGES = 8000
+# A view opens with at most this many edges: Cora's hub (node 1358) in two hops is a two-ring
+# hairball of about 2,200 edges in which nothing can be followed. The strongest are drawn and
+# the view says how many are hidden; max_edges=None draws them all.
+READABLE_EDGES = 400
 PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
            "#ff9da7", "#9c755f", "#bab0ac"]
 UNLABELLED = "#c8c8c8"
@@ -75,6 +79,7 @@ class OverlayOptions:
     edge_scale: str = "auto"  # 'alpha' (0-1), 'relative' (α × |N(i)|) or 'auto' (see View)
     height: int = 640  # pixels
     label: int = 0  # multi-label data: the label whose truth or probability colours the nodes
+    max_edges: int | None = READABLE_EDGES  # draw at most this many (the strongest); None: all
 
     def __post_init__(self) -> None:
         if not 1 <= self.hops <= 3:
@@ -83,6 +88,8 @@ class OverlayOptions:
             raise GatvizError(f"threshold must be between 0 and 1 (got {self.threshold})")
         if self.top_k is not None and self.top_k < 1:
             raise GatvizError(f"top_k must be at least 1 or None (got {self.top_k})")
+        if self.max_edges is not None and self.max_edges < 1:
+            raise GatvizError(f"max_edges must be at least 1 or None (got {self.max_edges})")
         if self.color_by not in COLOR_BY:
             raise GatvizError(f"color_by must be one of {COLOR_BY} (got {self.color_by!r})")
         if self.edge_scale not in EDGE_SCALES:
@@ -203,13 +210,17 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
     kept = keep.nonzero().flatten()
     if options.top_k is not None:
         kept = _top_k_per_target(kept, edge_index[1], alpha, options.top_k)
+    notes = []
+    if options.threshold > 0 or options.top_k is not None:
+        notes.append(f"{kept.numel():,} of {int(in_view.sum()):,} edges pass the filters")
+    if options.max_edges is not None and kept.numel() > options.max_edges:
+        notes.append(f"the {options.max_edges:,} strongest of these {kept.numel():,} edges are "
+                     "drawn (by α × |N(i)|, the multiple of the uniform share; the centre's own "
+                     "first)")
+        kept = _strongest(kept, edge_index, alpha, n, centre, options.max_edges)
     if kept.numel() > MAX_VIEW_EDGES:
         raise ViewTooLarge(f"the view has {kept.numel():,} edges (limit {MAX_VIEW_EDGES:,}); "
                            "raise the α threshold, set a top-k or use fewer hops")
-
-    notes = []
-    if options.threshold > 0 or options.top_k is not None:
-        notes.append(f"{kept.numel()} of {int(in_view.sum())} edges shown after filtering")
     positions = (_ring_layout(subset, hop, dataset) if options.node is not None
                  else _spring_layout(subset, edge_index, n))
     attended = attended_count(edge_index, n)[edge_index[1, kept]]
@@ -220,6 +231,18 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
         scale = "relative" if low else "alpha"
     return View(subset, positions, hop, edge_index[:, kept], alpha[kept], alpha_heads[kept],
                 head_label, attended, scale, centre, notes)
+
+
+def _strongest(kept: Tensor, edge_index: Tensor, alpha: Tensor, n: int, centre: int | None,
+               limit: int) -> Tensor:
+    """The ``limit`` edges of ``kept`` with the largest α × |N(i)|, the centre's incoming
+    edges first: raw α would favour the edges of low-degree nodes, whose α are large only
+    because they have few neighbours."""
+    target = edge_index[1]
+    score = (alpha * attended_count(edge_index, n)[target])[kept]
+    if centre is not None:
+        score = torch.where(target[kept] == centre, torch.inf, score)
+    return kept[score.argsort(descending=True, stable=True)[:limit]].sort().values
 
 
 def _top_k_per_target(kept: Tensor, target: Tensor, alpha: Tensor, k: int) -> Tensor:

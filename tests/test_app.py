@@ -319,3 +319,22 @@ def test_a_multi_label_set_trains_and_every_view_works(tmp_path, monkeypatch):
     at.switch_page("app_pages/analysis.py").run()
     assert not at.exception and not at.error
     assert any(s.value == "Same-label attention" for s in at.subheader)
+
+
+def test_analysis_of_a_multilabel_set_shows_same_label_attention_per_label(tmp_path):
+    """PPI-like data (tiny files in PPI's raw format): the Analysis page draws the same-label
+    bars and lists the labels whose α departs most from uniform."""
+    from test_graph_benchmarks import write_ppi
+
+    write_ppi(tmp_path / "PPI" / "raw", {"train": [6, 5], "valid": [5], "test": [6, 4]})
+    at = _app().run().switch_page("app_pages/dataset.py").run()
+    at.selectbox[0].set_value("ppi")
+    next(t for t in at.text_input if t.label.startswith("Data directory")).set_value(
+        str(tmp_path))
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    _train(at, epochs=3)
+    at.switch_page("app_pages/analysis.py").run()
+    assert not at.exception and not at.error
+    assert any(s.value == "Same-label attention" for s in at.subheader)
+    assert any(c.value.startswith("Per label (head 0)") for c in at.caption)

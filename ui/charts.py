@@ -47,16 +47,23 @@ def incoming_bars_spec(long: pd.DataFrame, order: list[str], height: int) -> dic
                             {"field": "α", "type": "quantitative", "format": ".3f"}]}}
 
 
+HEADS_GRID_WIDTH = 560  # pixels for all the heads' plots of a row: fits a 1,280 px window
+
+
 def heads_grid_spec(overview: pd.DataFrame, order: list[str]) -> dict:
     """Vega-Lite small multiples of α by neighbour, a row per layer and a column per head
-    (``layer``, ``head``, ``from``, ``α`` columns), coloured like the overlay."""
+    (``layer``, ``head``, ``from``, ``α`` columns), coloured like the overlay. A facet's
+    width cannot follow its container, so the heads share HEADS_GRID_WIDTH: eight heads of
+    110 px ran off the right edge."""
+    heads = int(overview["head"].nunique()) if len(overview) else 1
+    width = max(36, min(110, HEADS_GRID_WIDTH // heads))
     return {"$schema": VEGA_LITE,
             "data": {"values": overview.to_dict("records")},
             "facet": {"row": {"field": "layer", "type": "nominal"},
                       "column": {"field": "head", "type": "nominal"}},
-            "spec": {"width": 110, "height": 90, "mark": "bar", "encoding": {
+            "spec": {"width": width, "height": 90, "mark": "bar", "encoding": {
                 "x": {"field": "from", "type": "nominal", "sort": order, "title": "neighbour",
-                      "axis": {"labels": len(order) <= 30}},
+                      "axis": {"labels": len(order) <= width // 8}},
                 "y": {"field": "α", "type": "quantitative"},
                 "color": {"field": "α", "type": "quantitative",
                           "scale": {"range": ALPHA_RANGE}, "legend": None},

@@ -58,15 +58,36 @@ def write_link(spec: tuple, record: ModelRecord | None) -> None:
         st.query_params.update(changed)
 
 
-def from_query(key: str, state_key: str, parse: Callable[[str], object], default) -> None:
+def from_query(key: str, state_key: str, parse: Callable[[str], object], default,
+               valid: Callable[[object], bool] | None = None) -> None:
     """Seed a widget's state from the URL's ``key`` once per session (``default`` when it is
-    missing or ``parse`` raises ValueError or TypeError), so a link reopens the same view."""
+    missing or ``parse`` raises ValueError or TypeError), so a link reopens the same view; on
+    every run after, a value that is no longer ``valid`` (a node beyond a smaller graph's
+    last, say) goes back to ``default``."""
     if state_key not in st.session_state:
         query = st.query_params
         try:
             st.session_state[state_key] = parse(query[key]) if key in query else default
         except (ValueError, TypeError):
             st.session_state[state_key] = default
+    if valid is not None and not valid(st.session_state[state_key]):
+        st.session_state[state_key] = default
+
+
+def parse_bool(text: str) -> bool:
+    """``true`` or ``false`` from a URL (anything else raises ValueError)."""
+    if text not in ("true", "false"):
+        raise ValueError(text)
+    return text == "true"
+
+
+def one_of(*allowed: str) -> Callable[[str], str]:
+    """A parser that accepts only ``allowed`` (anything else raises ValueError)."""
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(text)
+        return text
+    return parse
 
 
 def write_view(values: dict, defaults: dict) -> None:

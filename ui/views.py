@@ -11,7 +11,7 @@ from gatviz.checkpoint import checkpoint_bytes
 from gatviz.datasets import GraphDataset
 from gatviz.intervention import deletion_curves
 from gatviz.limits import WHOLE_ATTENTION_EDGES
-from gatviz.overlay import OverlayOptions, overlay_html
+from gatviz.overlay import OverlayOptions, build_view, overlay_html
 from gatviz.report import AnalysisReport, analyze
 from ui.records import ModelRecord, view_attention, whole_attention
 from ui.text import as_text
@@ -31,14 +31,17 @@ def require_whole_attention(dataset: GraphDataset, what: str) -> None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _overlay(_record: ModelRecord, _dataset: GraphDataset, uid: str, spec: tuple,
-             options: OverlayOptions) -> str:
+             options: OverlayOptions) -> tuple[str, list[str]]:
     layers = view_attention(_record, _dataset, options.node, options.hops)
-    return overlay_html(_dataset, layers, options, _record.pred, _record.prob)
+    view = build_view(_dataset, layers, options)
+    return overlay_html(_dataset, layers, options, _record.pred, _record.prob, view), view.notes
 
 
-def cached_overlay(record: ModelRecord, dataset: GraphDataset, options: OverlayOptions) -> str:
-    """The overlay HTML, cached by the model's weights (its uid: two sessions share an entry
-    only for the same model from the shared cache), the dataset spec and the options."""
+def cached_overlay(record: ModelRecord, dataset: GraphDataset, options: OverlayOptions
+                   ) -> tuple[str, list[str]]:
+    """The overlay HTML and the view's notes (what its filters and edge limit hid), cached by
+    the model's weights (its uid: two sessions share an entry only for the same model from the
+    shared cache), the dataset spec and the options."""
     return _overlay(record, dataset, record.uid, record.dataset_spec, options)
 
 
