@@ -4,15 +4,13 @@ import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 import altair as alt
 import pandas as pd
 import streamlit as st
-import torch
-from torch_geometric.utils import degree
 
 from gatviz.datasets import DATASETS, DOWNLOADED, data_dir
 from gatviz.errors import GatvizError
+from gatviz.graph_stats import edge_homophily, in_degree_counts, target_counts
 from gatviz.limits import MAX_TEXT
-from gatviz.overlay import (LEGEND_HEIGHT, MAX_VIEW_NODES, OverlayOptions, drawable_centre,
-                            structure_html)
 from gatviz.tasks import TASK_NAMES
+from ui.dataset_preview import dataset_preview
 from ui.links import set_dataset
 from ui.sidebar import sidebar
 from ui.specs import NAMED_DATASETS, csv_spec, spec_for
@@ -84,16 +82,7 @@ if submitted:
 
 data = dataset.data
 multilabel = dataset.task == "multilabel"
-src, dst = data.edge_index
-if multilabel:  # the share of a node's labels that its neighbour has too
-    shared = (data.y[src].bool() & data.y[dst].bool()).sum(1).float()
-    homophily = float(shared.sum() / data.y[dst].sum().clamp_min(1))
-    labelled = torch.ones(dataset.num_nodes, dtype=torch.bool)
-else:
-    labelled = data.y >= 0
-    same = (data.y[src] == data.y[dst]) & labelled[src] & labelled[dst]
-    both = labelled[src] & labelled[dst]
-    homophily = float(same.sum() / both.sum()) if bool(both.any()) else float("nan")
+homophily = edge_homophily(dataset)
 
 st.subheader(as_text(dataset.name), anchor=False)  # no link made of a file's name
 st.markdown(as_text(dataset.description))
@@ -135,13 +124,7 @@ with left:
     st.markdown("**Label frequency**" if multilabel else "**Class distribution**"
                 + (" (graphs)" if dataset.task == "graph" else ""))
     if dataset.num_classes:
-        if multilabel:
-            counts = data.y.sum(0).tolist()
-        elif dataset.task == "graph":
-            counts = torch.bincount(dataset.graph_y, minlength=dataset.num_classes).tolist()
-        else:
-            counts = torch.bincount(data.y[labelled], minlength=dataset.num_classes).tolist()
-        frame = pd.DataFrame({"class": dataset.target_names, unit: counts})
+        frame = pd.DataFrame({"class": dataset.target_names, unit: target_counts(dataset)})
         if len(frame) > MAX_CLASS_BARS:
             st.caption(f"The {MAX_CLASS_BARS} largest of {len(frame):,} classes.")
             frame = frame.nlargest(MAX_CLASS_BARS, unit)
@@ -152,32 +135,9 @@ with left:
         st.info("This graph has no labels.")
 with right:
     st.markdown("**Degree distribution** (incoming edges per node)")
-    degrees = degree(dst, dataset.num_nodes).long()
-    frame = pd.DataFrame({"degree": degrees.numpy()}).value_counts().reset_index()
-    frame.columns = ["degree", "nodes"]
-    st.altair_chart(alt.Chart(frame).mark_bar().encode(
+    st.altair_chart(alt.Chart(in_degree_counts(dataset)).mark_bar().encode(
         x=alt.X("degree:Q"), y=alt.Y("nodes:Q"), tooltip=["degree", "nodes"]),
         width="stretch")
 
 st.markdown("**Preview**")
-if dataset.num_graphs > 1:  # one graph of the set: the first test graph
-    shown = int(torch.cat([dataset.split_graphs("test"), torch.tensor([0])])[0])
-    st.caption(f"Graph {shown} of {dataset.num_graphs:,} ({as_text(dataset.graph_names[shown])}, "
-               f"a {dataset.graph_split_name(shown)} graph).")
-    dataset = dataset.graph(shown)
-    degrees = degree(dataset.data.edge_index[1], dataset.num_nodes).long()
-if dataset.num_nodes <= min(MAX_VIEW_NODES, 400):
-    options, note = OverlayOptions(head=0, height=460), "the whole graph"
-else:
-    hub = drawable_centre(degrees)
-    options = OverlayOptions(node=hub, hops=1, head=0, height=460)
-    note = f"the neighbourhood of node {hub}, the best connected"
-    if int(degrees.max()) >= MAX_VIEW_NODES:
-        note += (f" with fewer than {MAX_VIEW_NODES:,} neighbours (the browser cannot draw "
-                 f"{int(degrees.max()):,} neighbours smoothly)")
-st.caption(f"Showing {note}, coloured by class. Edges are drawn with uniform weight until a "
-           "model is trained.")
-try:
-    st.iframe(structure_html(dataset, options), height=options.height + LEGEND_HEIGHT)
-except GatvizError as error:
-    st.info(as_text(error))
+dataset_preview(dataset)

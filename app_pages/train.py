@@ -3,25 +3,22 @@ import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 from functools import partial
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from gatviz.baselines import mlp_baseline
-from gatviz.checkpoint import IMPORTED, read_checkpoint
 from gatviz.config import ACTIVATIONS, CONVS, POOLS, RESIDUALS, ModelConfig, TrainConfig
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
-from gatviz.links import CHECKPOINT
 from gatviz.presets import PRESETS
 from gatviz.tasks import TASK_NAMES
-from ui.charts import ACCURACY_COLUMNS, LOSS_COLUMNS, curves_spec
+from ui.baseline_panel import baseline_panel
+from ui.charts import ACCURACY_COLUMNS, LOSS_COLUMNS, confusion_spec, curves_spec
+from ui.checkpoint_upload import checkpoint_upload
 from ui.keys import MODEL, TRAIN_PICK
 from ui.links import current_spec, write_link
 from ui.live import train_live
-from ui.records import metric_name, ModelRecord
+from ui.scores_panel import scores_panel
 from ui.sidebar import sidebar
-from ui.state import add_model, current_model, models_for, unique_name
+from ui.state import current_model, models_for, unique_name
 from ui.text import as_text
 from ui.views import checkpoint_for
 
@@ -103,29 +100,7 @@ if start:
     except GatvizError as error:
         st.error(as_text(error))
 
-with st.expander("Load a checkpoint (.safetensors saved by gatviz, or a GAT trained in PyG)"):
-    st.caption("A model trained in your own PyG code loads too: save its state_dict with "
-               "safetensors and its constructor arguments as metadata (docs: *Models trained "
-               "elsewhere*).")
-    upload = st.file_uploader("Checkpoint", type=["safetensors"])
-    if st.button("Load checkpoint", disabled=upload is None):
-        try:
-            checkpoint = read_checkpoint(upload.getvalue())
-            notes = checkpoint.check_fits(dataset)
-            loaded = add_model(ModelRecord(
-                unique_name(upload.name.rsplit(".", 1)[0][:MAX_TEXT]), spec,
-                checkpoint.build_model(),
-                checkpoint.train_config, checkpoint.metrics, source=CHECKPOINT), dataset)
-            origin = (f"trained on {checkpoint.dataset}, " if checkpoint.dataset else "") + \
-                (checkpoint.version if checkpoint.version == IMPORTED
-                 else f"gatviz {checkpoint.version}")
-            st.success(f"Loaded {as_text(loaded.name)} ({as_text(origin)}).")
-            for note in notes:
-                st.caption(f"Note: {as_text(note)}.")
-            record = loaded
-        except GatvizError as error:
-            st.error(f"Could not load {as_text(upload.name)}: {as_text(error)}")
-
+checkpoint_upload(dataset, spec)  # the model it loads becomes the current one
 available = models_for(spec)
 if not available:
     st.info("No model on this dataset yet: set the knobs above and press **Train GAT**.")
@@ -142,36 +117,9 @@ record = available[chosen]
 write_link(spec, record)
 
 st.subheader(f"Results: {as_text(record.name)}", anchor=False)
-metrics = record.metrics
-c = st.columns(4)
-scored = {split: int(dataset.score_rows(split).numel()) for split in ("train", "val", "test")}
-unit = "graphs" if dataset.task == "graph" else "nodes"
-for column, split, label in zip(c, scored, ("Train", "Validation", "Test")):
-    value = metrics.get(split + "_acc", float("nan"))
-    column.metric(f"{label} {metric_name(dataset)}", f"{value:.3f}",
-                  help=f"On {scored[split]:,} {unit}" + (
-                      f" of {int(dataset.split_graphs(split).numel())} graphs" if many and
-                      unit == "nodes" else "") + ": with few of them, one more right or wrong "
-                      f"moves this by {1 / max(scored[split], 1):.3f}.")
-c[3].metric("Best epoch", f"{metrics.get('best_epoch', '?')} / {metrics.get('epochs_run', '?')}")
-if 0 < scored["val"] < 50 and record.history:
-    st.caption(f"The weights kept are those of the best validation score, measured on only "
-               f"{scored['val']} {unit}: one more right or wrong moves it by "
-               f"{1 / scored['val']:.3f}, so the epoch chosen is partly chance (here epoch "
-               f"{metrics.get('best_epoch', '?')}; the curves show the other epochs).")
+scores_panel(record, dataset)
 if many:  # what the graph adds: the same widths and settings without edges
-    baseline = record.derived.get(("mlp",))
-    if baseline is None and st.button(
-            "Train an MLP on the node features alone (baseline)",
-            help="A GAT that does no better than this reads only the features, not the "
-                 "neighbours. Same widths, settings, seed and splits; no edges."):
-        with st.spinner("Training the MLP…"):
-            baseline = record.derive(("mlp",), lambda: mlp_baseline(
-                dataset, record.model_config, record.train_config))
-    if baseline is not None:
-        st.caption(f"MLP on the features alone: train {baseline['train']:.3f} · validation "
-                   f"{baseline['val']:.3f} · test {baseline['test']:.3f} "
-                   f"({metric_name(dataset)}; test on {scored['test']:,} {unit}).")
+    baseline_panel(record, dataset)
 
 left, right = st.columns(2)
 with left:
@@ -190,19 +138,6 @@ with left:
 with right:
     test = dataset.score_rows("test")
     names = dataset.target_names
-
-    def confusion() -> dict:
-        """The test rows' confusion matrix as a Vega-Lite spec (built once per model)."""
-        truth = [names[int(c)] for c in dataset.targets[test]]
-        guess = [names[int(c)] for c in record.pred[test]]
-        matrix = pd.crosstab(pd.Series(truth, name="true"), pd.Series(guess, name="predicted"))
-        cells = matrix.stack().reset_index(name="nodes")
-        return (alt.Chart(cells).mark_rect().encode(
-            x="predicted:N", y="true:N",
-            color=alt.Color("nodes:Q", scale=alt.Scale(scheme="blues")),
-            tooltip=["true", "predicted", "nodes"]) + alt.Chart(cells).mark_text().encode(
-            x="predicted:N", y="true:N", text="nodes:Q")).to_dict()
-
     if dataset.task == "multilabel":
         st.caption("No confusion matrix for a multi-label task: every node has any number of "
                    f"its {dataset.num_classes} labels; the score is micro-F1 over every "
@@ -212,8 +147,11 @@ with right:
                    f"{dataset.num_classes ** 2:,} cells (it is drawn up to "
                    f"{MAX_CONFUSION_CLASSES} classes).")
     elif test.numel():
-        st.markdown(f"**Confusion matrix** (test {unit})")
-        st.vega_lite_chart(record.derive(("confusion",), confusion), width="stretch")
+        st.markdown("**Confusion matrix** (test graphs)" if dataset.task == "graph" else
+                    "**Confusion matrix** (test nodes)")
+        st.vega_lite_chart(record.derive(("confusion",), lambda: confusion_spec(
+            [names[int(c)] for c in dataset.targets[test]],
+            [names[int(c)] for c in record.pred[test]])), width="stretch")
 
 st.download_button("Download checkpoint (.safetensors)",
                    partial(checkpoint_for, record, dataset),

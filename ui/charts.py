@@ -72,3 +72,17 @@ def heads_grid_spec(overview: pd.DataFrame, order: list[str]) -> dict:
                             {"field": "from", "type": "nominal"},
                             {"field": "α", "type": "quantitative", "format": ".3f"}]}}}
 
+
+
+def confusion_spec(truth: list[str], guess: list[str]) -> dict:
+    """A confusion matrix (true class by predicted class), each cell labelled with its count."""
+    matrix = pd.crosstab(pd.Series(truth, name="true"), pd.Series(guess, name="predicted"))
+    cells = matrix.stack().reset_index(name="nodes").to_dict("records")
+    encoding = {"x": {"field": "predicted", "type": "nominal"},
+                "y": {"field": "true", "type": "nominal"}}
+    return {"$schema": VEGA_LITE, "data": {"values": cells}, "layer": [
+        {"mark": "rect", "encoding": {**encoding, "color": {
+            "field": "nodes", "type": "quantitative", "scale": {"scheme": "blues"}},
+            "tooltip": [{"field": "true"}, {"field": "predicted"}, {"field": "nodes"}]}},
+        {"mark": "text", "encoding": {**encoding, "text": {"field": "nodes",
+                                                           "type": "quantitative"}}}]}
