@@ -39,7 +39,7 @@ defaults = seed_view(dataset)
 available = models_for(spec)
 from_query("model", ATTENTION_PICK, str, record.name, available.__contains__)
 many = dataset.num_graphs > 1
-controls = st.columns([2, 2, 1, 1, 3] if many else [2, 1, 1, 3])
+controls = st.columns([2, 2, 1, 1.4, 3] if many else [2, 1, 1.4, 3])
 record = available[controls[0].selectbox("Model", list(available), key=ATTENTION_PICK)]
 st.session_state[MODEL] = record.name
 graph_choice = None
@@ -88,7 +88,7 @@ with graph:
         st.iframe(page, height=options.height + LEGEND_HEIGHT)
         for note in notes:
             st.caption(f"{note[0].upper()}{note[1:]}." + (
-                " Raise 'Edges drawn, at most' (0 = all) to draw more, or filter above."
+                " Raise 'Most edges drawn' (0 = all) to draw more, or filter above."
                 if "strongest" in note else ""))
     except GatvizError as error:
         page = None

@@ -78,7 +78,7 @@ with st.form("train"):
     pool = c[3].selectbox("Readout (graph task)", POOLS, index=POOLS.index(m.pool),
                           disabled=dataset.task != "graph",
                           help="How the node embeddings are pooled into one vector per graph.")
-    linear_out = c[4].checkbox("Linear output layer", m.linear_out or dataset.task == "graph",
+    linear_out = c[4].checkbox("Linear output", m.linear_out or dataset.task == "graph",
                                disabled=dataset.task == "graph",
                                help="The last GAT layer keeps its hidden units and a linear "
                                     "layer reads the classes (always so for graph tasks).")

@@ -122,6 +122,10 @@ def _build_parser() -> argparse.ArgumentParser:
     render.add_argument("--head", default="mean", help="head index, 'mean' or 'max'")
     render.add_argument("--threshold", type=float, default=0.0)
     render.add_argument("--top-k", type=int, default=None)
+    render.add_argument("--max-edges", type=int, default=None,
+                        help="draw at most this many edges, the strongest by α × |N(i)| (the "
+                             "centre's own first); 0 draws all (default: "
+                             "gatviz.overlay.READABLE_EDGES, a few hundred)")
     render.add_argument("--self-loops", type=_bool, default=True)
     render.add_argument("--color-by", default="class",
                         choices=("class", "prediction", "correct"))
@@ -221,7 +225,9 @@ def _cmd_render(args: argparse.Namespace) -> None:
     node = None if args.node is None else dataset.node_index(args.node)
     options = OverlayOptions(node=node, hops=args.hops, layer=args.layer, head=args.head,
                              threshold=args.threshold, top_k=args.top_k,
-                             self_loops=args.self_loops, color_by=args.color_by)
+                             self_loops=args.self_loops, color_by=args.color_by,
+                             **({} if args.max_edges is None else
+                                {"max_edges": args.max_edges or None}))
     if node is None:
         attention, (pred, prob) = dataset_attention(model, dataset), predict(model, dataset)
     else:  # only the node's receptive field: exact, and fast on a big graph

@@ -36,6 +36,51 @@ DRAWN_PIXELS = """() => {
   return count;
 }"""
 
+# Elements of the page that do not fit: anything drawn past the right edge of the main column
+# (spilling out of the page), or past the right edge of an ancestor that hides its overflow
+# (cut off, as the eighth head of an overflowing chart was). Scrolling containers are fine:
+# what they hold can be reached. Returns a description of each, up to 20.
+OVERFLOWING = """() => {
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  if (!main) return ['no main block'];
+  const right = main.getBoundingClientRect().right;
+  const found = [];
+  for (const el of main.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    let limit = right, why = 'spills past the main column';
+    for (let up = el.parentElement; up && up !== main; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll') { limit = Infinity; break; }
+      if (overflow === 'hidden' || overflow === 'clip') {
+        const clip = up.getBoundingClientRect();
+        // A container of a pixel or two hides text for screen readers only (KaTeX's MathML).
+        limit = clip.width <= 2 ? Infinity : clip.right;
+        why = 'is cut off by its container';
+        break;
+      }
+    }
+    const style = getComputedStyle(el);
+    if (style.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) {
+      found.push(`text "${el.textContent.trim().slice(0, 40)}" is cut to an ellipsis`);
+      continue;
+    }
+    if (box.right > limit + 1) {
+      const id = el.closest('[data-testid]');
+      const text = (el.textContent || '').trim().slice(0, 40);
+      found.push(`${el.tagName.toLowerCase()} in ${id ? id.dataset.testid : '?'} ("${text}") ` +
+                 `${why} by ${Math.round(box.right - limit)} px`);
+      if (found.length >= 20) break;
+    }
+  }
+  return found;
+}"""
+
+
+def overflowing(page) -> list[str]:
+    """What on the page does not fit its container (see OVERFLOWING)."""
+    return page.evaluate(OVERFLOWING)
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from chromium import (DRAWN_CHARTS, ROOT, choose, chromium_page, errors_shown, open_select,
-                      require_chromium, settle, shot, streamlit_server, wait_for_graph)
+                      overflowing, require_chromium, settle, shot, streamlit_server,
+                      wait_for_graph)
 
 SHOTS = Path(os.environ.get("GATVIZ_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 
@@ -92,6 +93,30 @@ def test_dataset_train_attention_in_a_real_browser(server, page):
     page.wait_for_function(f"() => ({DRAWN_CHARTS})() >= 8", timeout=30_000)
     _no_error(page)
     shot(page, SHOTS, "5_analysis")
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_every_page_fits_the_window(server, page, width):
+    """Every page at a common laptop width and a wide screen, with the model trained above
+    (reopened from its link): screenshots, and nothing cut off or spilling past the edge."""
+    context = page.context.browser.new_context(viewport={"width": width, "height": 1000})
+    tab = context.new_page()
+    tab.goto(f"{server}/?dataset=karate&model=karate+GAT")
+    tab.get_by_text("see what a Graph Attention Network attends to").wait_for(timeout=60_000)
+    for name, ready in (("Home", "Quick start"), ("Dataset", "Class distribution"),
+                        ("Train", "Results: karate GAT"), ("Attention", "All heads at a glance"),
+                        ("Analysis", "Attention over training"), ("Compare", "needs two models")):
+        tab.get_by_role("link", name=name, exact=True).click()
+        tab.get_by_text(ready).first.wait_for(timeout=120_000)
+        settle(tab)
+        if name in ("Dataset", "Attention"):
+            wait_for_graph(tab)
+        if name == "Analysis":
+            tab.wait_for_function(f"() => ({DRAWN_CHARTS})() >= 8", timeout=30_000)
+        shot(tab, SHOTS, f"fit_{width}_{name.lower()}")
+        assert errors_shown(tab) == 0
+        assert overflowing(tab) == [], name
+    context.close()
 
 
 def test_stop_keeps_the_best_weights_so_far_as_a_model(server, page):

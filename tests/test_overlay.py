@@ -7,8 +7,9 @@ from gatviz.attention import dataset_attention
 from gatviz.csv_graph import load_csv
 from gatviz.errors import GatvizError
 from gatviz.model import GAT
-from gatviz.overlay import (OverlayOptions, ViewTooLarge, alpha_colour, build_view, edge_width,
-                            overlay_html, relative_colour, relative_width)
+from gatviz.overlay import (READABLE_EDGES, OverlayOptions, ViewTooLarge, alpha_colour,
+                            build_view, edge_width, overlay_html, relative_colour,
+                            relative_width)
 from gatviz.training import predict
 
 
@@ -89,6 +90,28 @@ def test_large_views_are_refused_with_advice(cora):
     hub = int(torch.bincount(cora.data.edge_index[1]).argmax())
     view = build_view(cora, attention, OverlayOptions(node=hub, hops=2))
     assert view.centre == hub and 100 < view.nodes.numel() < 1500
+
+
+def test_a_crowded_view_draws_its_strongest_edges_and_says_what_is_hidden(cora):
+    """Cora's hub in two hops has about 2,200 edges: the view opens with READABLE_EDGES of
+    them, the centre's incoming edges all kept and the rest the largest α × |N(i)|."""
+    model = GAT(cora.num_features, cora.num_classes)
+    attention = dataset_attention(model, cora)
+    hub = int(torch.bincount(cora.data.edge_index[1]).argmax())
+    every = build_view(cora, attention, OverlayOptions(node=hub, hops=2, max_edges=None))
+    assert every.edge_index.size(1) > 2000 and not every.notes
+    view = build_view(cora, attention, OverlayOptions(node=hub, hops=2))
+    assert view.edge_index.size(1) == READABLE_EDGES
+    assert torch.equal(view.nodes, every.nodes)  # the same nodes; only edges are left out
+    into_hub = every.edge_index[1] == hub
+    assert int((view.edge_index[1] == hub).sum()) == int(into_hub.sum())
+    others = ~into_hub
+    cut = float(view.relative[view.edge_index[1] != hub].min())
+    assert int((every.relative[others] > cut).sum()) <= READABLE_EDGES - int(into_hub.sum())
+    assert any(f"{READABLE_EDGES:,} strongest of these {every.edge_index.size(1):,}" in note
+               for note in view.notes)
+    with pytest.raises(GatvizError, match="max_edges must be at least 1"):
+        OverlayOptions(max_edges=0)
 
 
 def test_colour_and_width_grow_with_alpha():

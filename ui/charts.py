@@ -47,7 +47,7 @@ def incoming_bars_spec(long: pd.DataFrame, order: list[str], height: int) -> dic
                             {"field": "α", "type": "quantitative", "format": ".3f"}]}}
 
 
-HEADS_GRID_WIDTH = 560  # pixels for all the heads' plots of a row: fits a 1,280 px window
+HEADS_GRID_WIDTH = 520  # pixels for all the heads' plots of a row: fits a 1,280 px window
 
 
 def heads_grid_spec(overview: pd.DataFrame, order: list[str]) -> dict:
