@@ -129,14 +129,16 @@ with left:
             st.caption(f"The {MAX_CLASS_BARS} largest of {len(frame):,} classes.")
             frame = frame.nlargest(MAX_CLASS_BARS, unit)
         st.altair_chart(alt.Chart(frame).mark_bar().encode(
-            x=alt.X(f"{unit}:Q"), y=alt.Y("class:N", sort=None), tooltip=["class", unit]),
+            x=alt.X(f"{unit}:Q", axis=alt.Axis(labelFlush=True)), y=alt.Y("class:N", sort=None),
+            tooltip=["class", unit]),
             width="stretch")
     else:
         st.info("This graph has no labels.")
 with right:
     st.markdown("**Degree distribution** (incoming edges per node)")
     st.altair_chart(alt.Chart(in_degree_counts(dataset)).mark_bar().encode(
-        x=alt.X("degree:Q"), y=alt.Y("nodes:Q"), tooltip=["degree", "nodes"]),
+        x=alt.X("degree:Q", axis=alt.Axis(labelFlush=True)), y=alt.Y("nodes:Q"),
+        tooltip=["degree", "nodes"]),
         width="stretch")
 
 st.markdown("**Preview**")
