@@ -5,6 +5,7 @@ This page draws its text before importing the app's modules: they import torch a
 instead. Every other page imports ``ui`` before anything else, so that a page opened while this
 import is running waits for it (see ui/__init__.py).
 """
+
 import streamlit as st
 
 st.set_page_config(page_title="gatviz: GAT attention explorer")
@@ -20,14 +21,20 @@ st.markdown(
 st.subheader("The attention, in three lines")
 left, right = st.columns([3, 2])
 with left:
-    st.latex(r"e_{ij} = \mathrm{LeakyReLU}\left(a^\top "
-             r"\left[\, W h_i \,\Vert\, W h_j \,\right]\right)")
-    st.latex(r"\alpha_{ij} = \mathrm{softmax}_{j \in \mathcal{N}(i)}\left(e_{ij}\right) "
-             r"= \frac{\exp(e_{ij})}{\sum_{k \in \mathcal{N}(i)} \exp(e_{ik})}")
-    st.latex(r"h_i' = \Big\Vert_{k=1}^{K} \sigma\Big(\sum_{j \in \mathcal{N}(i)} "
-             r"\alpha_{ij}^{k} W^{k} h_j\Big) \qquad "
-             r"h_i^{\mathrm{out}} = \frac{1}{K} \sum_{k=1}^{K} \sum_{j \in \mathcal{N}(i)} "
-             r"\alpha_{ij}^{k} W^{k} h_j")
+    st.latex(
+        r"e_{ij} = \mathrm{LeakyReLU}\left(a^\top "
+        r"\left[\, W h_i \,\Vert\, W h_j \,\right]\right)"
+    )
+    st.latex(
+        r"\alpha_{ij} = \mathrm{softmax}_{j \in \mathcal{N}(i)}\left(e_{ij}\right) "
+        r"= \frac{\exp(e_{ij})}{\sum_{k \in \mathcal{N}(i)} \exp(e_{ik})}"
+    )
+    st.latex(
+        r"h_i' = \Big\Vert_{k=1}^{K} \sigma\Big(\sum_{j \in \mathcal{N}(i)} "
+        r"\alpha_{ij}^{k} W^{k} h_j\Big) \qquad "
+        r"h_i^{\mathrm{out}} = \frac{1}{K} \sum_{k=1}^{K} \sum_{j \in \mathcal{N}(i)} "
+        r"\alpha_{ij}^{k} W^{k} h_j"
+    )
 with right:
     st.markdown(
         "- **e_ij** scores how relevant neighbour *j* looks to node *i*.\n"

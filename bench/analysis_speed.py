@@ -9,6 +9,7 @@ other down many times over.
 
 Usage: python bench/analysis_speed.py [--dataset cora] [--repeats 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,22 +50,26 @@ def main() -> None:
         dataset = load_dataset(args.dataset)
     start = time.perf_counter()
     result = train(dataset, ModelConfig(conv=args.conv), TrainConfig(epochs=200, seed=0))
-    print(f"{dataset.name}: trained {args.conv} in {time.perf_counter() - start:.1f} s, "
-          f"test acc {result.metrics['test_acc']:.3f}")
+    print(
+        f"{dataset.name}: trained {args.conv} in {time.perf_counter() - start:.1f} s, "
+        f"test acc {result.metrics['test_acc']:.3f}"
+    )
     model, n = result.model, dataset.num_nodes
     attention = dataset_attention(model, dataset)
     hub = int(dataset.data.edge_index[1].bincount().argmax())
     steps = {
         "attention (extract α)": lambda: dataset_attention(model, dataset),
         "KL / entropy per node": lambda: analysis.kl_by_head(
-            analysis.node_divergence(attention, n)),
+            analysis.node_divergence(attention, n)
+        ),
         "head agreement (JS)": lambda: analysis.head_agreement(attention, n),
         "same-class mass": lambda: analysis.same_class_mass(attention, dataset.data.y),
         "ranking consistency": lambda: analysis.ranking_consistency(attention, n),
         "uniform knockout": lambda: uniform_knockout(model, dataset),
         "ground-truth AUROC": lambda: analysis.ground_truth_auroc(attention, dataset),
-        "explain α (hub, layer 0)": lambda: explain_alpha(model, dataset.data.x,
-                                                          dataset.data.edge_index, 0, hub, 0),
+        "explain α (hub, layer 0)": lambda: explain_alpha(
+            model, dataset.data.x, dataset.data.edge_index, 0, hub, 0
+        ),
     }
     total = 0.0
     print(f"{'analysis':28} {'seconds':>8}")

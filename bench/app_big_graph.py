@@ -12,6 +12,7 @@ each step the server's resident memory. Screenshots go to ``artifacts/screenshot
 Usage: python bench/app_big_graph.py [--size 1000000] [--epochs 20] [--batch-size 0]
 Run it alone: the server, the browser and this process share two cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tests", ROOT / "bench"):
     sys.path.insert(0, str(folder))
 from app_latency import memory_mb  # noqa: E402
-from chromium import (chromium_page, choose, choose_csv_files, errors_shown,  # noqa: E402
-                      settle, shot, streamlit_process, wait_for_graph)
+from chromium import (
+    chromium_page,
+    choose,
+    choose_csv_files,
+    errors_shown,  # noqa: E402
+    settle,
+    shot,
+    streamlit_process,
+    wait_for_graph,
+)
 from scale import generate  # noqa: E402
 
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -49,12 +58,12 @@ def main() -> None:
     generate(args.size, folder)
     rows = []
     with streamlit_process() as (url, server), chromium_page(1500, 1100) as page:
+
         def step(name: str, seconds: float, note: str = "") -> None:
             if errors_shown(page):
                 note += f" ({errors_shown(page)} errors shown!)"
             rows.append((name, seconds, memory_mb(server.pid, "VmRSS"), note))
-            print(f"{name:42} {seconds:7.2f} s  server {rows[-1][2]:6.0f} MB  {note}",
-                  flush=True)
+            print(f"{name:42} {seconds:7.2f} s  server {rows[-1][2]:6.0f} MB  {note}", flush=True)
 
         # The reference, same server and browser: choosing another centre node on karate.
         page.goto(f"{url}/Attention")
@@ -63,13 +72,15 @@ def main() -> None:
         wait_for_graph(page)
         settle(page)
         started = time.perf_counter()
-        choose(page, "Centre node (type to search by id or name)",
-               "5 · member 5 · in-degree 4")
+        choose(page, "Centre node (type to search by id or name)", "5 · member 5 · in-degree 4")
         page.get_by_text("Node 5 · member 5").first.wait_for(timeout=120_000)
         settle(page, pause_ms=0)
         wait_for_graph(page)
-        step("karate: another centre node drawn", time.perf_counter() - started - 0.5,
-             "the reference")
+        step(
+            "karate: another centre node drawn",
+            time.perf_counter() - started - 0.5,
+            "the reference",
+        )
 
         choose_csv_files(page, url, folder / "edges.csv", folder / "nodes.csv")
         started = time.perf_counter()
@@ -88,8 +99,11 @@ def main() -> None:
         page.get_by_role("button", name="Train GAT").click()
         page.get_by_text("Results: edges GAT").wait_for(timeout=1_800_000)
         settle(page, pause_ms=0)
-        step("train from the button", time.perf_counter() - started,
-             f"{args.epochs} epochs, batch size {args.batch_size or 'whole graph'}")
+        step(
+            "train from the button",
+            time.perf_counter() - started,
+            f"{args.epochs} epochs, batch size {args.batch_size or 'whole graph'}",
+        )
         shot(page, SHOTS, "big_train")
 
         started = time.perf_counter()
@@ -131,8 +145,11 @@ def library_view(folder: Path, node: int) -> None:
         local = neighbourhood_attention(model, dataset, node, options.hops)
         overlay_html(dataset, local.attention, options, local.pred, local.prob)
         seconds.append(time.perf_counter() - started)
-    print(f"{'library: the same view (1 hop), median of 3':42} "
-          f"{statistics.median(seconds[1:]):7.2f} s", flush=True)
+    print(
+        f"{'library: the same view (1 hop), median of 3':42} "
+        f"{statistics.median(seconds[1:]):7.2f} s",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

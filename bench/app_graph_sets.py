@@ -10,6 +10,7 @@ step the server's resident memory. Screenshots go to ``artifacts/screenshots/set
 Usage: python bench/app_graph_sets.py
 Run it alone: the server, the browser and this process share two cores.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -22,8 +23,16 @@ ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tests", ROOT / "bench"):
     sys.path.insert(0, str(folder))
 from app_latency import memory_mb  # noqa: E402
-from chromium import (DRAWN_CHARTS, chromium_page, choose, errors_shown, settle,  # noqa: E402
-                      shot, streamlit_process, wait_for_graph)
+from chromium import (
+    DRAWN_CHARTS,
+    chromium_page,
+    choose,
+    errors_shown,
+    settle,  # noqa: E402
+    shot,
+    streamlit_process,
+    wait_for_graph,
+)
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 MUTAG = ROOT.parent / "shared" / "datasets" / "tu" / "MUTAG"
@@ -32,12 +41,18 @@ MUTAG = ROOT.parent / "shared" / "datasets" / "tu" / "MUTAG"
 def main() -> None:
     data = Path(tempfile.mkdtemp())
     shutil.copytree(MUTAG, data / "MUTAG")
-    with streamlit_process({"GATVIZ_DATA_DIR": str(data)}) as (url, server), \
-            chromium_page(1400, 1000) as page:
+    with (
+        streamlit_process({"GATVIZ_DATA_DIR": str(data)}) as (url, server),
+        chromium_page(1400, 1000) as page,
+    ):
+
         def step(name: str, seconds: float) -> None:
             note = f" ({errors_shown(page)} errors shown!)" if errors_shown(page) else ""
-            print(f"{name:46} {seconds:6.2f} s  server {memory_mb(server.pid, 'VmRSS'):5.0f} MB"
-                  f"{note}", flush=True)
+            print(
+                f"{name:46} {seconds:6.2f} s  server {memory_mb(server.pid, 'VmRSS'):5.0f} MB"
+                f"{note}",
+                flush=True,
+            )
 
         page.goto(f"{url}/Attention")
         page.get_by_role("button", name="Train the default GAT here").click(timeout=120_000)
@@ -45,8 +60,7 @@ def main() -> None:
         settle(page)
         wait_for_graph(page)
         start = time.perf_counter()
-        choose(page, "Centre node (type to search by id or name)",
-               "0 · Mr. Hi (0) · in-degree 16")
+        choose(page, "Centre node (type to search by id or name)", "0 · Mr. Hi (0) · in-degree 16")
         settle(page, 0)
         wait_for_graph(page)
         step("karate: another centre node (reference)", time.perf_counter() - start)
@@ -55,8 +69,10 @@ def main() -> None:
         page.get_by_role("button", name="Load dataset").wait_for(timeout=60_000)
         settle(page)
         page.locator('[data-testid="stSelectbox"]').first.click()
-        page.get_by_role("option", name="mutag: MUTAG: 188 molecules, mutagenic or not "
-                                        "(TUDataset; downloaded once)").click()
+        page.get_by_role(
+            "option",
+            name="mutag: MUTAG: 188 molecules, mutagenic or not (TUDataset; downloaded once)",
+        ).click()
         start = time.perf_counter()
         page.get_by_role("button", name="Load dataset").click()
         page.get_by_text("Split of whole graphs").wait_for(timeout=60_000)

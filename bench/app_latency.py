@@ -13,6 +13,7 @@ Usage: python bench/app_latency.py [--threads 1,0]
   --threads: the server's $GATVIZ_APP_THREADS, one run per value (0 = PyTorch's default, one
   thread per core); default 1, the app's own default.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,10 @@ def main() -> None:
         karate, cora = load_dataset("karate"), load_dataset("cora", root=root)
         library = {"karate": library_seconds(karate), "cora": library_seconds(cora)}
         for value in threads:
-            print(f"\nserver with GATVIZ_APP_THREADS={value}; library at PyTorch's default "
-                  f"({os.cpu_count()} threads on {os.cpu_count()} cores)")
+            print(
+                f"\nserver with GATVIZ_APP_THREADS={value}; library at PyTorch's default "
+                f"({os.cpu_count()} threads on {os.cpu_count()} cores)"
+            )
             report(*browser_run(root, library, value))
 
 
@@ -81,6 +84,7 @@ def browser_run(root: Path, library: dict, threads: str) -> tuple[list, float]:
     started = time.perf_counter()
     env = {"GATVIZ_DATA_DIR": str(root), "GATVIZ_APP_THREADS": threads}
     with streamlit_process(env) as (url, server), chromium_page() as page:
+
         def step(name: str, seconds: float, lib: float | None) -> None:
             rows.append((name, seconds, lib, memory_mb(server.pid)))
 

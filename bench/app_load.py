@@ -13,6 +13,7 @@ Bounded: at most 16 sessions, at most --timeout seconds in all; loopback only. R
 
 Usage: python bench/app_load.py [--sessions 8] [--timeout 300]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from chromium import (chromium_browser, errors_shown, open_select, settle,  # noqa: E402
-                      streamlit_server)
+from chromium import (
+    chromium_browser,
+    errors_shown,
+    open_select,
+    settle,  # noqa: E402
+    streamlit_server,
+)
 
 MAX_SESSIONS = 16
 READY = "All heads at a glance"
@@ -98,18 +104,24 @@ def main() -> None:
             crowd[0].wait_for_timeout(200)
         errors = [errors_shown(tab) for tab in crowd]
 
-    print(f"{sessions} sessions pressed 'Train the default GAT here' on karate, one right after "
-          "another")
+    print(
+        f"{sessions} sessions pressed 'Train the default GAT here' on karate, one right after "
+        "another"
+    )
     print(f"{'session':>8} {'click to view s':>16} {'errors':>7}")
     for i in range(sessions):
         seconds = f"{done[i]:16.2f}" if i in done else f"{'not done':>16}"
         print(f"{i:8d} {seconds} {errors[i]:7d}")
     finished = [done[i] for i in done]
     if finished:
-        print(f"all done within {max(finished):.2f} s of their click; median "
-              f"{sorted(finished)[len(finished) // 2]:.2f} s; errors shown: {sum(errors)}")
-    print(f"watcher's Attention page, head change: {idle:.2f} s idle, {loaded:.2f} s while the "
-          f"{sessions} sessions trained")
+        print(
+            f"all done within {max(finished):.2f} s of their click; median "
+            f"{sorted(finished)[len(finished) // 2]:.2f} s; errors shown: {sum(errors)}"
+        )
+    print(
+        f"watcher's Attention page, head change: {idle:.2f} s idle, {loaded:.2f} s while the "
+        f"{sessions} sessions trained"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ alone: torch beside a browser on two cores slow each other down.
 
 Usage: python bench/app_timings.py [--dataset karate|cora|ba-shapes|dictionary-lookup]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,19 +25,33 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from chromium import (DRAWN_CHARTS, chromium_page, choose, errors_shown, open_select,  # noqa
-                      settle, shot, streamlit_server, wait_for_graph)
+from chromium import (
+    DRAWN_CHARTS,
+    chromium_page,
+    choose,
+    errors_shown,
+    open_select,  # noqa
+    settle,
+    shot,
+    streamlit_server,
+    wait_for_graph,
+)
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.datasets import DATASETS  # noqa: E402
 
 TRAIN_SETTINGS = {  # what the Train page's form is set to per dataset (else the defaults)
-    "dictionary-lookup": {"Layers": "1", "Heads per hidden layer": "1", "Epochs": "500",
-                          "Patience (0 = off)": "0"},
+    "dictionary-lookup": {
+        "Layers": "1",
+        "Heads per hidden layer": "1",
+        "Epochs": "500",
+        "Patience (0 = off)": "0",
+    },
 }
 
 
-def _until_settled(page, started: float, text: str, charts: int = 0,
-                   timeout_s: float = 120) -> float:
+def _until_settled(
+    page, started: float, text: str, charts: int = 0, timeout_s: float = 120
+) -> float:
     page.get_by_text(text).first.wait_for(timeout=timeout_s * 1000)
     settle(page, pause_ms=0)
     if charts:
@@ -54,8 +69,11 @@ def _train(page, conv: str, dataset: str) -> float:
         page.locator(f'input[aria-label="{label}"]').fill(value)
     if dataset == "dictionary-lookup":
         for label in ("Feature dropout", "Attention dropout"):
-            slider = page.locator('[data-testid="stSlider"]').filter(
-                has=page.get_by_text(label, exact=True)).get_by_role("slider")
+            slider = (
+                page.locator('[data-testid="stSlider"]')
+                .filter(has=page.get_by_text(label, exact=True))
+                .get_by_role("slider")
+            )
             slider.focus()
             page.keyboard.press("Home")
     name = page.locator('input[aria-label="Model name"]')
@@ -72,8 +90,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     folder = ROOT / "artifacts" / "screenshots" / args.dataset
-    with planetoid_root() as root, streamlit_server({"GATVIZ_DATA_DIR": str(root)}) as url, \
-            chromium_page(1400, 1000) as page:
+    with (
+        planetoid_root() as root,
+        streamlit_server({"GATVIZ_DATA_DIR": str(root)}) as url,
+        chromium_page(1400, 1000) as page,
+    ):
         page.goto(f"{url}/Dataset")
         page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
         settle(page)
@@ -102,9 +123,11 @@ def main() -> None:
             option.click()
             reruns.append(_until_settled(page, started, f"layer {k % 2}, head 0", charts=8))
         if reruns:
-            print(f"Analysis page, rerun after a layer change: median "
-                  f"{statistics.median(reruns[1:]):.2f} s (the first visit to a layer computes "
-                  f"its deletion curves; runs: {', '.join(f'{r:.2f}' for r in reruns)})")
+            print(
+                f"Analysis page, rerun after a layer change: median "
+                f"{statistics.median(reruns[1:]):.2f} s (the first visit to a layer computes "
+                f"its deletion curves; runs: {', '.join(f'{r:.2f}' for r in reruns)})"
+            )
         open_select(page, "Head")
         page.get_by_role("option").first.wait_for()
         heads = page.get_by_role("option").count()
@@ -117,12 +140,13 @@ def main() -> None:
             option.wait_for()
             started = time.perf_counter()
             option.click()
-            head_reruns.append(_until_settled(page, started, f"layer {layer}, head {k}",
-                                              charts=8))
+            head_reruns.append(_until_settled(page, started, f"layer {layer}, head {k}", charts=8))
         if head_reruns:
-            print(f"Analysis page, rerun after a head change: median "
-                  f"{statistics.median(head_reruns):.2f} s "
-                  f"(runs: {', '.join(f'{r:.2f}' for r in head_reruns)})")
+            print(
+                f"Analysis page, rerun after a head change: median "
+                f"{statistics.median(head_reruns):.2f} s "
+                f"(runs: {', '.join(f'{r:.2f}' for r in head_reruns)})"
+            )
         assert errors_shown(page) == 0
         page.set_viewport_size({"width": 1400, "height": 5200})
         page.wait_for_timeout(1500)
@@ -143,9 +167,11 @@ def main() -> None:
             page.wait_for_url(f"**head={k % 2}**", timeout=60_000)
             settle(page, pause_ms=0)
             reference.append(time.perf_counter() - started)
-        print(f"reference, Attention page rerun after a head change: median "
-              f"{statistics.median(reference):.2f} s "
-              f"(runs: {', '.join(f'{r:.2f}' for r in reference)})")
+        print(
+            f"reference, Attention page rerun after a head change: median "
+            f"{statistics.median(reference):.2f} s "
+            f"(runs: {', '.join(f'{r:.2f}' for r in reference)})"
+        )
         page.get_by_text("Explain this α").click()
         page.wait_for_timeout(800)
         page.set_viewport_size({"width": 1400, "height": 2600})

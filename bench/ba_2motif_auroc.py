@@ -8,6 +8,7 @@ seeds (mean ± sd and a 95 % t-interval): the seed changes the graphs, the split
 
     python bench/ba_2motif_auroc.py [--seeds 5] [--epochs 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,10 +33,15 @@ def interval(values: list[float]) -> str:
     from scipy import stats
 
     values = np.array(values)
-    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)) \
-        if len(values) > 1 else math.nan
-    return (f"{values.mean():.3f} ± {values.std(ddof=1):.3f} (sd), 95 % CI "
-            f"[{values.mean() - half:.3f}, {values.mean() + half:.3f}]")
+    half = (
+        stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+        if len(values) > 1
+        else math.nan
+    )
+    return (
+        f"{values.mean():.3f} ± {values.std(ddof=1):.3f} (sd), 95 % CI "
+        f"[{values.mean() - half:.3f}, {values.mean() + half:.3f}]"
+    )
 
 
 def main() -> None:
@@ -56,12 +62,17 @@ def main() -> None:
         for row in table.itertuples():
             for key in ("auroc_attention", "auroc_inverse_degree", "auroc_random"):
                 rows.setdefault((row.layer, key), []).append(getattr(row, key))
-        print(f"seed {seed}: test accuracy {result.metrics['test_acc']:.3f} on "
-              f"{test.num_graphs} graphs; " + "; ".join(
-                  f"layer {r.layer} α {r.auroc_attention:.3f} / 1/|N(i)| "
-                  f"{r.auroc_inverse_degree:.3f} / random {r.auroc_random:.3f}"
-                  for r in table.itertuples()) + f" ({time.perf_counter() - start:.0f} s)",
-              flush=True)
+        print(
+            f"seed {seed}: test accuracy {result.metrics['test_acc']:.3f} on "
+            f"{test.num_graphs} graphs; "
+            + "; ".join(
+                f"layer {r.layer} α {r.auroc_attention:.3f} / 1/|N(i)| "
+                f"{r.auroc_inverse_degree:.3f} / random {r.auroc_random:.3f}"
+                for r in table.itertuples()
+            )
+            + f" ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
     print(f"\nAUROC of the motif edges on the test graphs, over {args.seeds} seeds:")
     for (layer, key), values in sorted(rows.items()):
         print(f"  layer {layer} {key:22} {interval(values)}")

@@ -9,6 +9,7 @@ test queries one query is 1.6e-5.
 
     python bench/dictionary_lookup.py [--k 10] [--epochs 60]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,10 +35,12 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     dataset = load_dataset("dictionary-lookup-set", k=args.k, seed=args.seed)
-    print(f"{dataset.num_graphs:,} graphs (k = {args.k}), "
-          f"{int(dataset.split_graphs('train').numel()):,} train / "
-          f"{int(dataset.split_graphs('test').numel()):,} test; built in "
-          f"{time.perf_counter() - start:.1f} s; torch threads {torch.get_num_threads()}")
+    print(
+        f"{dataset.num_graphs:,} graphs (k = {args.k}), "
+        f"{int(dataset.split_graphs('train').numel()):,} train / "
+        f"{int(dataset.split_graphs('test').numel()):,} test; built in "
+        f"{time.perf_counter() - start:.1f} s; torch threads {torch.get_num_threads()}"
+    )
     chosen = preset("dictionary-lookup")
     for conv in ("gatv2", "gat"):
         model_config = replace(chosen.model, conv=conv)
@@ -46,15 +49,20 @@ def main() -> None:
 
         def report(stats):
             if stats.epoch % 10 == 0 or stats.epoch == 1:
-                print(f"  {conv} epoch {stats.epoch:3d}: train {stats.train_acc:.4f} test "
-                      f"{stats.test_acc:.4f} ({time.perf_counter() - began:.0f} s)", flush=True)
+                print(
+                    f"  {conv} epoch {stats.epoch:3d}: train {stats.train_acc:.4f} test "
+                    f"{stats.test_acc:.4f} ({time.perf_counter() - began:.0f} s)",
+                    flush=True,
+                )
 
         result = train(dataset, model_config, train_config, on_epoch=report)
         last = result.history[-1]
         paper = "100 % / 100 %" if conv == "gatv2" else "cannot fit train"
-        print(f"{conv}: after {len(result.history)} epochs train {last.train_acc:.4f}, test "
-              f"{last.test_acc:.4f} (paper: {paper}); "
-              f"{(time.perf_counter() - began) / len(result.history):.2f} s per epoch")
+        print(
+            f"{conv}: after {len(result.history)} epochs train {last.train_acc:.4f}, test "
+            f"{last.test_acc:.4f} (paper: {paper}); "
+            f"{(time.perf_counter() - began) / len(result.history):.2f} s per epoch"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ the same seeded split of the molecules. Both see the same seeds; the paired diff
 
     python bench/mutag.py [--seeds 10] [--epochs 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,10 +52,15 @@ class Reference(torch.nn.Module):
 
 def reference_run(dataset, seed: int, epochs: int) -> float:
     torch.manual_seed(seed)
-    loaders = {split: DataLoader(graph_list(dataset, dataset.split_graphs(split)),
-                                 batch_size=BATCH, shuffle=split == "train",
-                                 generator=torch.Generator().manual_seed(seed))
-               for split in ("train", "val", "test")}
+    loaders = {
+        split: DataLoader(
+            graph_list(dataset, dataset.split_graphs(split)),
+            batch_size=BATCH,
+            shuffle=split == "train",
+            generator=torch.Generator().manual_seed(seed),
+        )
+        for split in ("train", "val", "test")
+    }
     model = Reference(dataset.num_features, dataset.num_classes)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
 
@@ -85,11 +91,29 @@ def reference_run(dataset, seed: int, epochs: int) -> float:
 
 
 def gatviz_run(dataset, seed: int, epochs: int) -> float:
-    config = ModelConfig(task="graph", layers=2, hidden=HIDDEN, heads=HEADS, out_heads=1,
-                         dropout=DROPOUT, attn_dropout=DROPOUT, pool="mean")
-    result = train(dataset, config, TrainConfig(lr=LR, weight_decay=WEIGHT_DECAY, epochs=epochs,
-                                                patience=0, seed=seed, graph_batch=BATCH,
-                                                snapshots=0))
+    config = ModelConfig(
+        task="graph",
+        layers=2,
+        hidden=HIDDEN,
+        heads=HEADS,
+        out_heads=1,
+        dropout=DROPOUT,
+        attn_dropout=DROPOUT,
+        pool="mean",
+    )
+    result = train(
+        dataset,
+        config,
+        TrainConfig(
+            lr=LR,
+            weight_decay=WEIGHT_DECAY,
+            epochs=epochs,
+            patience=0,
+            seed=seed,
+            graph_batch=BATCH,
+            snapshots=0,
+        ),
+    )
     return result.metrics["test_acc"], result.history[-1].test_acc
 
 
@@ -102,9 +126,11 @@ def main() -> None:
     root = Path(tempfile.mkdtemp())
     shutil.copytree(SHARED, root / "MUTAG")
     dataset = load_dataset("mutag", root=root)
-    print(f"MUTAG: {dataset.num_graphs} molecules, split "
-          f"{[int(dataset.split_graphs(s).numel()) for s in ('train', 'val', 'test')]} "
-          f"(seed 0, stratified); {args.epochs} epochs, batches of {BATCH}")
+    print(
+        f"MUTAG: {dataset.num_graphs} molecules, split "
+        f"{[int(dataset.split_graphs(s).numel()) for s in ('train', 'val', 'test')]} "
+        f"(seed 0, stratified); {args.epochs} epochs, batches of {BATCH}"
+    )
     rows = []
     for seed in range(args.seeds):
         start = time.perf_counter()
@@ -113,25 +139,36 @@ def main() -> None:
         ref = reference_run(dataset, seed, args.epochs)
         end = time.perf_counter()
         rows.append((ours, ref, mid - start, end - mid))
-        print(f"seed {seed}: gatviz {ours[0]:.3f} (last epoch {ours[1]:.3f}, {mid - start:.1f} s)"
-              f"  reference {ref[0]:.3f} (last epoch {ref[1]:.3f}, {end - mid:.1f} s)",
-              flush=True)
+        print(
+            f"seed {seed}: gatviz {ours[0]:.3f} (last epoch {ours[1]:.3f}, {mid - start:.1f} s)"
+            f"  reference {ref[0]:.3f} (last epoch {ref[1]:.3f}, {end - mid:.1f} s)",
+            flush=True,
+        )
     from scipy import stats
 
     test_graphs = int(dataset.split_graphs("test").numel())
-    print(f"\ntest accuracy over {len(rows)} seeds ({test_graphs} test molecules: one molecule "
-          f"is {1 / test_graphs:.3f}; {int(dataset.split_graphs('val').numel())} validation "
-          "molecules pick the epoch):")
+    print(
+        f"\ntest accuracy over {len(rows)} seeds ({test_graphs} test molecules: one molecule "
+        f"is {1 / test_graphs:.3f}; {int(dataset.split_graphs('val').numel())} validation "
+        "molecules pick the epoch):"
+    )
     for k, when in enumerate(("at the best validation epoch", "at the last epoch")):
         ours, ref = np.array([r[0][k] for r in rows]), np.array([r[1][k] for r in rows])
         diff = ours - ref
-        half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff)) \
-            if len(diff) > 1 else math.nan
-        print(f"  {when}: gatviz {ours.mean():.3f} ± {ours.std(ddof=1):.3f} (sd), reference "
-              f"{ref.mean():.3f} ± {ref.std(ddof=1):.3f}; difference {diff.mean():+.3f}, "
-              f"95 % CI [{diff.mean() - half:+.3f}, {diff.mean() + half:+.3f}]")
-    print(f"  time per run: gatviz {np.mean([r[2] for r in rows]):.1f} s, reference "
-          f"{np.mean([r[3] for r in rows]):.1f} s")
+        half = (
+            stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff))
+            if len(diff) > 1
+            else math.nan
+        )
+        print(
+            f"  {when}: gatviz {ours.mean():.3f} ± {ours.std(ddof=1):.3f} (sd), reference "
+            f"{ref.mean():.3f} ± {ref.std(ddof=1):.3f}; difference {diff.mean():+.3f}, "
+            f"95 % CI [{diff.mean() - half:+.3f}, {diff.mean() + half:+.3f}]"
+        )
+    print(
+        f"  time per run: gatviz {np.mean([r[2] for r in rows]):.1f} s, reference "
+        f"{np.mean([r[3] for r in rows]):.1f} s"
+    )
     shutil.rmtree(root)
 
 

@@ -6,6 +6,7 @@ second for 2 hops. Data: $GATVIZ_DATA_DIR if set, else ../shared/datasets/planet
 
 Usage: python bench/overlay_speed.py [--repeats 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,6 +24,7 @@ from gatviz.datasets import load_dataset  # noqa: E402
 from gatviz.model import GAT  # noqa: E402
 from gatviz.overlay import OverlayOptions, build_view, overlay_html  # noqa: E402
 from gatviz.training import predict  # noqa: E402
+
 
 def _median_seconds(function, repeats: int) -> float:
     times = []
@@ -50,11 +52,14 @@ def main() -> None:
         options = OverlayOptions(node=hub, hops=hops, head="mean", color_by="correct")
         view = build_view(cora, attention, options)
         view_s = _median_seconds(lambda: build_view(cora, attention, options), args.repeats)
-        html_s = _median_seconds(lambda: overlay_html(cora, attention, options, pred, prob),
-                                 args.repeats)
+        html_s = _median_seconds(
+            lambda: overlay_html(cora, attention, options, pred, prob), args.repeats
+        )
         size = len(overlay_html(cora, attention, options, pred, prob)) / 1e6
-        print(f"{hops:>4} {view.nodes.numel():>6} {view.edge_index.size(1):>6} "
-              f"{view_s:>8.3f} {html_s:>8.3f} {size:>8.2f}")
+        print(
+            f"{hops:>4} {view.nodes.numel():>6} {view.edge_index.size(1):>6} "
+            f"{view_s:>8.3f} {html_s:>8.3f} {size:>8.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Where the benchmarks read Planetoid data: $GATVIZ_DATA_DIR, or a temporary copy of the offline
 files in ../shared/datasets/planetoid (PyG writes processed/ beside raw/, so never in place)."""
+
 from __future__ import annotations
 
 import os

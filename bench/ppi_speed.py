@@ -11,6 +11,7 @@ that their peak memory is their own; times are medians over the epochs after the
 
     python bench/ppi_speed.py [--epochs 3] [--nodes 2400] [--degree 34]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,14 @@ def ppi_shaped(nodes: int, degree: float, seed: int = 0):
         y = ((mean + x) @ mixing > 0).long()
         graphs.append(Data(x=x, edge_index=edge_index, y=y, num_nodes=n))
     split = torch.tensor([0] * 20 + [1] * 2 + [2] * 2)
-    return graph_set("ppi-shaped", graphs, task="multilabel",
-                     class_names=[f"label {k}" for k in range(121)], description="",
-                     graph_split=split)
+    return graph_set(
+        "ppi-shaped",
+        graphs,
+        task="multilabel",
+        class_names=[f"label {k}" for k in range(121)],
+        description="",
+        graph_split=split,
+    )
 
 
 def run_reference(dataset, epochs: int) -> list[float]:
@@ -75,8 +81,12 @@ def run_reference(dataset, epochs: int) -> list[float]:
             return self.conv3(x, edge_index) + self.lin3(x)
 
     torch.manual_seed(0)
-    loaders = {s: DataLoader(graph_list(dataset, dataset.split_graphs(s)), batch_size=2,
-                             shuffle=s == "train") for s in ("train", "val", "test")}
+    loaders = {
+        s: DataLoader(
+            graph_list(dataset, dataset.split_graphs(s)), batch_size=2, shuffle=s == "train"
+        )
+        for s in ("train", "val", "test")
+    }
     model = Net(dataset.num_features, dataset.num_classes)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.005)
     times = []
@@ -85,8 +95,9 @@ def run_reference(dataset, epochs: int) -> list[float]:
         model.train()
         for batch in loaders["train"]:
             optimizer.zero_grad()
-            loss = F.binary_cross_entropy_with_logits(model(batch.x, batch.edge_index),
-                                                      batch.target.float())
+            loss = F.binary_cross_entropy_with_logits(
+                model(batch.x, batch.edge_index), batch.target.float()
+            )
             loss.backward()
             optimizer.step()
         model.eval()
@@ -112,8 +123,12 @@ def run_gatviz(dataset, epochs: int) -> list[float]:
         times.append(now - last[0])
         last[0] = now
 
-    train(dataset, chosen.model, replace(chosen.train, epochs=epochs, patience=0, snapshots=0),
-          on_epoch=tick)
+    train(
+        dataset,
+        chosen.model,
+        replace(chosen.train, epochs=epochs, patience=0, snapshots=0),
+        on_epoch=tick,
+    )
     return times
 
 
@@ -122,8 +137,17 @@ def child(side: str, args) -> None:
     dataset = ppi_shaped(args.nodes, args.degree)
     times = (run_reference if side == "reference" else run_gatviz)(dataset, args.epochs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"side": side, "times": times, "peak_mb": peak,
-                      "nodes": dataset.num_nodes, "edges": dataset.num_edges}))
+    print(
+        json.dumps(
+            {
+                "side": side,
+                "times": times,
+                "peak_mb": peak,
+                "nodes": dataset.num_nodes,
+                "edges": dataset.num_edges,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -137,17 +161,35 @@ def main() -> None:
         return child(args.side, args)
     results = {}
     for side in ("reference", "gatviz"):
-        out = subprocess.run([sys.executable, __file__, "--side", side, "--epochs",
-                              str(args.epochs), "--nodes", str(args.nodes), "--degree",
-                              str(args.degree)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--side",
+                side,
+                "--epochs",
+                str(args.epochs),
+                "--nodes",
+                str(args.nodes),
+                "--degree",
+                str(args.degree),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         results[side] = json.loads(out.stdout.strip().splitlines()[-1])
         row = results[side]
         later = row["times"][1:] or row["times"]
-        print(f"{side:9}: epoch {np.median(later):.1f} s (median of epochs 2-{len(row['times'])}"
-              f"; first {row['times'][0]:.1f} s), peak {row['peak_mb']:,.0f} MB  "
-              f"[{row['nodes']:,} nodes, {row['edges']:,} directed edges]", flush=True)
-    ratio = np.median(results["reference"]["times"][1:] or results["reference"]["times"]) / \
-        np.median(results["gatviz"]["times"][1:] or results["gatviz"]["times"])
+        print(
+            f"{side:9}: epoch {np.median(later):.1f} s (median of epochs 2-{len(row['times'])}"
+            f"; first {row['times'][0]:.1f} s), peak {row['peak_mb']:,.0f} MB  "
+            f"[{row['nodes']:,} nodes, {row['edges']:,} directed edges]",
+            flush=True,
+        )
+    ratio = np.median(
+        results["reference"]["times"][1:] or results["reference"]["times"]
+    ) / np.median(results["gatviz"]["times"][1:] or results["gatviz"]["times"])
     print(f"gatviz speed / reference speed: {ratio:.2f}× (goal: at least 1×, aim 2×)")
 
 

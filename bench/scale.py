@@ -26,6 +26,7 @@ Usage: python bench/scale.py [--sizes 100000 1000000 10000000] [--dir /tmp/gatvi
                              [--skip full mini reference table]
 Run it alone: two PyTorch processes on two cores slow each other down many times over.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,16 +95,18 @@ STEPS = ("full", "mini", "reference", "table")  # the steps that --skip can leav
 def run_one(size: int, folder: Path, skip: tuple[str, ...] = ()) -> dict:
     import torch
 
-    from gatviz.attention import (dataset_attention, neighbourhood_attention,
-                                  write_attention_table)
+    from gatviz.attention import dataset_attention, neighbourhood_attention, write_attention_table
     from gatviz.config import ModelConfig, TrainConfig
     from gatviz.csv_graph import load_csv
     from gatviz.overlay import OverlayOptions, overlay_html
     from gatviz.training import predict, train
 
     results: dict = {"edges_rows": size, "torch_threads": torch.get_num_threads()}
-    dataset = timed(results, "load_s", lambda: load_csv(folder / "edges.csv",
-                                                        folder / "nodes.csv", name="scale"))
+    dataset = timed(
+        results,
+        "load_s",
+        lambda: load_csv(folder / "edges.csv", folder / "nodes.csv", name="scale"),
+    )
     results.update(nodes=dataset.num_nodes, directed_edges=dataset.num_edges)
     timed(results, "index_s", lambda: dataset.in_edges)
 
@@ -114,8 +117,9 @@ def run_one(size: int, folder: Path, skip: tuple[str, ...] = ()) -> dict:
 
     def full_batch():
         start = time.perf_counter()
-        train(dataset, ModelConfig(), TrainConfig(epochs=2, patience=0, snapshots=0),
-              on_epoch=clock)
+        train(
+            dataset, ModelConfig(), TrainConfig(epochs=2, patience=0, snapshots=0), on_epoch=clock
+        )
         return [b - a for a, b in zip([start] + epochs, epochs)]
 
     per_epoch = timed(results, "full_batch_train_s", full_batch) if "full" not in skip else None
@@ -123,12 +127,16 @@ def run_one(size: int, folder: Path, skip: tuple[str, ...] = ()) -> dict:
         results["full_batch_epoch_s"] = round(per_epoch[-1], 2)
 
     def mini_batch():
-        result = train(dataset, ModelConfig(), TrainConfig(epochs=1, patience=0, snapshots=0,
-                                                           batch_size=1024, fanout=10))
+        result = train(
+            dataset,
+            ModelConfig(),
+            TrainConfig(epochs=1, patience=0, snapshots=0, batch_size=1024, fanout=10),
+        )
         return result.model
 
     if "mini" in skip:  # an untrained model: the same work for evaluation and views
         from gatviz.model import GAT
+
         model = GAT(dataset.num_features, dataset.num_classes, ModelConfig()).eval()
     else:
         model = timed(results, "mini_batch_epoch_s", mini_batch)
@@ -185,30 +193,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--dir", type=Path, default=Path("/tmp/gatviz-scale"))
-    parser.add_argument("--skip", nargs="*", default=[], choices=STEPS,
-                        help="steps to leave out: 'full' (so that the peak after the mini-batch "
-                             "epoch is its own), 'mini' (evaluation and views then use an "
-                             "untrained model), 'reference' and 'table' (whole-graph α, which "
-                             "does not fit in memory for the largest graphs)")
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=STEPS,
+        help="steps to leave out: 'full' (so that the peak after the mini-batch "
+        "epoch is its own), 'mini' (evaluation and views then use an "
+        "untrained model), 'reference' and 'table' (whole-graph α, which "
+        "does not fit in memory for the largest graphs)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.dir / str(args.one), tuple(args.skip))),
-              flush=True)
+        print(json.dumps(run_one(args.one, args.dir / str(args.one), tuple(args.skip))), flush=True)
         return
     for size in args.sizes:
         start = time.perf_counter()
         generate(size, args.dir / str(size))
-        print(f"# {size:,} edge rows generated in {time.perf_counter() - start:.1f} s",
-              flush=True)
-        done = subprocess.run([sys.executable, __file__, "--one", str(size), "--dir",
-                               str(args.dir)] + (["--skip", *args.skip] if args.skip else []),
-                              capture_output=True, text=True,
-                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        print(f"# {size:,} edge rows generated in {time.perf_counter() - start:.1f} s", flush=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--dir", str(args.dir)]
+            + (["--skip", *args.skip] if args.skip else []),
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if done.returncode or not lines:
-            print(f"{size:,}: the process ended with {done.returncode} (killed for memory when "
-                  f"-9); {done.stderr.strip()[-300:]}", flush=True)
+            print(
+                f"{size:,}: the process ended with {done.returncode} (killed for memory when "
+                f"-9); {done.stderr.strip()[-300:]}",
+                flush=True,
+            )
             continue
         for key, value in json.loads(lines[-1]).items():
             print(f"{size:>11,}  {key:32} {value}", flush=True)

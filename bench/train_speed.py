@@ -9,6 +9,7 @@ accuracy reported at the epoch of best validation accuracy. gatviz trains the sa
 Usage: python bench/train_speed.py [--datasets cora citeseer] [--seeds 5] [--epochs 200]
 Data: $GATVIZ_DATA_DIR if set, else the offline copies in ../shared/datasets/planetoid.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,6 +27,7 @@ from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.config import TrainConfig  # noqa: E402
 from gatviz.datasets import GraphDataset, load_dataset  # noqa: E402
 from gatviz.training import train  # noqa: E402
+
 
 class ReferenceGAT(torch.nn.Module):
     """PyG examples/gat.py's model: dense dropout, GATConv(8x8) -> ELU -> GATConv(1 head)."""
@@ -59,8 +61,10 @@ def run_reference(dataset: GraphDataset, seed: int, epochs: int) -> tuple[float,
         model.eval()
         with torch.no_grad():
             pred = model(data.x, data.edge_index).argmax(dim=-1)
-        accs = [int((pred[m] == data.y[m]).sum()) / int(m.sum())
-                for m in (data.train_mask, data.val_mask, data.test_mask)]
+        accs = [
+            int((pred[m] == data.y[m]).sum()) / int(m.sum())
+            for m in (data.train_mask, data.val_mask, data.test_mask)
+        ]
         if accs[1] > best_val:
             best_val, test_acc = accs[1], accs[2]
     return time.perf_counter() - start, test_acc
@@ -80,8 +84,10 @@ def main() -> None:
     args = parser.parse_args()
 
     with planetoid_root() as root:
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-              f"{args.seeds} seeds x {args.epochs} epochs")
+        print(
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+            f"{args.seeds} seeds x {args.epochs} epochs"
+        )
         print(f"{'dataset':9} {'impl':9} {'epochs/s':>9} {'test acc (mean ± sd)':>22}")
         for name in args.datasets:
             dataset = load_dataset(name, root=root)
@@ -92,8 +98,10 @@ def main() -> None:
                 rate = args.seeds * args.epochs / sum(seconds)
                 rows[impl] = rate
                 spread = statistics.stdev(accs) if len(accs) > 1 else 0.0
-                print(f"{name:9} {impl:9} {rate:9.1f} "
-                      f"{100 * statistics.mean(accs):12.1f} ± {100 * spread:.1f} %")
+                print(
+                    f"{name:9} {impl:9} {rate:9.1f} "
+                    f"{100 * statistics.mean(accs):12.1f} ± {100 * spread:.1f} %"
+                )
             print(f"{name:9} speed-up  {rows['gatviz'] / rows['reference']:8.1f}x")
 
 

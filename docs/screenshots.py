@@ -7,6 +7,7 @@ copies in ``../shared/datasets/planetoid``), trains it from the Train page and s
 Analysis page's interventions as ``docs/images/analysis.png`` (1,000 test nodes rather than
 karate's 7, so the numbers shown can carry a finding). 1,400 × 900 pixels each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,14 +25,17 @@ IMAGES = ROOT / "docs" / "images"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--planetoid", type=Path,
-                        default=ROOT.parent / "shared" / "datasets" / "planetoid")
+    parser.add_argument(
+        "--planetoid", type=Path, default=ROOT.parent / "shared" / "datasets" / "planetoid"
+    )
     args = parser.parse_args()
     IMAGES.mkdir(parents=True, exist_ok=True)
     data = Path(tempfile.mkdtemp())
     shutil.copytree(args.planetoid / "Cora", data / "Cora")
-    with streamlit_process({"GATVIZ_DATA_DIR": str(data)}) as (url, _), \
-            chromium_page(1400, 900) as page:
+    with (
+        streamlit_process({"GATVIZ_DATA_DIR": str(data)}) as (url, _),
+        chromium_page(1400, 900) as page,
+    ):
         page.goto(f"{url}/Attention")
         page.get_by_role("button", name="Train the default GAT here").click(timeout=120_000)
         page.get_by_text("True class").first.wait_for(timeout=180_000)

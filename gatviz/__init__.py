@@ -15,6 +15,7 @@ imported)::
     alpha = gatviz.dataset_attention(result.model, cora)   # every layer's α on its edges
     report = gatviz.analyze(result.model, cora)            # every statistic and its baseline
 """
+
 from __future__ import annotations
 
 import importlib

@@ -20,6 +20,7 @@ edges that layer attends over into node i, its self-loop included; α_i is the d
 Interventions that rerun the model (uniform attention, deleting edges) are in
 :mod:`gatviz.intervention`; :mod:`gatviz.report` runs everything and puts it into words.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,16 +74,21 @@ def node_divergence(attention: list[LayerAttention], num_nodes: int) -> pd.DataF
         log_count = count[nodes].double().log().unsqueeze(1)
         entropy = entropy[nodes]
         kl = (log_count - entropy).clamp_min(0.0)
-        normalised = torch.where(log_count > 0, entropy / log_count.clamp_min(1e-12),
-                                 torch.nan)
+        normalised = torch.where(log_count > 0, entropy / log_count.clamp_min(1e-12), torch.nan)
         heads = alpha.size(1)
-        frames.append(pd.DataFrame({
-            "layer": layer, "head": np.tile(np.arange(heads), nodes.numel()),
-            "node": np.repeat(nodes.numpy(), heads),
-            "attended": np.repeat(count[nodes].numpy(), heads),
-            "entropy": entropy.reshape(-1).numpy(),  # (V, H) -> (V * H,), node-major
-            "kl_from_uniform": kl.reshape(-1).numpy(),
-            "normalised_entropy": normalised.reshape(-1).numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "head": np.tile(np.arange(heads), nodes.numel()),
+                    "node": np.repeat(nodes.numpy(), heads),
+                    "attended": np.repeat(count[nodes].numpy(), heads),
+                    "entropy": entropy.reshape(-1).numpy(),  # (V, H) -> (V * H,), node-major
+                    "kl_from_uniform": kl.reshape(-1).numpy(),
+                    "normalised_entropy": normalised.reshape(-1).numpy(),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -90,9 +96,11 @@ def kl_by_head(divergence: pd.DataFrame) -> pd.DataFrame:
     """The layers × heads summary of :func:`node_divergence`: mean KL from uniform over all nodes
     and mean normalised entropy over the nodes with a choice (|N(i)| > 1)."""
     grouped = divergence.groupby(["layer", "head"], sort=True)
-    return grouped.agg(kl_from_uniform_mean=("kl_from_uniform", "mean"),
-                       normalised_entropy_mean=("normalised_entropy", "mean"),
-                       nodes=("node", "size")).reset_index()
+    return grouped.agg(
+        kl_from_uniform_mean=("kl_from_uniform", "mean"),
+        normalised_entropy_mean=("normalised_entropy", "mean"),
+        nodes=("node", "size"),
+    ).reset_index()
 
 
 def _js(p: Tensor, q: Tensor, target: Tensor, num_nodes: int) -> Tensor:
@@ -102,8 +110,9 @@ def _js(p: Tensor, q: Tensor, target: Tensor, num_nodes: int) -> Tensor:
     return _node_sum(terms, target, num_nodes).clamp_min(0.0)
 
 
-def head_agreement(attention: list[LayerAttention], num_nodes: int
-                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def head_agreement(
+    attention: list[LayerAttention], num_nodes: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Do the heads of a layer attend alike? Mean JS divergence over nodes, in nats (≤ log 2).
 
     Returns:
@@ -124,10 +133,21 @@ def head_agreement(attention: list[LayerAttention], num_nodes: int
             js[a, b] = _js(alpha[:, a], alpha[:, b], target, num_nodes)[nodes].mean(0)
             js[b, a] = js[a, b]
         grid_a, grid_b = np.meshgrid(np.arange(heads), np.arange(heads), indexing="ij")
-        pairs.append(pd.DataFrame({"layer": layer, "head_a": grid_a.reshape(-1),
-                                   "head_b": grid_b.reshape(-1), "js": js.reshape(-1).numpy()}))
-        uniform.append(pd.DataFrame({"layer": layer, "head": np.arange(heads),
-                                     "js_from_uniform": js_uniform.numpy()}))
+        pairs.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "head_a": grid_a.reshape(-1),
+                    "head_b": grid_b.reshape(-1),
+                    "js": js.reshape(-1).numpy(),
+                }
+            )
+        )
+        uniform.append(
+            pd.DataFrame(
+                {"layer": layer, "head": np.arange(heads), "js_from_uniform": js_uniform.numpy()}
+            )
+        )
     return pd.concat(pairs, ignore_index=True), pd.concat(uniform, ignore_index=True)
 
 
@@ -153,14 +173,21 @@ def same_class_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
         mass = _node_sum(torch.cat([alpha * same, alpha, same, ones], 1), target, num_nodes)
         heads = alpha.size(1)
         nodes = mass[:, -1] > 0
-        learned = (mass[nodes, :heads] / mass[nodes, heads:2 * heads].clamp_min(1e-300)).mean(0)
+        learned = (mass[nodes, :heads] / mass[nodes, heads : 2 * heads].clamp_min(1e-300)).mean(0)
         uniform = float((mass[nodes, -2] / mass[nodes, -1]).mean()) if nodes.any() else math.nan
         if not nodes.any():
             learned = torch.full((heads,), math.nan, dtype=torch.float64)
-        frames.append(pd.DataFrame({"layer": layer, "head": np.arange(heads),
-                                    "same_class_mass": learned.numpy(),
-                                    "same_class_mass_uniform": uniform,
-                                    "nodes": int(nodes.sum())}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "head": np.arange(heads),
+                    "same_class_mass": learned.numpy(),
+                    "same_class_mass_uniform": uniform,
+                    "nodes": int(nodes.sum()),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -188,15 +215,21 @@ def same_label_by_label(attention: list[LayerAttention], y: Tensor) -> pd.DataFr
         shared = torch.zeros_like(y).index_add_(0, target, y[source])  # neighbours with l
         uniform = (has * shared / degree.clamp_min(1).unsqueeze(1)).sum(0) / pairs.clamp_min(1)
         for h in range(alpha.size(1)):  # one head at a time keeps memory at N × L
-            mass = torch.zeros_like(y).index_add_(0, target, y[source] * alpha[:, h:h + 1])
-            share = (has * mass / total[:, h:h + 1].clamp_min(1e-30)).sum(0) / \
-                pairs.clamp_min(1)
+            mass = torch.zeros_like(y).index_add_(0, target, y[source] * alpha[:, h : h + 1])
+            share = (has * mass / total[:, h : h + 1].clamp_min(1e-30)).sum(0) / pairs.clamp_min(1)
             measured = (pairs > 0).numpy()
-            frames.append(pd.DataFrame({
-                "layer": layer, "head": h, "label": np.arange(labels),
-                "pairs": pairs.long().numpy(),
-                "same_class_mass": np.where(measured, share.numpy(), np.nan),
-                "same_class_mass_uniform": np.where(measured, uniform.numpy(), np.nan)}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "layer": layer,
+                        "head": h,
+                        "label": np.arange(labels),
+                        "pairs": pairs.long().numpy(),
+                        "same_class_mass": np.where(measured, share.numpy(), np.nan),
+                        "same_class_mass_uniform": np.where(measured, uniform.numpy(), np.nan),
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -213,13 +246,20 @@ def label_average(by_label: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (layer, head), part in by_label.groupby(["layer", "head"], sort=True):
         weights = part["pairs"].to_numpy()
-        rows.append({"layer": layer, "head": head,
-                     "same_class_mass": float(np.average(part["same_class_mass"], weights=weights)),
-                     "same_class_mass_uniform": float(np.average(
-                         part["same_class_mass_uniform"], weights=weights)),
-                     "nodes": int(weights.sum())})
-    return pd.DataFrame(rows, columns=["layer", "head", "same_class_mass",
-                                       "same_class_mass_uniform", "nodes"])
+        rows.append(
+            {
+                "layer": layer,
+                "head": head,
+                "same_class_mass": float(np.average(part["same_class_mass"], weights=weights)),
+                "same_class_mass_uniform": float(
+                    np.average(part["same_class_mass_uniform"], weights=weights)
+                ),
+                "nodes": int(weights.sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["layer", "head", "same_class_mass", "same_class_mass_uniform", "nodes"]
+    )
 
 
 def _pairs_within_groups(group_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,8 +272,12 @@ def _pairs_within_groups(group_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return first, first + 1 + offset
 
 
-def ranking_consistency(attention: list[LayerAttention], num_nodes: int, seed: int = 0,
-                        max_triples: int = MAX_RANKING_TRIPLES) -> pd.DataFrame:
+def ranking_consistency(
+    attention: list[LayerAttention],
+    num_nodes: int,
+    seed: int = 0,
+    max_triples: int = MAX_RANKING_TRIPLES,
+) -> pd.DataFrame:
     """The fraction of target pairs that rank their shared neighbours the same way.
 
     Over all pairs of targets (i, i') that share at least two neighbours j, k: the pair agrees
@@ -281,11 +325,20 @@ def ranking_consistency(attention: list[LayerAttention], num_nodes: int, seed: i
         disagreeing = np.zeros((keys.size, heads), dtype=bool)
         np.logical_or.at(disagreeing, pair_of, opposite)
         n_pairs = int(shared.sum())
-        consistency = (1.0 - disagreeing[shared].sum(0) / n_pairs if n_pairs
-                       else np.full(heads, np.nan))
-        frames.append(pd.DataFrame({"layer": layer, "head": np.arange(heads),
-                                    "target_pairs": n_pairs, "consistency": consistency,
-                                    "sampled": sampled}))
+        consistency = (
+            1.0 - disagreeing[shared].sum(0) / n_pairs if n_pairs else np.full(heads, np.nan)
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "head": np.arange(heads),
+                    "target_pairs": n_pairs,
+                    "consistency": consistency,
+                    "sampled": sampled,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -304,8 +357,9 @@ def auroc(score: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def ground_truth_auroc(attention: list[LayerAttention], dataset: GraphDataset, draws: int = 5,
-                       seed: int = 0) -> pd.DataFrame:
+def ground_truth_auroc(
+    attention: list[LayerAttention], dataset: GraphDataset, draws: int = 5, seed: int = 0
+) -> pd.DataFrame:
     """AUROC of α as a score for the dataset's ground-truth edges, beside model-free baselines.
 
     Positives are the edges of each mask (``motif``), or the edges outside it for masks of edges
@@ -333,23 +387,42 @@ def ground_truth_auroc(attention: list[LayerAttention], dataset: GraphDataset, d
             if name in DOWN_WEIGHTED_MASKS:
                 positive = ~positive
             label = f"not {name}" if name in DOWN_WEIGHTED_MASKS else name
-            base = {"layer": layer, "mask": label, "positives": int(positive.sum()),
-                    "auroc_inverse_degree": auroc(inverse_degree.numpy(), positive),
-                    "auroc_random": float(np.mean([
-                        auroc(torch.rand(positive.size, generator=generator).numpy(), positive)
-                        for _ in range(draws)]))}
-            scores = [("mean", alpha_edges.mean(1))] + [(h, alpha_edges[:, h])
-                                                       for h in range(alpha.size(1))]
+            base = {
+                "layer": layer,
+                "mask": label,
+                "positives": int(positive.sum()),
+                "auroc_inverse_degree": auroc(inverse_degree.numpy(), positive),
+                "auroc_random": float(
+                    np.mean(
+                        [
+                            auroc(torch.rand(positive.size, generator=generator).numpy(), positive)
+                            for _ in range(draws)
+                        ]
+                    )
+                ),
+            }
+            scores = [("mean", alpha_edges.mean(1))] + [
+                (h, alpha_edges[:, h]) for h in range(alpha.size(1))
+            ]
             for head, score in scores:
-                rows.append({**base, "head": head,
-                             "auroc_attention": auroc(score.numpy(), positive)})
-    columns = ["layer", "head", "mask", "positives", "auroc_attention", "auroc_inverse_degree",
-               "auroc_random"]
+                rows.append(
+                    {**base, "head": head, "auroc_attention": auroc(score.numpy(), positive)}
+                )
+    columns = [
+        "layer",
+        "head",
+        "mask",
+        "positives",
+        "auroc_attention",
+        "auroc_inverse_degree",
+        "auroc_random",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-def compare_attention(first: list[LayerAttention], second: list[LayerAttention],
-                      num_nodes: int) -> pd.DataFrame:
+def compare_attention(
+    first: list[LayerAttention], second: list[LayerAttention], num_nodes: int
+) -> pd.DataFrame:
     """Per-node JS divergence between two models' attention (each averaged over its heads).
 
     Both must attend over the same edges in a layer (same graph, same self-loop setting); layers
@@ -362,14 +435,17 @@ def compare_attention(first: list[LayerAttention], second: list[LayerAttention],
     for layer, (a, b) in enumerate(zip(first, second)):
         position = edge_positions(b.edge_index, a.edge_index, num_nodes)
         if a.edge_index.size(1) != b.edge_index.size(1) or bool((position < 0).any()):
-            raise GatvizError(f"layer {layer} of the two models attends over different edges "
-                              "(another graph or another self-loop setting); compare models "
-                              "trained on the same dataset with the same self-loop setting")
+            raise GatvizError(
+                f"layer {layer} of the two models attends over different edges "
+                "(another graph or another self-loop setting); compare models "
+                "trained on the same dataset with the same self-loop setting"
+            )
         p = a.alpha.double().mean(1, keepdim=True)
         q = b.alpha.double()[position].mean(1, keepdim=True)
         target = a.edge_index[1]
         js = _js(p, q, target, num_nodes)[:, 0]
         nodes = (attended_count(a.edge_index, num_nodes) > 0).nonzero().flatten()
-        frames.append(pd.DataFrame({"layer": layer, "node": nodes.numpy(),
-                                    "js": js[nodes].numpy()}))
+        frames.append(
+            pd.DataFrame({"layer": layer, "node": nodes.numpy(), "js": js[nodes].numpy()})
+        )
     return pd.concat(frames, ignore_index=True)

@@ -5,11 +5,12 @@ dropout applied and a node's weights no longer sum to 1) and pairs each layer's 
 ``edge_index`` that layer returned, self-loops included. :func:`attention_table` flattens that to
 one row per (layer, head, edge); the helpers below reduce it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -40,16 +41,19 @@ def extract_attention(model: GAT, x: Tensor, edge_index: Tensor) -> list[LayerAt
         _, layers = model(model_input(x, device), edge_index.to(device), return_attention=True)
     finally:
         model.train(was_training)
-    return [LayerAttention(layer.edge_index.detach().cpu().as_subclass(Tensor),
-                           layer.alpha.detach().cpu()) for layer in layers]
+    return [
+        LayerAttention(
+            layer.edge_index.detach().cpu().as_subclass(Tensor), layer.alpha.detach().cpu()
+        )
+        for layer in layers
+    ]
 
 
 def dataset_attention(model: GAT, dataset: GraphDataset) -> list[LayerAttention]:
     return extract_attention(model, dataset.data.x, dataset.data.edge_index)
 
 
-def attention_table(layers: list[LayerAttention], graph_of: Tensor | None = None
-                    ) -> pd.DataFrame:
+def attention_table(layers: list[LayerAttention], graph_of: Tensor | None = None) -> pd.DataFrame:
     """One row per layer, head and edge: ``layer, head, source, target, alpha, is_self_loop``.
 
     ``source`` is j and ``target`` is i in α_ij: the message flows from source to target, and a
@@ -68,22 +72,30 @@ def _attention_rows(layers: list[LayerAttention]) -> pd.DataFrame:
     for layer, (edge_index, alpha) in enumerate(layers):
         num_edges, heads = alpha.shape
         source, target = edge_index.numpy()
-        frames.append(pd.DataFrame({
-            "layer": np.full(num_edges * heads, layer, dtype=np.int64),
-            "head": np.tile(np.arange(heads), num_edges),
-            "source": np.repeat(source, heads),
-            "target": np.repeat(target, heads),
-            "alpha": alpha.numpy().reshape(-1),  # (E, H) -> (E * H,), edge-major like above
-            "is_self_loop": np.repeat(source == target, heads),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "layer": np.full(num_edges * heads, layer, dtype=np.int64),
+                    "head": np.tile(np.arange(heads), num_edges),
+                    "source": np.repeat(source, heads),
+                    "target": np.repeat(target, heads),
+                    "alpha": alpha.numpy().reshape(-1),  # (E, H) -> (E * H,), edge-major like above
+                    "is_self_loop": np.repeat(source == target, heads),
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)
 
 
-def write_attention_table(layers: list[LayerAttention], path: str | Path,
-                          progress: Callable[[int, int], None] | None = None,
-                          chunk_edges: int = 1_000_000, graph_of: Tensor | None = None) -> int:
+def write_attention_table(
+    layers: list[LayerAttention],
+    path: str | Path,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_edges: int = 1_000_000,
+    graph_of: Tensor | None = None,
+) -> int:
     """Write :func:`attention_table`'s rows to ``path`` in chunks of ``chunk_edges`` edges, as
     CSV or, for a ``.parquet`` path, Parquet; never the whole table in memory at once.
     ``graph_of`` adds the ``graph`` column as in :func:`attention_table`.
@@ -99,29 +111,46 @@ def write_attention_table(layers: list[LayerAttention], path: str | Path,
     import pyarrow.parquet as pq
 
     total = sum(alpha.numel() for _, alpha in layers)
-    schema = pa.schema(([("graph", pa.int64())] if graph_of is not None else []) +
-                       [("layer", pa.int64()), ("head", pa.int64()), ("source", pa.int64()),
-                        ("target", pa.int64()), ("alpha", pa.float32()),
-                        ("is_self_loop", pa.bool_())])
+    schema = pa.schema(
+        ([("graph", pa.int64())] if graph_of is not None else [])
+        + [
+            ("layer", pa.int64()),
+            ("head", pa.int64()),
+            ("source", pa.int64()),
+            ("target", pa.int64()),
+            ("alpha", pa.float32()),
+            ("is_self_loop", pa.bool_()),
+        ]
+    )
     parquet = str(path).lower().endswith(".parquet")
-    writer = pq.ParquetWriter(str(path), schema) if parquet else \
-        pa_csv.CSVWriter(str(path), schema)
+    writer = pq.ParquetWriter(str(path), schema) if parquet else pa_csv.CSVWriter(str(path), schema)
     written = 0
     try:
         for layer, (edge_index, alpha) in enumerate(layers):
             heads = alpha.size(1)
             for start in range(0, alpha.size(0), chunk_edges):
-                source, target = edge_index[:, start:start + chunk_edges].numpy()
-                values = alpha[start:start + chunk_edges].numpy().reshape(-1)  # edge-major
+                source, target = edge_index[:, start : start + chunk_edges].numpy()
+                values = alpha[start : start + chunk_edges].numpy().reshape(-1)  # edge-major
                 rows = values.size
-                graph = {} if graph_of is None else \
-                    {"graph": np.repeat(graph_of.numpy()[target], heads)}
-                writer.write_table(pa.table({
-                    **graph, "layer": np.full(rows, layer, dtype=np.int64),
-                    "head": np.tile(np.arange(heads), source.size),
-                    "source": np.repeat(source, heads), "target": np.repeat(target, heads),
-                    "alpha": values, "is_self_loop": np.repeat(source == target, heads)},
-                    schema=schema))
+                graph = (
+                    {}
+                    if graph_of is None
+                    else {"graph": np.repeat(graph_of.numpy()[target], heads)}
+                )
+                writer.write_table(
+                    pa.table(
+                        {
+                            **graph,
+                            "layer": np.full(rows, layer, dtype=np.int64),
+                            "head": np.tile(np.arange(heads), source.size),
+                            "source": np.repeat(source, heads),
+                            "target": np.repeat(target, heads),
+                            "alpha": values,
+                            "is_self_loop": np.repeat(source == target, heads),
+                        },
+                        schema=schema,
+                    )
+                )
                 written += rows
                 if progress is not None:
                     progress(written, total)
@@ -161,8 +190,16 @@ def incoming_alpha(layers: list[LayerAttention], node: int) -> pd.DataFrame:
         rows = (edge_index[1] == node).nonzero().flatten()
         sources = edge_index[0, rows].numpy()
         for head in range(alpha.size(1)):
-            frames.append(pd.DataFrame({"layer": layer, "head": head, "source": sources,
-                                        "alpha": alpha[rows, head].numpy()}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "layer": layer,
+                        "head": head,
+                        "source": sources,
+                        "alpha": alpha[rows, head].numpy(),
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -226,8 +263,10 @@ def node_entropy(table: pd.DataFrame) -> pd.DataFrame:
 def layer_inputs(model: GAT, x: Tensor, edge_index: Tensor) -> list[Tensor]:
     """The node features each layer receives (``h`` in the formula), from one eval-mode pass."""
     captured: list[Tensor] = []
-    handles = [conv.register_forward_pre_hook(lambda conv, args: captured.append(args[0]))
-               for conv in model.convs]
+    handles = [
+        conv.register_forward_pre_hook(lambda conv, args: captured.append(args[0]))
+        for conv in model.convs
+    ]
     was_training = model.training
     model.eval()
     try:
@@ -241,8 +280,15 @@ def layer_inputs(model: GAT, x: Tensor, edge_index: Tensor) -> list[Tensor]:
 
 
 @torch.no_grad()
-def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: int,
-                  head: int, index: InEdges | None = None) -> pd.DataFrame:
+def explain_alpha(
+    model: GAT,
+    x: Tensor,
+    edge_index: Tensor,
+    layer: int,
+    node: int,
+    head: int,
+    index: InEdges | None = None,
+) -> pd.DataFrame:
     """Every term of one node's α in one layer and head, so that each α can be redone by hand.
 
     GAT:   e_ij = LeakyReLU(a_srcᵀWh_j + a_dstᵀWh_i),   α_ij = exp(e_ij) / Σ_k exp(e_ik)
@@ -261,7 +307,9 @@ def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: i
     convs = model.convs
     if not 0 <= layer < len(convs):
         raise GatvizError(f"layer must be 0 to {len(convs) - 1} (got {layer})")
-    conv = convs[layer]
+    # PyG's GATConv or GATv2Conv (or gatviz's fused ones), whose parameters differ: read by
+    # name below, hence Any.
+    conv: Any = convs[layer]
     if not 0 <= head < conv.heads:
         raise GatvizError(f"head must be 0 to {conv.heads - 1} in layer {layer} (got {head})")
     index = index if index is not None else in_edges(edge_index, x.size(0))
@@ -283,18 +331,26 @@ def explain_alpha(model: GAT, x: Tensor, edge_index: Tensor, layer: int, node: i
         w_source = conv.lin_l(h).view(-1, conv.heads, channels)[:, head]
         w_target = conv.lin_r(h).view(-1, conv.heads, channels)[:, head]
         contribution = conv.att[0, head] * torch.nn.functional.leaky_relu(
-            w_source[source] + w_target[node], slope)  # (K, C)
+            w_source[source] + w_target[node], slope
+        )  # (K, C)
         e = contribution.sum(-1)
-        terms = {"channels adding": contribution.clamp_min(0).sum(-1),
-                 "channels subtracting": contribution.clamp_max(0).sum(-1)}
+        terms = {
+            "channels adding": contribution.clamp_min(0).sum(-1),
+            "channels subtracting": contribution.clamp_max(0).sum(-1),
+        }
     e64 = e.double()
     shift = e64.max() if e64.numel() and float(e64.max()) > 80 else 0.0
     exp_e = (e64 - shift).exp()
-    frame = pd.DataFrame({"source": cut.nodes[source].numpy(),
-                          **{name: value.numpy() for name, value in terms.items()},
-                          "e_ij": e.numpy(), "exp_e": exp_e.numpy(),
-                          "alpha": (exp_e / exp_e.sum()).numpy(),
-                          "alpha_model": used.alpha[rows, head].numpy()})
+    frame = pd.DataFrame(
+        {
+            "source": cut.nodes[source].numpy(),
+            **{name: value.numpy() for name, value in terms.items()},
+            "e_ij": e.numpy(),
+            "exp_e": exp_e.numpy(),
+            "alpha": (exp_e / exp_e.sum()).numpy(),
+            "alpha_model": used.alpha[rows, head].numpy(),
+        }
+    )
     frame.attrs["shifted_by"] = float(shift)
     return frame.sort_values("alpha", ascending=False, ignore_index=True)
 
@@ -326,8 +382,9 @@ class NeighbourhoodAttention:
 
 
 @torch.no_grad()
-def neighbourhood_attention(model: GAT, dataset: GraphDataset, centre: int, hops: int
-                            ) -> NeighbourhoodAttention:
+def neighbourhood_attention(
+    model: GAT, dataset: GraphDataset, centre: int, hops: int
+) -> NeighbourhoodAttention:
     """Every layer's α on the edges into the nodes within ``hops`` of ``centre``, exactly as the
     whole-graph :func:`extract_attention` gives them, computed on the ``hops + layers``-hop
     receptive field instead of the whole graph (found through ``dataset.in_edges``, indexed
@@ -342,8 +399,9 @@ def neighbourhood_attention(model: GAT, dataset: GraphDataset, centre: int, hops
     model.eval()
     try:
         device = next(model.parameters()).device
-        logits, used = model(model_input(data.x[cut.nodes], device), cut.edge_index.to(device),
-                             return_attention=True)
+        logits, used = model(
+            model_input(data.x[cut.nodes], device), cut.edge_index.to(device), return_attention=True
+        )
     finally:
         model.train(was_training)
     attention, exact = [], []
@@ -360,5 +418,6 @@ def neighbourhood_attention(model: GAT, dataset: GraphDataset, centre: int, hops
             full_pred = torch.zeros(dataset.num_nodes, logits.size(1), dtype=torch.long)
         full_pred[cut.nodes[known]] = tasks.predictions(model.config.task, prob[known])
         full_prob[cut.nodes[known]] = prob[known]
-    return NeighbourhoodAttention(centre, hops, cut.nodes, cut.distance, attention, exact,
-                                  full_pred, full_prob)
+    return NeighbourhoodAttention(
+        centre, hops, cut.nodes, cut.distance, attention, exact, full_pred, full_prob
+    )

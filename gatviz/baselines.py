@@ -6,6 +6,7 @@ early stopping on the same validation rows, and is scored on the same test rows 
 metric (:mod:`gatviz.tasks`). For a graph task its node outputs are pooled per graph like the
 GAT's readout.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,9 @@ class MLP(nn.Module):
         return x
 
 
-def mlp_baseline(dataset: GraphDataset, model_config: ModelConfig,
-                 train_config: TrainConfig) -> dict[str, float]:
+def mlp_baseline(
+    dataset: GraphDataset, model_config: ModelConfig, train_config: TrainConfig
+) -> dict[str, float]:
     """Train the MLP on the training rows (full batch) and score every split.
 
     Returns:
@@ -52,8 +54,9 @@ def mlp_baseline(dataset: GraphDataset, model_config: ModelConfig,
     torch.manual_seed(train_config.seed)
     task = dataset.task
     model = MLP(dataset.num_features, dataset.num_classes, model_config)
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr,
-                                 weight_decay=train_config.weight_decay)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
+    )
     x, y, batch = dataset.data.x.float(), dataset.targets, dataset.batch
     rows = {split: dataset.score_rows(split) for split in ("train", "val", "test")}
     best, best_scores, waited = None, {}, 0

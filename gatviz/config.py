@@ -4,6 +4,7 @@ Sizes that come from the data (number of features and classes) are never stored 
 takes them from the dataset. Every choice is checked when the config is built, so a bad setting
 fails early with a message that names the field, the allowed values and the value given.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
@@ -69,8 +70,11 @@ class _Config:
     def to_query(self) -> dict[str, str]:
         """The settings that differ from the defaults, as text: a compact, readable URL."""
         default = type(self)()
-        return {f.name: _text(getattr(self, f.name)) for f in fields(self)  # type: ignore
-                if getattr(self, f.name) != getattr(default, f.name)}
+        return {
+            f.name: _text(getattr(self, f.name))
+            for f in fields(self)  # type: ignore
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]):
@@ -84,8 +88,6 @@ class _Config:
         return cls(**values)
 
 
-
-
 def _text(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
@@ -93,8 +95,9 @@ def _text(value: Any) -> str:
 def parse_text(name: str, text: str, like: Any) -> Any:
     """``text`` as a value of the same type as ``like`` (bool, int, float or str)."""
     if not isinstance(text, str) or len(text) > MAX_QUERY_VALUE:
-        raise ConfigError(f"{name} must be a short text value (at most {MAX_QUERY_VALUE} "
-                          "characters)")
+        raise ConfigError(
+            f"{name} must be a short text value (at most {MAX_QUERY_VALUE} characters)"
+        )
     if isinstance(like, bool):
         if text.lower() not in ("true", "false"):
             raise ConfigError(f"{name} must be true or false (got {text!r})")

@@ -15,6 +15,7 @@ as Parquet (pyarrow, which Streamlit already needs), with the same columns and l
 Without features, nodes get one-hot ids (small graphs) or one-hot degrees; without labels the graph
 can still be explored with a model trained elsewhere.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -34,8 +35,16 @@ from gatviz.datasets import GraphDataset, attach_split
 from gatviz.errors import DatasetError
 from gatviz.file_errors import line as _line
 from gatviz.file_errors import shown as _shown
-from gatviz.limits import (MAX_CELLS, MAX_CLASSES, MAX_COLUMNS, MAX_CSV_BYTES, MAX_EDGES,
-                           MAX_GRAPHS, MAX_NODES, MAX_TEXT)
+from gatviz.limits import (
+    MAX_CELLS,
+    MAX_CLASSES,
+    MAX_COLUMNS,
+    MAX_CSV_BYTES,
+    MAX_EDGES,
+    MAX_GRAPHS,
+    MAX_NODES,
+    MAX_TEXT,
+)
 from gatviz.synthetic import degree_features
 
 CsvSource = Union[str, Path, bytes, BinaryIO]
@@ -49,8 +58,10 @@ PARQUET_MAGIC = b"PAR1"
 
 def _bytes(source: CsvSource, what: str) -> bytes:
     """The file's bytes, refused before reading when larger than MAX_CSV_BYTES."""
-    too_big = (f"the {what} file is larger than {MAX_CSV_BYTES // 2**20} MB, the most gatviz "
-               "reads; use a smaller graph")
+    too_big = (
+        f"the {what} file is larger than {MAX_CSV_BYTES // 2**20} MB, the most gatviz "
+        "reads; use a smaller graph"
+    )
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
@@ -58,8 +69,11 @@ def _bytes(source: CsvSource, what: str) -> bytes:
         if path.stat().st_size > MAX_CSV_BYTES:
             raise DatasetError(too_big)
         return path.read_bytes()
-    data = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else \
-        source.read(MAX_CSV_BYTES + 1)
+    data = (
+        bytes(source)
+        if isinstance(source, (bytes, bytearray, memoryview))
+        else source.read(MAX_CSV_BYTES + 1)
+    )
     if len(data) > MAX_CSV_BYTES:
         raise DatasetError(too_big)
     return data
@@ -71,14 +85,15 @@ def _check_utf8(data: bytes, what: str) -> None:
     step = 1 << 20
     for start in range(0, len(data), step):
         try:
-            decoder.decode(data[start:start + step], final=start + step >= len(data))
+            decoder.decode(data[start : start + step], final=start + step >= len(data))
         except UnicodeDecodeError as error:
             offset = min(max(start + error.start, 0), len(data) - 1)
             line = data.count(b"\n", 0, offset) + 1
             raise DatasetError(
                 f"the {what} file is not UTF-8 text (byte 0x{data[offset]:02x} on line {line}, "
                 "as Latin-1 or Windows encodings write accented letters); save it as UTF-8, "
-                "for example with Excel's 'CSV UTF-8' format") from None
+                "for example with Excel's 'CSV UTF-8' format"
+            ) from None
 
 
 def _delimiter(header: bytes) -> str:
@@ -121,12 +136,13 @@ def _parse(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.
         # Fast: whole-number ids as int64, features as float32, no Python object per row.
         # Anything that does not parse so (text ids, a blank, a word among numbers) is read
         # again as text below, which finds the line to report.
-        fast = {name: "int64" if str(name).strip().lower() in ID_COLUMNS else "float32"
-                for name in names if name not in text or
-                str(name).strip().lower() in ID_COLUMNS}
+        fast = {
+            name: "int64" if str(name).strip().lower() in ID_COLUMNS else "float32"
+            for name in names
+            if name not in text or str(name).strip().lower() in ID_COLUMNS
+        }
         try:
-            frame = pd.read_csv(io.BytesIO(data), dtype={**text, **fast}, nrows=max_rows,
-                                **options)
+            frame = pd.read_csv(io.BytesIO(data), dtype={**text, **fast}, nrows=max_rows, **options)
         except (ValueError, OverflowError):
             frame = pd.read_csv(io.BytesIO(data), dtype=text, nrows=max_rows, **options)
     except pd.errors.EmptyDataError:
@@ -137,22 +153,28 @@ def _parse(source: CsvSource, what: str, max_rows: int, max_columns: int) -> pd.
     return _tidy(frame, what)
 
 
-def _check_shape(what: str, rows: int | None, columns: int, max_rows: int,
-                 max_columns: int) -> None:
+def _check_shape(
+    what: str, rows: int | None, columns: int, max_rows: int, max_columns: int
+) -> None:
     """Refuse a file with more columns, rows (when known) or values than gatviz reads."""
     if columns > max_columns:
-        named = (f" ({max_columns - len(NODE_COLUMNS):,} features besides "
-                 f"{', '.join(NODE_COLUMNS)})") if what == "nodes" else ""
-        raise DatasetError(f"the {what} file has {columns:,} columns; gatviz reads at most "
-                           f"{max_columns:,}{named}")
+        named = (
+            (f" ({max_columns - len(NODE_COLUMNS):,} features besides {', '.join(NODE_COLUMNS)})")
+            if what == "nodes"
+            else ""
+        )
+        raise DatasetError(
+            f"the {what} file has {columns:,} columns; gatviz reads at most {max_columns:,}{named}"
+        )
     if rows is None:
         return
     if rows > max_rows:
-        raise DatasetError(f"the {what} file has {rows:,} rows; gatviz reads at most "
-                           f"{max_rows:,}")
+        raise DatasetError(f"the {what} file has {rows:,} rows; gatviz reads at most {max_rows:,}")
     if rows * columns > MAX_CELLS:
-        raise DatasetError(f"the {what} file has {rows:,} rows × {columns:,} columns; gatviz "
-                           f"reads at most {MAX_CELLS:,} values")
+        raise DatasetError(
+            f"the {what} file has {rows:,} rows × {columns:,} columns; gatviz "
+            f"reads at most {MAX_CELLS:,} values"
+        )
 
 
 def _tidy(frame: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -166,7 +188,7 @@ def _tidy(frame: pd.DataFrame, what: str) -> pd.DataFrame:
                 if bool(long.any()):
                     frame.attrs["cut_names"] = int(long.sum())
                     frame.attrs["first_cut"] = int(long.to_numpy().nonzero()[0][0])
-                    frame.loc[long, column] = frame.loc[long, column].str[:MAX_TEXT - 1] + "…"
+                    frame.loc[long, column] = frame.loc[long, column].str[: MAX_TEXT - 1] + "…"
                 continue
             _check_length(frame[column], column, what)
     return frame
@@ -182,18 +204,25 @@ def _read_parquet(data: bytes, what: str, max_rows: int, max_columns: int) -> pd
         parquet = pq.ParquetFile(pa.BufferReader(data))
         rows, schema = parquet.metadata.num_rows, parquet.schema_arrow
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise DatasetError(f"the {what} file starts like Parquet but cannot be read: "
-                           f"{str(error)[:200]}") from None
+        raise DatasetError(
+            f"the {what} file starts like Parquet but cannot be read: {str(error)[:200]}"
+        ) from None
     _check_shape(what, rows, len(schema.names), max_rows, max_columns)
     for field in schema:
         kind = field.type
         if pa.types.is_dictionary(kind):
             kind = kind.value_type
-        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or
-                pa.types.is_boolean(kind) or pa.types.is_string(kind) or
-                pa.types.is_large_string(kind)):
-            raise DatasetError(f"the {what} file's column {_shown(field.name)} holds "
-                               f"{field.type}; gatviz reads numbers and text")
+        if not (
+            pa.types.is_integer(kind)
+            or pa.types.is_floating(kind)
+            or pa.types.is_boolean(kind)
+            or pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+        ):
+            raise DatasetError(
+                f"the {what} file's column {_shown(field.name)} holds "
+                f"{field.type}; gatviz reads numbers and text"
+            )
     try:
         frame = parquet.read(use_pandas_metadata=False).to_pandas()
     except (pa.ArrowException, OSError, ValueError) as error:
@@ -213,8 +242,10 @@ def _check_length(values: pd.Series, column: str, what: str) -> None:
     lengths = values.str.len().to_numpy()
     if lengths.size and lengths.max() > MAX_TEXT:
         row = int(lengths.argmax())
-        raise DatasetError(f"{what} file line {_line(row)}: the {column} is {lengths[row]:,} "
-                           f"characters long; gatviz keeps at most {MAX_TEXT}")
+        raise DatasetError(
+            f"{what} file line {_line(row)}: the {column} is {lengths[row]:,} "
+            f"characters long; gatviz keeps at most {MAX_TEXT}"
+        )
 
 
 def _first_blank(frame: pd.DataFrame, column: str) -> int | None:
@@ -227,8 +258,10 @@ def _require_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str) ->
     if missing:
         found = ", ".join(str(c)[:40] for c in frame.columns[:10]) or "none"
         more = f" and {len(frame.columns) - 10:,} more" if len(frame.columns) > 10 else ""
-        raise DatasetError(f"the {what} file needs column(s) {', '.join(missing)}; found "
-                           f"{found}{more} (check the header line)")
+        raise DatasetError(
+            f"the {what} file needs column(s) {', '.join(missing)}; found "
+            f"{found}{more} (check the header line)"
+        )
     for column in needed:
         row = _first_blank(frame, column)
         if row is not None:
@@ -256,9 +289,15 @@ def _same_kind(*columns: pd.Series) -> list[pd.Series]:
     return [column.astype(str) for column in columns]
 
 
-def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "csv",
-             undirected: bool = True, seed: int = 0,
-             graphs: CsvSource | None = None) -> GraphDataset:
+def load_csv(
+    edges: CsvSource,
+    nodes: CsvSource | None = None,
+    *,
+    name: str = "csv",
+    undirected: bool = True,
+    seed: int = 0,
+    graphs: CsvSource | None = None,
+) -> GraphDataset:
     """Build a :class:`GraphDataset` from an edge list and an optional node table.
 
     Args:
@@ -285,22 +324,29 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
         duplicated = node_frame["id"].duplicated().to_numpy().nonzero()[0]
         if duplicated.size:
             row = int(duplicated[0])
-            raise DatasetError(f"nodes file line {_line(row)}: id "
-                               f"{_shown(node_frame['id'][row])} appears twice; ids must be "
-                               "unique")
+            raise DatasetError(
+                f"nodes file line {_line(row)}: id "
+                f"{_shown(node_frame['id'][row])} appears twice; ids must be "
+                "unique"
+            )
         ids = node_frame["id"]
     else:
-        ids = pd.Series(_ordered_ids(pd.concat([edge_frame["source"], edge_frame["target"]],
-                                               ignore_index=True)))
+        ids = pd.Series(
+            _ordered_ids(pd.concat([edge_frame["source"], edge_frame["target"]], ignore_index=True))
+        )
     if len(ids) > MAX_NODES:
-        raise DatasetError(f"the graph has {len(ids):,} nodes; gatviz handles at most "
-                           f"{MAX_NODES:,}")
+        raise DatasetError(
+            f"the graph has {len(ids):,} nodes; gatviz handles at most {MAX_NODES:,}"
+        )
     graphs_frame = None
     if graphs is not None:
         graphs_frame = _read(graphs, "graph labels", MAX_GRAPHS, MAX_COLUMNS)
         _require_columns(graphs_frame, ("graph", "label"), "graph labels")
-    many = graphs_frame is not None or "graph" in edge_frame or (
-        node_frame is not None and ("graph" in node_frame or "graph_label" in node_frame))
+    many = (
+        graphs_frame is not None
+        or "graph" in edge_frame
+        or (node_frame is not None and ("graph" in node_frame or "graph_label" in node_frame))
+    )
     if many:  # refused before any work when the files name too many graphs
         for frame, what in ((node_frame, "nodes"), (edge_frame, "edges")):
             if frame is not None and "graph" in frame:
@@ -314,18 +360,22 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
         unknown = (mapped[column] < 0).nonzero()[0]
         if unknown.size:
             row = int(unknown[0])
-            raise DatasetError(f"edges file line {_line(row)}: {column} "
-                               f"{_shown(edge_frame[column][row])} is not an id in the nodes "
-                               "file")
+            raise DatasetError(
+                f"edges file line {_line(row)}: {column} "
+                f"{_shown(edge_frame[column][row])} is not an id in the nodes "
+                "file"
+            )
 
     n = len(ids)
-    node_graph = node_graphs(node_frame, edge_frame, mapped["source"], mapped["target"], n) \
-        if many else None
+    node_graph = (
+        node_graphs(node_frame, edge_frame, mapped["source"], mapped["target"], n) if many else None
+    )
     edge_index = torch.from_numpy(np.stack([mapped["source"], mapped["target"]]).astype(np.int64))
     del mapped, edge_frame
     edge_index, _ = remove_self_loops(edge_index)
-    edge_index = to_undirected(edge_index, num_nodes=n) if undirected else coalesce(edge_index,
-                                                                                   num_nodes=n)
+    edge_index = (
+        to_undirected(edge_index, num_nodes=n) if undirected else coalesce(edge_index, num_nodes=n)
+    )
 
     names, labels, x = ids.astype(str).tolist(), None, None
     if node_frame is not None:
@@ -349,25 +399,34 @@ def load_csv(edges: CsvSource, nodes: CsvSource | None = None, *, name: str = "c
     if labels is not None:
         class_names = [str(c) for c in _ordered_ids(labels[labels != ""])]
         if len(class_names) > MAX_CLASSES:
-            raise DatasetError(f"the nodes file has {len(class_names):,} distinct labels; "
-                               f"gatviz trains on at most {MAX_CLASSES:,} classes (is the label "
-                               "column really a class, not an id?)")
+            raise DatasetError(
+                f"the nodes file has {len(class_names):,} distinct labels; "
+                f"gatviz trains on at most {MAX_CLASSES:,} classes (is the label "
+                "column really a class, not an id?)"
+            )
         y = torch.from_numpy(pd.Index(class_names).get_indexer(labels).astype(np.int64))
     data = attach_split(Data(x=x, edge_index=edge_index, y=y, num_nodes=n), seed)
     labelled = int((y >= 0).sum())
-    label_note = (f"{labelled} of {n} nodes labelled with {len(class_names)} classes"
-                  if class_names else
-                  "no labels: explore the attention of a model trained elsewhere on the same "
-                  "features, or add a label column to train here")
+    label_note = (
+        f"{labelled} of {n} nodes labelled with {len(class_names)} classes"
+        if class_names
+        else "no labels: explore the attention of a model trained elsewhere on the same "
+        "features, or add a label column to train here"
+    )
     cut = node_frame.attrs.get("cut_names", 0) if node_frame is not None else 0
-    cut_note = (f" {cut:,} node name(s) longer than {MAX_TEXT} characters were cut to that "
-                f"length (the first on nodes file line {_line(node_frame.attrs['first_cut'])})."
-                if cut else "")
-    description = (f"Your graph from CSV: {n} nodes and {edge_index.size(1)} directed edges"
-                   f"{' (each edge in both directions)' if undirected else ''}; {feature_note}; "
-                   f"{label_note}.{cut_note}")
+    cut_note = (
+        f" {cut:,} node name(s) longer than {MAX_TEXT} characters were cut to that "
+        f"length (the first on nodes file line {_line(node_frame.attrs['first_cut'])})."
+        if cut and node_frame is not None
+        else ""
+    )
+    description = (
+        f"Your graph from CSV: {n} nodes and {edge_index.size(1)} directed edges"
+        f"{' (each edge in both directions)' if undirected else ''}; {feature_note}; "
+        f"{label_note}.{cut_note}"
+    )
     dataset = GraphDataset(name, data, class_names, names, description)
-    if many:
+    if node_graph is not None:  # many graphs
         return as_graph_set(dataset, node_graph, node_frame, graphs_frame, seed)
     return dataset
 
@@ -386,16 +445,20 @@ def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
     if bad.any():
         row, col = (int(i[0]) for i in bad.nonzero())
         given = frame[columns[col]].iloc[row]
-        raise DatasetError(f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
-                           f"{_shown(given) if given != '' else 'an empty value'} is not a "
-                           "number (feature columns must be numeric; rename it to 'name' or "
-                           "'label' if it is not a feature)")
+        raise DatasetError(
+            f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
+            f"{_shown(given) if given != '' else 'an empty value'} is not a "
+            "number (feature columns must be numeric; rename it to 'name' or "
+            "'label' if it is not a feature)"
+        )
     bad = ~np.isfinite(features)
     if bad.any():
         row, col = (int(i[0]) for i in bad.nonzero())
-        raise DatasetError(f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
-                           f"{_shown(_as_written(frame, row, columns[col]))} is not a finite "
-                           "float32 number (features must lie within ±3.4e38; scale them)")
+        raise DatasetError(
+            f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
+            f"{_shown(_as_written(frame, row, columns[col]))} is not a finite "
+            "float32 number (features must lie within ±3.4e38; scale them)"
+        )
     return torch.from_numpy(np.require(features, requirements="W"))  # Arrow memory is read-only
 
 
@@ -404,9 +467,13 @@ def _as_written(frame: pd.DataFrame, row: int, column: str) -> str:
     data, sep = frame.attrs.get("raw", (b"", ","))
     lines = data.split(b"\n", _line(row))
     try:
-        fields = next(csv.reader([lines[_line(row) - 1].decode("utf-8", "replace")],
-                                 delimiter=sep, skipinitialspace=True))
+        fields = next(
+            csv.reader(
+                [lines[_line(row) - 1].decode("utf-8", "replace")],
+                delimiter=sep,
+                skipinitialspace=True,
+            )
+        )
         return fields[list(frame.columns).index(column)].strip()
     except (IndexError, StopIteration, csv.Error):
         return str(frame[column].iloc[row])
-

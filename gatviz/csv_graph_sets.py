@@ -10,6 +10,7 @@ that are not whole numbers, an edge between two graphs (graphs that overlap), an
 ``graph`` differs from its nodes', a graph id the nodes never name, a graph labelled twice
 differently, and more graphs than ``GATVIZ_MAX_GRAPHS``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,14 +36,21 @@ def graph_ids(values: pd.Series, what: str) -> np.ndarray:
     if bad.any():
         row = int(bad.nonzero()[0][0])
         given = text.iloc[row]
-        raise DatasetError(f"{what} file line {_line(row)}, column 'graph': "
-                           f"{_shown(given) if given else 'an empty value'} is not a graph id "
-                           "(graph ids are whole numbers, one per graph)")
+        raise DatasetError(
+            f"{what} file line {_line(row)}, column 'graph': "
+            f"{_shown(given) if given else 'an empty value'} is not a graph id "
+            "(graph ids are whole numbers, one per graph)"
+        )
     return text.astype(np.int64).to_numpy()
 
 
-def node_graphs(node_frame: pd.DataFrame | None, edge_frame: pd.DataFrame,
-                source: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:
+def node_graphs(
+    node_frame: pd.DataFrame | None,
+    edge_frame: pd.DataFrame,
+    source: np.ndarray,
+    target: np.ndarray,
+    n: int,
+) -> np.ndarray:
     """The graph id of every node, checked against every edge. Shapes: (N,).
 
     ``source``/``target`` are the edges' node indices, in the files' order (before the reverse
@@ -55,36 +63,47 @@ def node_graphs(node_frame: pd.DataFrame | None, edge_frame: pd.DataFrame,
         graph[source], graph[target] = edge_graph, edge_graph
         missing = (graph == np.iinfo(np.int64).min).nonzero()[0]
         if missing.size:
-            raise DatasetError(f"node {int(missing[0])} has no edge, so its graph is unknown; "
-                               "add a 'graph' column to the nodes file")
+            raise DatasetError(
+                f"node {int(missing[0])} has no edge, so its graph is unknown; "
+                "add a 'graph' column to the nodes file"
+            )
     else:
         raise DatasetError("a graph label needs a 'graph' column in the nodes or edges file")
     across = (graph[source] != graph[target]).nonzero()[0]
     if across.size:
         row = int(across[0])
-        raise DatasetError(f"edges file line {_line(row)}: the edge joins graph "
-                           f"{graph[source[row]]} and graph {graph[target[row]]}; graphs must "
-                           "not overlap (each edge stays inside one graph)")
+        raise DatasetError(
+            f"edges file line {_line(row)}: the edge joins graph "
+            f"{graph[source[row]]} and graph {graph[target[row]]}; graphs must "
+            "not overlap (each edge stays inside one graph)"
+        )
     if edge_graph is not None:
         wrong = (edge_graph != graph[source]).nonzero()[0]
         if wrong.size:
             row = int(wrong[0])
-            raise DatasetError(f"edges file line {_line(row)}: the edge is in graph "
-                               f"{edge_graph[row]} but its nodes are in graph "
-                               f"{graph[source[row]]}")
+            raise DatasetError(
+                f"edges file line {_line(row)}: the edge is in graph "
+                f"{edge_graph[row]} but its nodes are in graph "
+                f"{graph[source[row]]}"
+            )
     return graph
 
 
-def graph_labels(node_frame: pd.DataFrame | None, graphs_frame: pd.DataFrame | None,
-                 order: np.ndarray, node_graph: np.ndarray
-                 ) -> tuple[torch.Tensor | None, list[str]]:
+def graph_labels(
+    node_frame: pd.DataFrame | None,
+    graphs_frame: pd.DataFrame | None,
+    order: np.ndarray,
+    node_graph: np.ndarray,
+) -> tuple[torch.Tensor | None, list[str]]:
     """Each graph's label (in ``order`` of graph ids) and the class names, or (None, []) when
     no graph labels are given."""
     if graphs_frame is not None:
         for column in ("graph", "label"):
             if column not in graphs_frame:
-                raise DatasetError(f"the graph labels file needs columns graph,label (found "
-                                   f"{', '.join(str(c)[:40] for c in graphs_frame.columns[:10])})")
+                raise DatasetError(
+                    f"the graph labels file needs columns graph,label (found "
+                    f"{', '.join(str(c)[:40] for c in graphs_frame.columns[:10])})"
+                )
         ids = graph_ids(graphs_frame["graph"], "graph labels")
         labels = graphs_frame["label"].astype(str).to_numpy()
         what = "graph labels"
@@ -96,32 +115,41 @@ def graph_labels(node_frame: pd.DataFrame | None, graphs_frame: pd.DataFrame | N
     position = known.get_indexer(ids)
     if (position < 0).any():
         row = int((position < 0).nonzero()[0][0])
-        raise DatasetError(f"{what} file line {_line(row)}: graph {ids[row]} is not a graph of "
-                           "the nodes and edges files")
+        raise DatasetError(
+            f"{what} file line {_line(row)}: graph {ids[row]} is not a graph of "
+            "the nodes and edges files"
+        )
     first = pd.Series(np.arange(len(ids))).groupby(position).transform("first").to_numpy()
     clash = (labels != labels[first]).nonzero()[0]
     if clash.size:
         row = int(clash[0])
-        raise DatasetError(f"{what} file line {_line(row)}: graph {ids[row]} is labelled "
-                           f"{_shown(labels[row])} here and {_shown(labels[first[row]])} on "
-                           f"line {_line(int(first[row]))}; give each graph one label")
+        raise DatasetError(
+            f"{what} file line {_line(row)}: graph {ids[row]} is labelled "
+            f"{_shown(labels[row])} here and {_shown(labels[first[row]])} on "
+            f"line {_line(int(first[row]))}; give each graph one label"
+        )
     per_graph = np.full(len(order), None, dtype=object)
     per_graph[position] = labels
     if (per_graph == None).any():  # noqa: E711 - elementwise test
         g = int((per_graph == None).nonzero()[0][0])  # noqa: E711
-        raise DatasetError(f"graph {order[g]} has no label in the {what} file; label every "
-                           "graph or none")
-    names = sorted(set(per_graph.tolist()), key=lambda v: (not v.lstrip("-").isdigit(),
-                                                             int(v) if v.lstrip("-").isdigit()
-                                                             else 0, v))
+        raise DatasetError(
+            f"graph {order[g]} has no label in the {what} file; label every graph or none"
+        )
+    names = sorted(
+        set(per_graph.tolist()),
+        key=lambda v: (not v.lstrip("-").isdigit(), int(v) if v.lstrip("-").isdigit() else 0, v),
+    )
     if len(names) > MAX_CLASSES:
-        raise DatasetError(f"{len(names):,} distinct graph labels; gatviz trains on at most "
-                           f"{MAX_CLASSES:,} classes")
+        raise DatasetError(
+            f"{len(names):,} distinct graph labels; gatviz trains on at most "
+            f"{MAX_CLASSES:,} classes"
+        )
     return torch.from_numpy(pd.Index(names).get_indexer(per_graph).astype(np.int64)), names
 
 
-def as_graph_set(dataset: GraphDataset, node_graph: np.ndarray, node_frame, graphs_frame,
-                 seed: int) -> GraphDataset:
+def as_graph_set(
+    dataset: GraphDataset, node_graph: np.ndarray, node_frame, graphs_frame, seed: int
+) -> GraphDataset:
     """The union ``dataset`` (one graph) regrouped into its graphs, split by whole graphs."""
     order = np.unique(node_graph)  # graph ids in numeric order
     check_set_size(dataset.name, len(order), dataset.num_nodes, dataset.num_edges)
@@ -140,24 +168,43 @@ def as_graph_set(dataset: GraphDataset, node_graph: np.ndarray, node_frame, grap
     batch = torch.repeat_interleave(torch.arange(len(order)), ptr.diff())
     y = data.y[perm]
     labelled = torch.ones_like(y, dtype=torch.bool) if task == "graph" else y >= 0
-    masks = {f"{s}_mask": (split[batch] == code) & labelled
-             for code, s in enumerate(("train", "val", "test"))}
-    data = type(data)(x=data.x[perm], edge_index=edge_index[:, edges], y=y,
-                      num_nodes=dataset.num_nodes, **masks)
-    description = (dataset.description + f" {len(order):,} graphs (ids from the 'graph' "
-                   "column), split 80 / 10 / 10 % by whole graphs"
-                   + (", stratified by graph label; graph classification." if task == "graph"
-                      else "; node classification on unseen graphs."))
+    masks = {
+        f"{s}_mask": (split[batch] == code) & labelled
+        for code, s in enumerate(("train", "val", "test"))
+    }
+    data = type(data)(
+        x=data.x[perm], edge_index=edge_index[:, edges], y=y, num_nodes=dataset.num_nodes, **masks
+    )
+    description = (
+        dataset.description + f" {len(order):,} graphs (ids from the 'graph' "
+        "column), split 80 / 10 / 10 % by whole graphs"
+        + (
+            ", stratified by graph label; graph classification."
+            if task == "graph"
+            else "; node classification on unseen graphs."
+        )
+    )
     return GraphDataset(
-        dataset.name, data, dataset.class_names, [dataset.node_names[v] for v in perm.tolist()],
-        description, task=task, graph_ptr=ptr, graph_split=split, graph_y=graph_y,
-        graph_names=[f"graph {g}" for g in order.tolist()], graph_class_names=class_names)
+        dataset.name,
+        data,
+        dataset.class_names,
+        [dataset.node_names[v] for v in perm.tolist()],
+        description,
+        task=task,
+        graph_ptr=ptr,
+        graph_split=split,
+        graph_y=graph_y,
+        graph_names=[f"graph {g}" for g in order.tolist()],
+        graph_class_names=class_names,
+    )
 
 
 def check_graph_count(values: pd.Series, what: str) -> None:
     """Refuse more distinct graph ids than GATVIZ_MAX_GRAPHS before any work."""
     count = values.nunique()
     if count > MAX_GRAPHS:
-        raise DatasetError(f"the {what} file names {count:,} graphs, more than the "
-                           f"{MAX_GRAPHS:,} gatviz loads (GATVIZ_MAX_GRAPHS); merge small "
-                           "graphs or load a subset")
+        raise DatasetError(
+            f"the {what} file names {count:,} graphs, more than the "
+            f"{MAX_GRAPHS:,} gatviz loads (GATVIZ_MAX_GRAPHS); merge small "
+            "graphs or load a subset"
+        )

@@ -9,6 +9,7 @@ and the node-classification benchmarks of :mod:`gatviz.benchmarks` (downloaded o
 under :func:`data_dir`), seeded synthetic graphs (:mod:`gatviz.synthetic`) and a user's CSV files
 (:mod:`gatviz.csv_graph`).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -33,8 +34,15 @@ PLANETOID = {
     # name: (PyG name, class names in label order, description)
     "cora": (
         "Cora",
-        ["Theory", "Reinforcement_Learning", "Genetic_Algorithms", "Neural_Networks",
-         "Probabilistic_Methods", "Case_Based", "Rule_Learning"],
+        [
+            "Theory",
+            "Reinforcement_Learning",
+            "Genetic_Algorithms",
+            "Neural_Networks",
+            "Probabilistic_Methods",
+            "Case_Based",
+            "Rule_Learning",
+        ],
         "Cora citation graph: 2,708 machine-learning papers linked by citations, each described "
         "by a 1,433-word bag of words, labelled with one of 7 subjects. Standard Planetoid split: "
         "20 training papers per class, 500 for validation, 1,000 for testing. The GAT paper "
@@ -49,8 +57,7 @@ PLANETOID = {
     ),
     "pubmed": (
         "PubMed",
-        ["Diabetes Mellitus, Experimental", "Diabetes Mellitus Type 1",
-         "Diabetes Mellitus Type 2"],
+        ["Diabetes Mellitus, Experimental", "Diabetes Mellitus Type 1", "Diabetes Mellitus Type 2"],
         "PubMed diabetes citation graph: 19,717 papers with 500 TF-IDF features in 3 classes. "
         "Standard Planetoid split (60 / 500 / 1,000). The GAT paper reports 79.0 ± 0.3 %.",
     ),
@@ -95,7 +102,8 @@ class GraphDataset:
     description: str
     edge_masks: dict[str, Tensor] = field(default_factory=dict)
     task: str = "node"  # 'node', 'multilabel' or 'graph' (see gatviz.tasks)
-    graph_ptr: Tensor | None = None  # None: one graph, every node
+    # Where each graph's nodes start, then N; left empty: one graph, every node.
+    graph_ptr: Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.long))
     graph_split: Tensor | None = None  # None: the node masks split a single graph
     graph_y: Tensor | None = None  # graph labels, for the 'graph' task
     graph_names: list[str] = field(default_factory=list)
@@ -105,7 +113,7 @@ class GraphDataset:
 
     def __post_init__(self) -> None:
         check_task(self.task)
-        if self.graph_ptr is None:
+        if self.graph_ptr.numel() == 0:
             self.graph_ptr = torch.tensor([0, int(self.data.num_nodes)])
         if not self.graph_names:
             self.graph_names = [f"graph {g}" for g in range(self.num_graphs)]
@@ -150,11 +158,19 @@ class GraphDataset:
     @property
     def targets(self) -> Tensor:
         """What the task predicts: ``graph_y`` for graph tasks, else the node labels."""
-        return self.graph_y if self.task == "graph" else self.data.y
+        if self.task == "graph":
+            if self.graph_y is None:
+                raise DatasetError(f"{self.name} is a graph task without graph labels")
+            return self.graph_y
+        return self.data.y
 
     @property
     def has_labels(self) -> bool:
-        if self.num_classes == 0 or self.targets is None or not self.targets.numel():
+        if (
+            self.num_classes == 0
+            or (self.task == "graph" and self.graph_y is None)
+            or not self.targets.numel()
+        ):
             return False
         return self.task == "multilabel" or bool((self.targets >= 0).any())
 
@@ -171,8 +187,7 @@ class GraphDataset:
         else its labelled nodes ('all': every scored row). Shapes: (M,)."""
         if self.task == "graph":
             return self.split_graphs(split)
-        masks = [getattr(self.data, f"{s}_mask") for s in
-                 (SPLITS if split == "all" else (split,))]
+        masks = [getattr(self.data, f"{s}_mask") for s in (SPLITS if split == "all" else (split,))]
         mask = torch.stack(masks).any(0)
         if self.task == "node":
             mask = mask & (self.data.y >= 0)
@@ -180,19 +195,29 @@ class GraphDataset:
 
     def fingerprint(self) -> dict[str, object]:
         """The sizes a trained model depends on, stored in checkpoints to check fit."""
-        return {"nodes": self.num_nodes, "edges": self.num_edges,
-                "features": self.num_features, "classes": self.num_classes}
+        return {
+            "nodes": self.num_nodes,
+            "edges": self.num_edges,
+            "features": self.num_features,
+            "classes": self.num_classes,
+        }
 
     def summary(self) -> dict[str, object]:
         """Key numbers for listings and sidebars."""
-        summary = {"name": self.name, **self.fingerprint(), "task": self.task,
-                   "graphs": self.num_graphs,
-                   "train": int(self.data.train_mask.sum()), "val": int(self.data.val_mask.sum()),
-                   "test": int(self.data.test_mask.sum()),
-                   "ground_truth": sorted(self.edge_masks)}
+        summary = {
+            "name": self.name,
+            **self.fingerprint(),
+            "task": self.task,
+            "graphs": self.num_graphs,
+            "train": int(self.data.train_mask.sum()),
+            "val": int(self.data.val_mask.sum()),
+            "test": int(self.data.test_mask.sum()),
+            "ground_truth": sorted(self.edge_masks),
+        }
         if self.graph_split is not None:
-            summary.update({f"{split}_graphs": int(self.split_graphs(split).numel())
-                            for split in SPLITS})
+            summary.update(
+                {f"{split}_graphs": int(self.split_graphs(split).numel()) for split in SPLITS}
+            )
         return summary
 
     def nodes_of(self, graphs: Tensor) -> Tensor:
@@ -208,8 +233,9 @@ class GraphDataset:
     def graph(self, g: int) -> "GraphDataset":
         """Graph ``g`` alone, as a dataset of one graph with nodes numbered from 0."""
         if not 0 <= g < self.num_graphs:
-            raise DatasetError(f"graph {g} does not exist: {self.name} has graphs 0 to "
-                               f"{self.num_graphs - 1}")
+            raise DatasetError(
+                f"graph {g} does not exist: {self.name} has graphs 0 to {self.num_graphs - 1}"
+            )
         if self.num_graphs == 1:
             return self
         return self.subset(torch.tensor([g]), f"{self.name} · {self.graph_names[g]}")
@@ -231,17 +257,29 @@ class GraphDataset:
         ptr[1:] = sizes.cumsum(0)
         split = None if self.graph_split is None else self.graph_split[graphs]
         masks = {f"{s}_mask": getattr(self.data, f"{s}_mask")[nodes] for s in SPLITS}
-        data = Data(x=self.data.x[nodes], edge_index=new_id[edge_index[:, keep]],
-                    y=self.data.y[nodes], num_nodes=nodes.numel(), **masks)
+        data = Data(
+            x=self.data.x[nodes],
+            edge_index=new_id[edge_index[:, keep]],
+            y=self.data.y[nodes],
+            num_nodes=nodes.numel(),
+            **masks,
+        )
         return GraphDataset(
-            name or self.name, data, self.class_names, [self.node_names[v] for v in nodes.tolist()],
-            self.description, {k: m[keep] for k, m in self.edge_masks.items()},
-            task=self.task, graph_ptr=ptr, graph_split=split,
+            name or self.name,
+            data,
+            self.class_names,
+            [self.node_names[v] for v in nodes.tolist()],
+            self.description,
+            {k: m[keep] for k, m in self.edge_masks.items()},
+            task=self.task,
+            graph_ptr=ptr,
+            graph_split=split,
             graph_y=None if self.graph_y is None else self.graph_y[graphs],
             graph_names=[self.graph_names[g] for g in graphs.tolist()],
             graph_class_names=self.graph_class_names,
             edge_types=None if self.edge_types is None else self.edge_types[keep],
-            edge_type_names=self.edge_type_names)
+            edge_type_names=self.edge_type_names,
+        )
 
     def node_index(self, key: str | int) -> int:
         """Resolve a node by id (``12``, ``"12"``) or by its display name."""
@@ -250,13 +288,16 @@ class GraphDataset:
         if isinstance(key, int):
             if not 0 <= key < self.num_nodes:
                 raise DatasetError(
-                    f"node {key} does not exist: {self.name} has nodes 0 to {self.num_nodes - 1}")
+                    f"node {key} does not exist: {self.name} has nodes 0 to {self.num_nodes - 1}"
+                )
             return key
         try:
             return self.node_names.index(key)
         except ValueError:
-            raise DatasetError(f"no node named {key!r} in {self.name}; give a node id "
-                               f"(0 to {self.num_nodes - 1}) or an exact name") from None
+            raise DatasetError(
+                f"no node named {key!r} in {self.name}; give a node id "
+                f"(0 to {self.num_nodes - 1}) or an exact name"
+            ) from None
 
 
 def data_dir() -> Path:
@@ -269,8 +310,9 @@ def data_dir() -> Path:
     return Path(user_cache_dir("gatviz")) / "datasets"
 
 
-def random_split(y: Tensor, seed: int, train: float = 0.6, val: float = 0.2
-                 ) -> tuple[Tensor, Tensor, Tensor]:
+def random_split(
+    y: Tensor, seed: int, train: float = 0.6, val: float = 0.2
+) -> tuple[Tensor, Tensor, Tensor]:
     """Seeded stratified split of the labelled nodes (``y >= 0``) into train/val/test masks.
 
     Each class gives at least one node to training when it has any, so every class is seen.
@@ -283,8 +325,8 @@ def random_split(y: Tensor, seed: int, train: float = 0.6, val: float = 0.2
         n_train = max(1, round(train * idx.numel()))
         n_val = round(val * idx.numel())
         masks[0][idx[:n_train]] = True
-        masks[1][idx[n_train:n_train + n_val]] = True
-        masks[2][idx[n_train + n_val:]] = True
+        masks[1][idx[n_train : n_train + n_val]] = True
+        masks[2][idx[n_train + n_val :]] = True
     return masks[0], masks[1], masks[2]
 
 
@@ -301,18 +343,24 @@ def load_karate(seed: int = 0) -> GraphDataset:
     data = Data(x=source.x.float(), edge_index=source.edge_index, y=source.y)
     names = [f"member {i}" for i in range(data.num_nodes)]
     names[0], names[33] = "Mr. Hi (0)", "John A. (33)"
-    return GraphDataset("karate", attach_split(data, seed),
-                        [f"community {c}" for c in range(int(data.y.max()) + 1)], names,
-                        KARATE_DESCRIPTION)
+    return GraphDataset(
+        "karate",
+        attach_split(data, seed),
+        [f"community {c}" for c in range(int(data.y.max()) + 1)],
+        names,
+        KARATE_DESCRIPTION,
+    )
 
 
 def planetoid_missing_message(name: str, root: Path) -> str:
     pyg_name = PLANETOID[name][0]
     raw = root / pyg_name / "raw"
     files = ", ".join(f"ind.{pyg_name.lower()}.{suffix}" for suffix in PLANETOID_RAW)
-    return (f"could not download {pyg_name}; to work offline put the Planetoid raw files "
-            f"{files} in {raw} (or point GATVIZ_DATA_DIR at a folder that has "
-            f"{pyg_name}/raw/)")
+    return (
+        f"could not download {pyg_name}; to work offline put the Planetoid raw files "
+        f"{files} in {raw} (or point GATVIZ_DATA_DIR at a folder that has "
+        f"{pyg_name}/raw/)"
+    )
 
 
 def load_planetoid(name: str, root: Path | None = None) -> GraphDataset:
@@ -330,11 +378,17 @@ def load_planetoid(name: str, root: Path | None = None) -> GraphDataset:
     except Exception as error:  # noqa: BLE001 - any failure to fetch or read means the same fix
         raise DatasetError(f"{planetoid_missing_message(name, root)} ({error})") from error
     source = dataset[0]
-    data = Data(x=source.x, edge_index=source.edge_index, y=source.y,
-                train_mask=source.train_mask, val_mask=source.val_mask,
-                test_mask=source.test_mask)
-    return GraphDataset(name, data, class_names, [f"paper {i}" for i in range(data.num_nodes)],
-                        description)
+    data = Data(
+        x=source.x,
+        edge_index=source.edge_index,
+        y=source.y,
+        train_mask=source.train_mask,
+        val_mask=source.val_mask,
+        test_mask=source.test_mask,
+    )
+    return GraphDataset(
+        name, data, class_names, [f"paper {i}" for i in range(data.num_nodes)], description
+    )
 
 
 def load_downloaded(name: str, root: Path | None = None, seed: int = 0) -> GraphDataset:
@@ -347,19 +401,27 @@ def load_downloaded(name: str, root: Path | None = None, seed: int = 0) -> Graph
     if not has_split:
         attach_split(data, seed)
     classes = int(data.y.max()) + 1 if data.y.numel() else 0
-    return GraphDataset(name, data, [f"class {c}" for c in range(classes)],
-                        [f"node {i}" for i in range(data.num_nodes)],
-                        BENCHMARKS[name].description)
+    return GraphDataset(
+        name,
+        data,
+        [f"class {c}" for c in range(classes)],
+        [f"node {i}" for i in range(data.num_nodes)],
+        BENCHMARKS[name].description,
+    )
 
 
 def _synthetic(name: str) -> Callable[..., GraphDataset]:
     from gatviz import synthetic, synthetic_sets
 
-    return {"ba-shapes": synthetic.load_ba_shapes, "planted": synthetic.load_planted,
-            "dictionary-lookup": synthetic.load_dictionary_lookup,
-            "ba-2motif": synthetic_sets.load_ba_2motif,
-            "dictionary-lookup-set": synthetic_sets.load_dictionary_lookup_set,
-            "neighbour-colours": synthetic_sets.load_neighbour_colours}[name]
+    loaders: dict[str, Callable[..., GraphDataset]] = {
+        "ba-shapes": synthetic.load_ba_shapes,
+        "planted": synthetic.load_planted,
+        "dictionary-lookup": synthetic.load_dictionary_lookup,
+        "ba-2motif": synthetic_sets.load_ba_2motif,
+        "dictionary-lookup-set": synthetic_sets.load_dictionary_lookup_set,
+        "neighbour-colours": synthetic_sets.load_neighbour_colours,
+    }
+    return loaders[name]
 
 
 DATASETS: dict[str, str] = {
@@ -375,11 +437,17 @@ DATASETS: dict[str, str] = {
     "mutag": "MUTAG: 188 molecules, mutagenic or not (TUDataset; downloaded once)",
     "ba-2motif": "synthetic graphs with a house or a 5-cycle; the label says which",
     "dictionary-lookup-set": "the GATv2 paper's DictionaryLookup: one graph per permutation, "
-                             "unseen combinations in test",
+    "unseen combinations in test",
     "neighbour-colours": "random graphs; a node's label is its neighbours' commonest colour",
 }
-SYNTHETIC = ("ba-shapes", "planted", "dictionary-lookup", "ba-2motif", "dictionary-lookup-set",
-             "neighbour-colours")
+SYNTHETIC = (
+    "ba-shapes",
+    "planted",
+    "dictionary-lookup",
+    "ba-2motif",
+    "dictionary-lookup-set",
+    "neighbour-colours",
+)
 GRAPH_SETS = ("ppi", "mutag")  # sets of many graphs, fetched once into the data directory
 DOWNLOADED = (*PLANETOID, *BENCHMARKS, *GRAPH_SETS)  # fetched once into the data directory
 TASK_OF = {"ppi": "multilabel", "mutag": "graph", "ba-2motif": "graph"}  # else 'node'
@@ -391,20 +459,25 @@ def dataset_parameters(name: str) -> dict[str, object]:
     if name not in SYNTHETIC:
         return {}
     signature = inspect.signature(_synthetic(name))
-    return {key: p.default for key, p in signature.parameters.items()
-            if p.default is not inspect.Parameter.empty}
+    return {
+        key: p.default
+        for key, p in signature.parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
 
 
-def load_dataset(name: str = DEFAULT_DATASET, *, root: Path | None = None, seed: int = 0,
-                 **params) -> GraphDataset:
+def load_dataset(
+    name: str = DEFAULT_DATASET, *, root: Path | None = None, seed: int = 0, **params
+) -> GraphDataset:
     """Load a dataset by name (see :data:`DATASETS`); ``params`` go to the synthetic generators.
 
     CSV graphs are loaded with :func:`gatviz.csv_graph.load_csv`, since they need files.
     """
     key = name.lower()
     if key not in DATASETS:
-        raise DatasetError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} "
-                           "or load your own CSV")
+        raise DatasetError(
+            f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} or load your own CSV"
+        )
     if params and key not in SYNTHETIC:
         raise DatasetError(f"{key} takes no parameters (got {sorted(params)})")
     if key == "karate":
@@ -416,6 +489,9 @@ def load_dataset(name: str = DEFAULT_DATASET, *, root: Path | None = None, seed:
     if key in GRAPH_SETS:
         from gatviz import graph_benchmarks
 
-        return graph_benchmarks.load_ppi(root) if key == "ppi" else \
-            graph_benchmarks.load_mutag(root, seed)
+        return (
+            graph_benchmarks.load_ppi(root)
+            if key == "ppi"
+            else graph_benchmarks.load_mutag(root, seed)
+        )
     return _synthetic(key)(seed=seed, **params)

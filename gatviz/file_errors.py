@@ -1,6 +1,7 @@
 """How errors in a user's files point at the problem: the line as an editor numbers it, and a
 value quoted and cut short. Shared by the readers of :mod:`gatviz.csv_graph` and
 :mod:`gatviz.csv_graph_sets`."""
+
 from __future__ import annotations
 
 

@@ -10,6 +10,7 @@ raw files (JSON, ``.npy`` without pickle, text) and writes its ``processed/`` ca
 * ``mutag``: 188 nitroaromatic molecules labelled by mutagenicity (TUDataset), one-hot atom types
   (C, N, O, F, I, Cl, Br) as features and bond types as edge types; a seeded stratified split.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,8 +47,10 @@ MUTAG_DESCRIPTION = (
 def ppi_missing_message(root: Path) -> str:
     raw = root / "PPI" / "raw"
     files = ", ".join(f"{split}_{name}" for split in PPI_SPLITS for name in PPI_FILES)
-    return (f"could not download PPI; to work offline put its raw files {files} in {raw} (or "
-            "point GATVIZ_DATA_DIR at a folder that has PPI/raw/)")
+    return (
+        f"could not download PPI; to work offline put its raw files {files} in {raw} (or "
+        "point GATVIZ_DATA_DIR at a folder that has PPI/raw/)"
+    )
 
 
 def load_ppi(root: Path | None = None) -> GraphDataset:
@@ -59,29 +62,40 @@ def load_ppi(root: Path | None = None) -> GraphDataset:
     present = [f"{s}_{n}" for s in PPI_SPLITS for n in PPI_FILES if (raw / f"{s}_{n}").is_file()]
     if present and len(present) < len(PPI_SPLITS) * len(PPI_FILES):
         missing = [f"{s}_{n}" for s in PPI_SPLITS for n in PPI_FILES if f"{s}_{n}" not in present]
-        raise DatasetError(f"the PPI folder {raw} lacks {', '.join(missing)}; put every raw "
-                           f"file there ({len(PPI_SPLITS) * len(PPI_FILES)} in all)")
+        raise DatasetError(
+            f"the PPI folder {raw} lacks {', '.join(missing)}; put every raw "
+            f"file there ({len(PPI_SPLITS) * len(PPI_FILES)} in all)"
+        )
     try:
         parts = [PPI(str(root / "PPI"), split=split) for split in ("train", "val", "test")]
         graphs = [graph for part in parts for graph in part]
     except Exception as error:  # noqa: BLE001 - any failure to fetch or read means the same fix
-        raise DatasetError(f"{ppi_missing_message(root)} ({type(error).__name__}: "
-                           f"{str(error)[:200]})") from error
-    split = torch.cat([torch.full((len(part),), code, dtype=torch.long)
-                       for code, part in enumerate(parts)])
-    names = [f"{('train', 'val', 'test')[int(s)]} graph {i}" for i, s in
-             enumerate(split.tolist())]
+        raise DatasetError(
+            f"{ppi_missing_message(root)} ({type(error).__name__}: {str(error)[:200]})"
+        ) from error
+    split = torch.cat(
+        [torch.full((len(part),), code, dtype=torch.long) for code, part in enumerate(parts)]
+    )
+    names = [f"{('train', 'val', 'test')[int(s)]} graph {i}" for i, s in enumerate(split.tolist())]
     labels = int(graphs[0].y.size(1))
-    return graph_set("ppi", graphs, task="multilabel",
-                     class_names=[f"GO set {k}" for k in range(labels)],
-                     description=PPI_DESCRIPTION, graph_split=split, graph_names=names)
+    return graph_set(
+        "ppi",
+        graphs,
+        task="multilabel",
+        class_names=[f"GO set {k}" for k in range(labels)],
+        description=PPI_DESCRIPTION,
+        graph_split=split,
+        graph_names=names,
+    )
 
 
 def mutag_missing_message(root: Path) -> str:
     raw = root / "MUTAG" / "raw"
     files = ", ".join(f"MUTAG_{name}.txt" for name in MUTAG_FILES)
-    return (f"could not download MUTAG; to work offline put its raw files {files} in {raw} (or "
-            "point GATVIZ_DATA_DIR at a folder that has MUTAG/raw/)")
+    return (
+        f"could not download MUTAG; to work offline put its raw files {files} in {raw} (or "
+        "point GATVIZ_DATA_DIR at a folder that has MUTAG/raw/)"
+    )
 
 
 def load_mutag(root: Path | None = None, seed: int = 0) -> GraphDataset:
@@ -93,16 +107,25 @@ def load_mutag(root: Path | None = None, seed: int = 0) -> GraphDataset:
         source = TUDataset(str(root), "MUTAG")
         graphs = list(source)
     except Exception as error:  # noqa: BLE001 - as load_ppi
-        raise DatasetError(f"{mutag_missing_message(root)} ({type(error).__name__}: "
-                           f"{str(error)[:200]})") from error
+        raise DatasetError(
+            f"{mutag_missing_message(root)} ({type(error).__name__}: {str(error)[:200]})"
+        ) from error
     atom_types = [g.x.argmax(dim=1) for g in graphs]
     for graph, atoms in zip(graphs, atom_types):
         graph.y = atoms  # per-node descriptors: what a view of one molecule colours by
     graph_y = torch.tensor([int(g_y) for g_y in source.y.tolist()])
     names = [f"{ATOMS[a]} {i}" for atoms in atom_types for i, a in enumerate(atoms.tolist())]
     return graph_set(
-        "mutag", graphs, task="graph", class_names=ATOMS, description=MUTAG_DESCRIPTION,
-        graph_split=stratified_graph_split(graph_y, len(graphs), seed), graph_y=graph_y,
-        graph_class_names=MUTAG_CLASSES, graph_names=[f"molecule {g}" for g in range(len(graphs))],
-        node_names=names, edge_types=[g.edge_attr.argmax(dim=1) for g in graphs],
-        edge_type_names=BONDS)
+        "mutag",
+        graphs,
+        task="graph",
+        class_names=ATOMS,
+        description=MUTAG_DESCRIPTION,
+        graph_split=stratified_graph_split(graph_y, len(graphs), seed),
+        graph_y=graph_y,
+        graph_class_names=MUTAG_CLASSES,
+        graph_names=[f"molecule {g}" for g in range(len(graphs))],
+        node_names=names,
+        edge_types=[g.edge_attr.argmax(dim=1) for g in graphs],
+        edge_type_names=BONDS,
+    )

@@ -1,5 +1,6 @@
 """What a dataset looks like before any model: edge homophily, how many nodes (or graphs) each
 class or label has, and the in-degree distribution."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -33,7 +34,7 @@ def target_counts(dataset: GraphDataset) -> list[int]:
     if dataset.task == "multilabel":
         return y.sum(0).long().tolist()
     if dataset.task == "graph":
-        return torch.bincount(dataset.graph_y, minlength=classes).tolist()
+        return torch.bincount(dataset.targets, minlength=classes).tolist()
     return torch.bincount(y[y >= 0], minlength=classes).tolist()
 
 

@@ -6,6 +6,7 @@ A set is kept as PyG batches graphs: one disjoint union, node ids offset graph a
 graphs of a split back as ``Data`` objects for ``torch_geometric.loader.DataLoader``, which
 re-batches them for training.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -24,16 +25,21 @@ def check_set_size(name: str, graphs: int, nodes: int, edges: int) -> None:
     if graphs < 1:
         raise DatasetError(f"{name} holds no graph")
     if graphs > MAX_GRAPHS:
-        raise DatasetError(f"{name} has {graphs:,} graphs, more than the {MAX_GRAPHS:,} gatviz "
-                           "loads (GATVIZ_MAX_GRAPHS); merge small graphs or load a subset")
+        raise DatasetError(
+            f"{name} has {graphs:,} graphs, more than the {MAX_GRAPHS:,} gatviz "
+            "loads (GATVIZ_MAX_GRAPHS); merge small graphs or load a subset"
+        )
     if nodes > MAX_NODES or edges > MAX_EDGES:
-        raise DatasetError(f"{name} has {nodes:,} nodes and {edges:,} edges in all; the limits "
-                           f"are {MAX_NODES:,} nodes and {MAX_EDGES:,} edges (GATVIZ_MAX_NODES, "
-                           "GATVIZ_MAX_EDGES)")
+        raise DatasetError(
+            f"{name} has {nodes:,} nodes and {edges:,} edges in all; the limits "
+            f"are {MAX_NODES:,} nodes and {MAX_EDGES:,} edges (GATVIZ_MAX_NODES, "
+            "GATVIZ_MAX_EDGES)"
+        )
 
 
-def stratified_graph_split(graph_y: Tensor | None, num_graphs: int, seed: int,
-                           train: float = 0.8, val: float = 0.1) -> Tensor:
+def stratified_graph_split(
+    graph_y: Tensor | None, num_graphs: int, seed: int, train: float = 0.8, val: float = 0.1
+) -> Tensor:
     """A seeded split of whole graphs, stratified by graph label when there is one.
 
     Returns:
@@ -47,13 +53,22 @@ def stratified_graph_split(graph_y: Tensor | None, num_graphs: int, seed: int,
     return split
 
 
-def graph_set(name: str, graphs: Sequence[Data], *, task: str, class_names: list[str],
-              description: str, graph_split: Tensor, graph_y: Tensor | None = None,
-              graph_class_names: list[str] | None = None, graph_names: list[str] | None = None,
-              node_names: list[str] | None = None,
-              edge_masks: dict[str, list[Tensor]] | None = None,
-              edge_types: Sequence[Tensor] | None = None,
-              edge_type_names: list[str] | None = None) -> GraphDataset:
+def graph_set(
+    name: str,
+    graphs: Sequence[Data],
+    *,
+    task: str,
+    class_names: list[str],
+    description: str,
+    graph_split: Tensor,
+    graph_y: Tensor | None = None,
+    graph_class_names: list[str] | None = None,
+    graph_names: list[str] | None = None,
+    node_names: list[str] | None = None,
+    edge_masks: dict[str, list[Tensor]] | None = None,
+    edge_types: Sequence[Tensor] | None = None,
+    edge_type_names: list[str] | None = None,
+) -> GraphDataset:
     """One dataset from many graphs: their disjoint union, split by whole graphs.
 
     Each graph needs ``x``, ``edge_index`` (its own node ids) and ``y`` (node labels; for a graph
@@ -69,29 +84,45 @@ def graph_set(name: str, graphs: Sequence[Data], *, task: str, class_names: list
     edge_counts = [int(g.edge_index.size(1)) for g in graphs]
     check_set_size(name, len(graphs), sum(sizes), sum(edge_counts))
     if graph_split.numel() != len(graphs):
-        raise DatasetError(f"{name}: the split names {graph_split.numel()} graphs, the set has "
-                           f"{len(graphs)}")
+        raise DatasetError(
+            f"{name}: the split names {graph_split.numel()} graphs, the set has {len(graphs)}"
+        )
     ptr = torch.zeros(len(graphs) + 1, dtype=torch.long)
     ptr[1:] = torch.tensor(sizes).cumsum(0)
     edge_index = torch.cat([g.edge_index + ptr[i] for i, g in enumerate(graphs)], dim=1)
     y = torch.cat([g.y for g in graphs])
     batch = torch.repeat_interleave(torch.arange(len(graphs)), torch.tensor(sizes))
     node_split = graph_split[batch]
-    is_labelled = torch.ones(y.size(0), dtype=torch.bool) if task in ("multilabel", "graph") \
-        else y >= 0
-    masks = {f"{split}_mask": (node_split == code) & is_labelled
-             for code, split in enumerate(SPLITS)}
-    data = Data(x=torch.cat([g.x for g in graphs]).float(), edge_index=edge_index, y=y,
-                num_nodes=int(ptr[-1]), **masks)
+    is_labelled = (
+        torch.ones(y.size(0), dtype=torch.bool) if task in ("multilabel", "graph") else y >= 0
+    )
+    masks = {
+        f"{split}_mask": (node_split == code) & is_labelled for code, split in enumerate(SPLITS)
+    }
+    data = Data(
+        x=torch.cat([g.x for g in graphs]).float(),
+        edge_index=edge_index,
+        y=y,
+        num_nodes=int(ptr[-1]),
+        **masks,
+    )
     return GraphDataset(
-        name, data, class_names,
-        node_names or [f"node {v - int(ptr[g])}" for g, v in zip(batch.tolist(),
-                                                                   range(int(ptr[-1])))],
-        description, {key: torch.cat(parts) for key, parts in (edge_masks or {}).items()},
-        task=task, graph_ptr=ptr, graph_split=graph_split, graph_y=graph_y,
-        graph_names=graph_names or [], graph_class_names=graph_class_names or [],
+        name,
+        data,
+        class_names,
+        node_names
+        or [f"node {v - int(ptr[g])}" for g, v in zip(batch.tolist(), range(int(ptr[-1])))],
+        description,
+        {key: torch.cat(parts) for key, parts in (edge_masks or {}).items()},
+        task=task,
+        graph_ptr=ptr,
+        graph_split=graph_split,
+        graph_y=graph_y,
+        graph_names=graph_names or [],
+        graph_class_names=graph_class_names or [],
         edge_types=None if edge_types is None else torch.cat(list(edge_types)),
-        edge_type_names=edge_type_names or [])
+        edge_type_names=edge_type_names or [],
+    )
 
 
 def graph_list(dataset: GraphDataset, graphs: Tensor) -> list[Data]:
@@ -109,13 +140,15 @@ def graph_list(dataset: GraphDataset, graphs: Tensor) -> list[Data]:
     out = []
     for g in graphs.tolist():
         a, b = int(ptr[g]), int(ptr[g + 1])
-        edges = edge_index[:, order[edge_ptr[g]:edge_ptr[g + 1]]] - a
+        edges = edge_index[:, order[edge_ptr[g] : edge_ptr[g + 1]]] - a
         if dataset.task == "graph":
-            target, labelled = dataset.graph_y[g:g + 1], torch.ones(b - a, dtype=torch.bool)
+            target, labelled = dataset.targets[g : g + 1], torch.ones(b - a, dtype=torch.bool)
         else:
             target = data.y[a:b]
-            labelled = torch.ones(b - a, dtype=torch.bool) if dataset.task == "multilabel" \
-                else target >= 0
-        out.append(Data(x=data.x[a:b], edge_index=edges, target=target, labelled=labelled,
-                        num_nodes=b - a))
+            labelled = (
+                torch.ones(b - a, dtype=torch.bool) if dataset.task == "multilabel" else target >= 0
+            )
+        out.append(
+            Data(x=data.x[a:b], edge_index=edges, target=target, labelled=labelled, num_nodes=b - a)
+        )
     return out

@@ -11,6 +11,7 @@ Every epoch evaluates the whole set in one pass (a GAT's output on the disjoint 
 output on each graph) and reports each split's score; the weights kept are those of the best
 validation score, ties to the lower validation loss, as in :func:`gatviz.training.train`.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,17 @@ from gatviz.datasets import SPLITS, GraphDataset
 from gatviz.errors import ConfigError
 from gatviz.graphset import graph_list
 from gatviz.model import GAT
-from gatviz.training import (BestEpoch, EpochCallback, EpochStats, Snapshot, TrainResult, _cpu,
-                             _snapshot_epochs, model_input, resolve_device)
+from gatviz.training import (
+    BestEpoch,
+    EpochCallback,
+    EpochStats,
+    Snapshot,
+    TrainResult,
+    _cpu,
+    _snapshot_epochs,
+    model_input,
+    resolve_device,
+)
 
 
 def evaluate(model: GAT, dataset: GraphDataset, logits: Tensor) -> dict[str, tuple[float, float]]:
@@ -45,8 +55,9 @@ def evaluate(model: GAT, dataset: GraphDataset, logits: Tensor) -> dict[str, tup
 SET_CHUNK_EDGES = 25_000  # edges of the graphs evaluated together (fastest here: 10-50 k)
 
 
-def graph_chunks(dataset: GraphDataset, max_edges: int = SET_CHUNK_EDGES
-                 ) -> Iterator[tuple[slice, slice, Tensor]]:
+def graph_chunks(
+    dataset: GraphDataset, max_edges: int = SET_CHUNK_EDGES
+) -> Iterator[tuple[slice, slice, Tensor]]:
     """Runs of whole graphs with about ``max_edges`` edges together: (their nodes, their graphs,
     their edges in the run's own node ids). A GAT's output on each run is its output on the
     union there."""
@@ -56,12 +67,17 @@ def graph_chunks(dataset: GraphDataset, max_edges: int = SET_CHUNK_EDGES
     edge_ptr = torch.zeros(dataset.num_graphs + 1, dtype=torch.long)
     edge_ptr[1:] = torch.bincount(graph_of_edge, minlength=dataset.num_graphs).cumsum(0)
     marks = torch.arange(0, int(edge_ptr[-1]) + 1, max(max_edges, 1))
-    starts = torch.unique(torch.cat([torch.searchsorted(edge_ptr, marks, right=True) - 1,
-                                     torch.tensor([0, dataset.num_graphs])]).clamp(
-        0, dataset.num_graphs)).tolist()
+    starts = torch.unique(
+        torch.cat(
+            [
+                torch.searchsorted(edge_ptr, marks, right=True) - 1,
+                torch.tensor([0, dataset.num_graphs]),
+            ]
+        ).clamp(0, dataset.num_graphs)
+    ).tolist()
     for a, b in zip(starts[:-1], starts[1:]):
         nodes = slice(int(ptr[a]), int(ptr[b]))
-        edges = edge_index[:, order[edge_ptr[a]:edge_ptr[b]]] - nodes.start
+        edges = edge_index[:, order[edge_ptr[a] : edge_ptr[b]]] - nodes.start
         yield nodes, slice(a, b), edges
 
 
@@ -75,14 +91,21 @@ def set_logits(model: GAT, dataset: GraphDataset, device: torch.device) -> Tenso
     outs = []
     for nodes, graphs, edges in graph_chunks(dataset):
         batch = (dataset.batch[nodes] - graphs.start).to(device)
-        outs.append(model(model_input(dataset.data.x[nodes], device), edges.to(device),
-                          batch=batch))
+        outs.append(
+            model(model_input(dataset.data.x[nodes], device), edges.to(device), batch=batch)
+        )
     return torch.cat(outs)
 
 
 @torch.inference_mode()
-def whole_set_logits(model: GAT, dataset: GraphDataset, x: Tensor, edge_index: Tensor,
-                     batch: Tensor, return_attention: bool = False):
+def whole_set_logits(
+    model: GAT,
+    dataset: GraphDataset,
+    x: Tensor,
+    edge_index: Tensor,
+    batch: Tensor,
+    return_attention: bool = False,
+):
     """The model's output on every graph of the set (run by run when α is not needed)."""
     model.eval()
     if not return_attention:
@@ -90,9 +113,12 @@ def whole_set_logits(model: GAT, dataset: GraphDataset, x: Tensor, edge_index: T
     return model(x, edge_index, return_attention=return_attention, batch=batch)
 
 
-def train_on_graphs(dataset: GraphDataset, model_config: ModelConfig,
-                    train_config: TrainConfig, on_epoch: EpochCallback | None = None
-                    ) -> TrainResult:
+def train_on_graphs(
+    dataset: GraphDataset,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
     """Train on the training graphs of ``dataset`` in batches of whole graphs.
 
     Args and result as :func:`gatviz.training.train`, which calls this for every set of more
@@ -100,17 +126,22 @@ def train_on_graphs(dataset: GraphDataset, model_config: ModelConfig,
     """
     train_graphs = dataset.split_graphs("train")
     if train_graphs.numel() == 0:
-        raise ConfigError(f"{dataset.name} has no training graphs; give some graphs the split "
-                          "'train'")
+        raise ConfigError(
+            f"{dataset.name} has no training graphs; give some graphs the split 'train'"
+        )
     device = resolve_device(train_config.device)
     torch.manual_seed(train_config.seed)
     model = GAT(dataset.num_features, dataset.num_classes, model_config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr,
-                                 weight_decay=train_config.weight_decay, fused=True)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay, fused=True
+    )
     task = model_config.task
-    loader = DataLoader(graph_list(dataset, train_graphs), batch_size=train_config.graph_batch,
-                        shuffle=True,
-                        generator=torch.Generator().manual_seed(train_config.seed))
+    loader = DataLoader(
+        graph_list(dataset, train_graphs),
+        batch_size=train_config.graph_batch,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(train_config.seed),
+    )
     data = dataset.data
     x, edge_index = model_input(data.x, device), data.edge_index.to(device)
     batch_all = dataset.batch.to(device)
@@ -146,8 +177,14 @@ def train_on_graphs(dataset: GraphDataset, model_config: ModelConfig,
         else:
             logits = whole_set_logits(model, dataset, x, edge_index, batch_all)
         scores = evaluate(model, dataset, logits)
-        stats = EpochStats(epoch, total / max(count, 1), scores["val"][0], scores["train"][1],
-                           scores["val"][1], scores["test"][1])
+        stats = EpochStats(
+            epoch,
+            total / max(count, 1),
+            scores["val"][0],
+            scores["train"][1],
+            scores["val"][1],
+            scores["test"][1],
+        )
         if not keeper.keep(stats, model, result, on_epoch):
             break
     keeper.finish(model)

@@ -7,6 +7,7 @@ each split's graphs, with a 95 % interval from a bootstrap over whole graphs (no
 are not independent draws), and the difference test − train with its own interval. A difference
 whose interval covers 0 is not a finding.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,20 +20,27 @@ from gatviz.model import LayerAttention
 
 
 def _graph_sums(values: np.ndarray, graphs: np.ndarray, count: int) -> tuple[np.ndarray, ...]:
-    return (np.bincount(graphs, weights=values, minlength=count),
-            np.bincount(graphs, minlength=count).astype(float))
+    return (
+        np.bincount(graphs, weights=values, minlength=count),
+        np.bincount(graphs, minlength=count).astype(float),
+    )
 
 
-def _bootstrap_mean(sums: np.ndarray, counts: np.ndarray, draws: int,
-                    rng: np.random.Generator) -> np.ndarray:
+def _bootstrap_mean(
+    sums: np.ndarray, counts: np.ndarray, draws: int, rng: np.random.Generator
+) -> np.ndarray:
     """Node-weighted means of ``draws`` resamples of the graphs (with replacement)."""
     picks = rng.integers(0, sums.size, size=(draws, sums.size))
     return sums[picks].sum(1) / np.maximum(counts[picks].sum(1), 1)
 
 
-def divergence_by_split(attention: list[LayerAttention], dataset: GraphDataset,
-                        splits: tuple[str, str] = ("train", "test"), draws: int = 1000,
-                        seed: int = 0) -> pd.DataFrame:
+def divergence_by_split(
+    attention: list[LayerAttention],
+    dataset: GraphDataset,
+    splits: tuple[str, str] = ("train", "test"),
+    draws: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Mean KL from uniform on the graphs of two splits, per layer and head, with intervals.
 
     Args:
@@ -47,29 +55,43 @@ def divergence_by_split(attention: list[LayerAttention], dataset: GraphDataset,
     """
     divergence = node_divergence(attention, dataset.num_nodes)
     graph_of = dataset.batch.numpy()
-    split_of = (dataset.graph_split if dataset.graph_split is not None else
-                torch.zeros(dataset.num_graphs, dtype=torch.long)).numpy()
+    split_of = (
+        dataset.graph_split
+        if dataset.graph_split is not None
+        else torch.zeros(dataset.num_graphs, dtype=torch.long)
+    ).numpy()
     rng = np.random.default_rng(seed)
     rows = []
     for (layer, head), part in divergence.groupby(["layer", "head"], sort=True):
         graphs = graph_of[part["node"].to_numpy()]
-        sums, counts = _graph_sums(part["kl_from_uniform"].to_numpy(), graphs,
-                                   dataset.num_graphs)
-        row = {"layer": int(layer), "head": int(head)}
+        sums, counts = _graph_sums(part["kl_from_uniform"].to_numpy(), graphs, dataset.num_graphs)
+        row: dict[str, float] = {"layer": int(layer), "head": int(head)}
         boots = []
         for split in splits:
             mine = (split_of == SPLITS.index(split)) & (counts > 0)
-            boot = _bootstrap_mean(sums[mine], counts[mine], draws, rng) if mine.any() else \
-                np.full(draws, np.nan)
+            boot = (
+                _bootstrap_mean(sums[mine], counts[mine], draws, rng)
+                if mine.any()
+                else np.full(draws, np.nan)
+            )
             boots.append(boot)
-            row.update({f"{split}_graphs": int(mine.sum()),
-                        f"{split}_kl": float(sums[mine].sum() / max(counts[mine].sum(), 1))
-                        if mine.any() else np.nan,
-                        f"{split}_low": float(np.percentile(boot, 2.5)),
-                        f"{split}_high": float(np.percentile(boot, 97.5))})
+            row.update(
+                {
+                    f"{split}_graphs": int(mine.sum()),
+                    f"{split}_kl": float(sums[mine].sum() / max(counts[mine].sum(), 1))
+                    if mine.any()
+                    else np.nan,
+                    f"{split}_low": float(np.percentile(boot, 2.5)),
+                    f"{split}_high": float(np.percentile(boot, 97.5)),
+                }
+            )
         difference = boots[1] - boots[0]
-        row.update({"difference": row[f"{splits[1]}_kl"] - row[f"{splits[0]}_kl"],
-                    "difference_low": float(np.percentile(difference, 2.5)),
-                    "difference_high": float(np.percentile(difference, 97.5))})
+        row.update(
+            {
+                "difference": row[f"{splits[1]}_kl"] - row[f"{splits[0]}_kl"],
+                "difference_low": float(np.percentile(difference, 2.5)),
+                "difference_high": float(np.percentile(difference, 97.5)),
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)

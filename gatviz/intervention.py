@@ -8,6 +8,7 @@ not explanation"). Two interventions test that directly, with the trained weight
 * :func:`deletion_curves`: remove each node's k most-attended incoming edges, k random ones or
   the k least-attended, and see how much more the first hurts (a faithfulness test).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
+from torch_geometric.nn.conv import MessagePassing
 
 from gatviz import tasks
 from gatviz.attention import attended_count, rank_within_target
@@ -43,7 +45,8 @@ def uniform_attention(model: GAT) -> Iterator[GAT]:
     Everything else (weights, biases, residuals, activations) is the trained model's. For GAT v1
     this equals zeroing the attention vectors a_src and a_dst (then every e_ij is 0).
     """
-    handles = [conv.register_edge_update_forward_hook(_uniform_alpha) for conv in model.convs]
+    convs: list[MessagePassing] = list(model.convs)  # PyG layers, each a MessagePassing
+    handles = [conv.register_edge_update_forward_hook(_uniform_alpha) for conv in convs]
     try:
         yield model
     finally:
@@ -79,11 +82,22 @@ def uniform_knockout(model: GAT, dataset: GraphDataset) -> pd.DataFrame:
     rows = []
     for split in SPLITS:
         scored = dataset.score_rows(split)
-        rows.append({"split": split, "learned": _accuracy(learned, dataset, split),
-                     "uniform": _accuracy(uniform, dataset, split),
-                     "changed": _changed(learned[scored], uniform[scored])})
-    rows.append({"split": "all nodes", "learned": math.nan, "uniform": math.nan,
-                 "changed": _changed(learned, uniform)})
+        rows.append(
+            {
+                "split": split,
+                "learned": _accuracy(learned, dataset, split),
+                "uniform": _accuracy(uniform, dataset, split),
+                "changed": _changed(learned[scored], uniform[scored]),
+            }
+        )
+    rows.append(
+        {
+            "split": "all nodes",
+            "learned": math.nan,
+            "uniform": math.nan,
+            "changed": _changed(learned, uniform),
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -96,9 +110,15 @@ def _without_ranked(edge_index: Tensor, score: Tensor, k: int) -> Tensor:
     return edge_index[:, keep]
 
 
-def deletion_curves(model: GAT, dataset: GraphDataset, attention: list[LayerAttention],
-                    layer: int = 0, ks: range = range(6), draws: int = 5, seed: int = 0
-                    ) -> pd.DataFrame:
+def deletion_curves(
+    model: GAT,
+    dataset: GraphDataset,
+    attention: list[LayerAttention],
+    layer: int = 0,
+    ks: range = range(6),
+    draws: int = 5,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Test accuracy after removing each node's k most-attended, k random or k least-attended
     incoming edges (self-loops kept), for every k in ``ks``.
 
@@ -128,6 +148,12 @@ def deletion_curves(model: GAT, dataset: GraphDataset, attention: list[LayerAtte
                 pred = _predict(model, dataset, _without_ranked(edge_index, s, k))
                 results.append((_accuracy(pred, dataset, "test"), _changed(pred, intact)))
             test_acc, changed = np.mean(results, axis=0)
-            rows.append({"k": k, "strategy": strategy, "test_acc": float(test_acc),
-                         "changed": float(changed)})
+            rows.append(
+                {
+                    "k": k,
+                    "strategy": strategy,
+                    "test_acc": float(test_acc),
+                    "changed": float(changed),
+                }
+            )
     return pd.DataFrame(rows, columns=["k", "strategy", "test_acc", "changed"])

@@ -12,6 +12,7 @@ outputs and gradients) and exists only because, on a CPU, the plain one dominate
   ``h_i = Σ_j α_ij W h_j`` is done as one CSR product instead of materialising an
   (E, heads, channels) message tensor, gathering into it and scattering out of it.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -53,7 +54,8 @@ def sparse_features(x: Tensor) -> Tensor:
     rows, cols = x.nonzero(as_tuple=True)  # row-major, the order CSR stores values in
     t_perm = torch.argsort(cols * n + rows)  # column-major: the transpose's CSR order
     csr = _csr(_pointers(rows, n), cols, x[rows, cols], (n, f))
-    csr.gatviz_transpose = (_pointers(cols, f), rows[t_perm], t_perm)
+    # The transpose's layout travels with the tensor, as a plain attribute.
+    setattr(csr, "gatviz_transpose", (_pointers(cols, f), rows[t_perm], t_perm))
     return csr
 
 
@@ -64,8 +66,8 @@ def _pointers(sorted_index: Tensor, size: int) -> Tensor:
 
 def with_values(x: Tensor, values: Tensor) -> Tensor:
     """The same sparsity pattern (and transpose layout) as CSR ``x`` with new values."""
-    out = _csr(x.crow_indices(), x.col_indices(), values, tuple(x.shape))
-    out.gatviz_transpose = x.gatviz_transpose
+    out = _csr(x.crow_indices(), x.col_indices(), values, (int(x.shape[0]), int(x.shape[1])))
+    setattr(out, "gatviz_transpose", getattr(x, "gatviz_transpose"))
     return out
 
 
@@ -126,8 +128,9 @@ class AggregationPlan(NamedTuple):
     shape: tuple[int, int]
 
 
-def _block_csr(rows: Tensor, cols: Tensor, num_nodes: int, heads: int
-               ) -> tuple[Tensor, Tensor, Tensor]:
+def _block_csr(
+    rows: Tensor, cols: Tensor, num_nodes: int, heads: int
+) -> tuple[Tensor, Tensor, Tensor]:
     """CSR (crow, col, order) of the block matrix whose row (r, h) lists cols c of edges r->c."""
     num_edges = rows.numel()
     perm = torch.argsort(rows, stable=True)
@@ -137,8 +140,9 @@ def _block_csr(rows: Tensor, cols: Tensor, num_nodes: int, heads: int
     within = torch.arange(num_edges, device=rows.device) - start[sorted_rows]
     head = torch.arange(heads, device=rows.device)
     # Row (r, h) starts at H * start[r] + h * degree[r]; edge k of r sits k further on.
-    position = (heads * start[sorted_rows] + within).unsqueeze(1) + \
-        head.unsqueeze(0) * degree[sorted_rows].unsqueeze(1)  # (E, H)
+    position = (heads * start[sorted_rows] + within).unsqueeze(1) + head.unsqueeze(0) * degree[
+        sorted_rows
+    ].unsqueeze(1)  # (E, H)
     order = torch.empty(num_edges * heads, dtype=torch.long, device=rows.device)
     order[position.reshape(-1)] = (perm.unsqueeze(1) * heads + head).reshape(-1)
     col = torch.empty_like(order)
@@ -166,8 +170,12 @@ class _AttentionSum(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, alpha: Tensor, x: Tensor, plan: AggregationPlan  # type: ignore[override]
-                ) -> Tensor:
+    def forward(
+        ctx,
+        alpha: Tensor,
+        x: Tensor,
+        plan: AggregationPlan,  # type: ignore[override]
+    ) -> Tensor:
         n, h, c = x.shape
         values = alpha.reshape(-1).index_select(0, plan.order)
         a = _csr(plan.crow, plan.col, values, plan.shape)
@@ -185,8 +193,9 @@ class _AttentionSum(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             # dL/dα_ij^h = <dL/dout[i, h], x[j, h]>, sampled at A's non-zeros.
             pattern = _csr(plan.crow, plan.col, alpha.new_zeros(plan.order.numel()), plan.shape)
-            sampled = torch.sparse.sampled_addmm(pattern, grad_out, x.reshape(n * h, c).t(),
-                                                 beta=0.0)
+            sampled = torch.sparse.sampled_addmm(
+                pattern, grad_out, x.reshape(n * h, c).t(), beta=0.0
+            )
             grad_alpha = sampled.values().index_select(0, plan.inverse).view_as(alpha)
         if ctx.needs_input_grad[1]:
             values = alpha.reshape(-1).index_select(0, plan.t_order)
@@ -207,9 +216,15 @@ def _csr_propagate(self, edge_index, size=None, **kwargs):
     x, alpha = kwargs.get("x"), kwargs.get("alpha")
     x_src = x[0] if isinstance(x, tuple) else x
     bipartite = isinstance(x, tuple) and x[1] is not None and x[1].size(0) != x_src.size(0)
-    if (self.explain or self._propagate_forward_pre_hooks or self._propagate_forward_hooks
-            or size is not None or bipartite or type(edge_index) is not Tensor
-            or self.aggr != "add"):
+    if (
+        self.explain
+        or self._propagate_forward_pre_hooks
+        or self._propagate_forward_hooks
+        or size is not None
+        or bipartite
+        or type(edge_index) is not Tensor
+        or self.aggr != "add"
+    ):
         return MessagePassing.propagate(self, edge_index, size=size, **kwargs)
     cache = getattr(self, "_plan_cache", None)
     num_nodes, heads = x_src.size(0), alpha.size(1)

@@ -10,6 +10,7 @@ The graph sizes are settings: the environment variables ``GATVIZ_MAX_EDGES``,
 imported) raise or lower them, for a bigger machine or a small hosted demo. The others bound
 what no real model or file needs and are fixed.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,10 @@ def setting(name: str, default: int) -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        warnings.warn(f"GATVIZ_{name}={text!r} is not a positive whole number; using the "
-                      f"default {default:,}", stacklevel=2)
+        warnings.warn(
+            f"GATVIZ_{name}={text!r} is not a positive whole number; using the default {default:,}",
+            stacklevel=2,
+        )
         return default
     return value
 

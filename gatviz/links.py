@@ -9,6 +9,7 @@ trained models in a cache keyed by :meth:`Link.key`.
 What a link cannot carry (an uploaded CSV graph, a checkpoint file) is kept as a name and a
 kind, so the page opening the link can say what is missing instead of showing something else.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -42,13 +43,16 @@ class Link:
         """A named dataset with its parameters, the defaults filled in (so equal datasets give
         equal links); raises GatvizError for an unknown name or parameter."""
         if name not in DATASETS:
-            raise GatvizError(f"unknown dataset {name[:MAX_NAME]!r}; choose one of "
-                              f"{', '.join(DATASETS)}")
+            raise GatvizError(
+                f"unknown dataset {name[:MAX_NAME]!r}; choose one of {', '.join(DATASETS)}"
+            )
         defaults = dataset_parameters(name)
         unknown = sorted(set(params) - set(defaults))
         if unknown:
-            raise GatvizError(f"{name} has no parameter(s) {unknown}"
-                              + (f"; it takes {sorted(defaults)}" if defaults else ""))
+            raise GatvizError(
+                f"{name} has no parameter(s) {unknown}"
+                + (f"; it takes {sorted(defaults)}" if defaults else "")
+            )
         return cls(name, tuple(sorted({**defaults, **params}.items())))
 
     @property
@@ -60,18 +64,33 @@ class Link:
         """What the model depends on: dataset, parameters and settings (not the name)."""
         return (self.dataset, self.data_params, self.model_config, self.train_config)
 
-    def with_model(self, name: str, model_config: ModelConfig, train_config: TrainConfig,
-                   source: str = "trained") -> "Link":
-        return replace(self, model_name=name[:MAX_NAME], model_config=model_config,
-                       train_config=train_config, source=source)
+    def with_model(
+        self,
+        name: str,
+        model_config: ModelConfig,
+        train_config: TrainConfig,
+        source: str = "trained",
+    ) -> "Link":
+        return replace(
+            self,
+            model_name=name[:MAX_NAME],
+            model_config=model_config,
+            train_config=train_config,
+            source=source,
+        )
 
     def to_query(self) -> dict[str, str]:
         query = {"dataset": self.dataset}
         if self.dataset == CSV:
             query["csv"] = self.csv_name[:MAX_NAME]
         defaults = dataset_parameters(self.dataset)
-        query.update({DATA_PREFIX + key: str(value) for key, value in self.data_params
-                      if defaults.get(key) != value})
+        query.update(
+            {
+                DATA_PREFIX + key: str(value)
+                for key, value in self.data_params
+                if defaults.get(key) != value
+            }
+        )
         if self.model_name:
             query["model"] = self.model_name
             if self.source == CHECKPOINT:
@@ -82,8 +101,11 @@ class Link:
         return query
 
 
-LINK_KEYS = ({"dataset", "csv", "model", "source"} | set(ModelConfig().to_dict())
-             | set(TrainConfig().to_dict()))
+LINK_KEYS = (
+    {"dataset", "csv", "model", "source"}
+    | set(ModelConfig().to_dict())
+    | set(TrainConfig().to_dict())
+)
 
 
 def is_link_key(key: str) -> bool:
@@ -98,27 +120,37 @@ def link_from_query(query: Mapping[str, str]) -> tuple[Link, list[str]]:
     name = str(query.get("dataset", DEFAULT_DATASET))
     if name == CSV:
         csv_name = str(query.get("csv", ""))[:MAX_NAME]
-        notes.append(f"This link was made on an uploaded CSV graph ({csv_name or 'no name'}), "
-                     "and a link cannot carry a file: upload it on the Dataset page. Showing "
-                     f"{DEFAULT_DATASET} meanwhile.")
+        notes.append(
+            f"This link was made on an uploaded CSV graph ({csv_name or 'no name'}), "
+            "and a link cannot carry a file: upload it on the Dataset page. Showing "
+            f"{DEFAULT_DATASET} meanwhile."
+        )
         return Link(), notes
-    params = {key[len(DATA_PREFIX):]: value for key, value in query.items()
-              if key.startswith(DATA_PREFIX)}
+    params = {
+        key[len(DATA_PREFIX) :]: value
+        for key, value in query.items()
+        if key.startswith(DATA_PREFIX)
+    }
     try:
         defaults = dataset_parameters(name) if name in DATASETS else {}
-        link = Link.for_dataset(name, **{key: parse_text(key, value, defaults.get(key, ""))
-                                         for key, value in params.items()})
+        link = Link.for_dataset(
+            name,
+            **{key: parse_text(key, value, defaults.get(key, "")) for key, value in params.items()},
+        )
     except GatvizError as error:
-        notes.append(f"The link's dataset could not be used ({error}); showing "
-                     f"{DEFAULT_DATASET} instead.")
+        notes.append(
+            f"The link's dataset could not be used ({error}); showing {DEFAULT_DATASET} instead."
+        )
         return Link(), notes
 
     model_name = str(query.get("model", "")).strip()[:MAX_NAME]
     if not model_name:
         return link, notes
     if query.get("source") == CHECKPOINT:
-        notes.append(f"This link shows a model loaded from a checkpoint file ({model_name}), "
-                     "and a link cannot carry a file: load the checkpoint on the Train page.")
+        notes.append(
+            f"This link shows a model loaded from a checkpoint file ({model_name}), "
+            "and a link cannot carry a file: load the checkpoint on the Train page."
+        )
         return replace(link, model_name=model_name, source=CHECKPOINT), notes
     try:
         model_config = ModelConfig.from_query(query)

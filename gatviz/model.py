@@ -17,9 +17,10 @@ and their α are the same in every task.
 The layers are PyG's, with the faster kernels of :mod:`gatviz.kernels` (sparse input features,
 a CSR neighbour sum, a cheaper dropout mask); they compute the same values and gradients.
 """
+
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -28,11 +29,23 @@ from torch_geometric.nn.pool import global_add_pool, global_max_pool, global_mea
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from gatviz.config import ModelConfig
-from gatviz.kernels import (FeatureLinear, FusedGATConv, FusedGATv2Conv, dropout,
-                            is_sparse_features, read_sparse_features, with_values)
+from gatviz.kernels import (
+    FeatureLinear,
+    FusedGATConv,
+    FusedGATv2Conv,
+    dropout,
+    is_sparse_features,
+    read_sparse_features,
+    with_values,
+)
 
-ACTIVATIONS = {"elu": F.elu, "relu": F.relu, "leaky_relu": F.leaky_relu, "gelu": F.gelu,
-               "tanh": torch.tanh}
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "elu": F.elu,
+    "relu": F.relu,
+    "leaky_relu": F.leaky_relu,
+    "gelu": F.gelu,
+    "tanh": torch.tanh,
+}
 POOLING = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
 
 
@@ -94,9 +107,16 @@ class GAT(nn.Module):
             concat = config.out_concat if last else True
             # Attention dropout is applied by a hook (see _attention_dropout), not by PyG's
             # bernoulli-based F.dropout; the layer itself gets dropout=0.
-            conv = conv_class(width, out_channels, heads=heads, concat=concat,
-                              negative_slope=config.negative_slope, dropout=0.0,
-                              add_self_loops=False, residual=config.residual == "layer")
+            conv = conv_class(
+                width,
+                out_channels,
+                heads=heads,
+                concat=concat,
+                negative_slope=config.negative_slope,
+                dropout=0.0,
+                add_self_loops=False,
+                residual=config.residual == "layer",
+            )
             if config.attn_dropout > 0:
                 conv.register_edge_update_forward_hook(_attention_dropout(config.attn_dropout))
             if i == 0:
@@ -104,19 +124,27 @@ class GAT(nn.Module):
             self.convs.append(conv)
             width = out_channels * heads if concat else out_channels
         # Concatenated output heads give (heads * classes) values; a linear map reads the classes.
-        self.classifier = nn.Linear(width, num_classes) \
-            if width != num_classes or config.reads_out else None
+        self.classifier = (
+            nn.Linear(width, num_classes) if width != num_classes or config.reads_out else None
+        )
         self._loop_cache: tuple = (None, 0, None)  # (edge_index, num_nodes, with self-loops)
         # The 'input' residual adds the (projected) input features to the last layer's output,
         # so a node keeps its own signal even when its neighbourhood says little.
         self.skip: nn.Module | None = None
         if config.residual == "input":
-            self.skip = (FeatureLinear(in_channels, width, bias=False) if in_channels != width
-                         else nn.Identity())
+            self.skip = (
+                FeatureLinear(in_channels, width, bias=False)
+                if in_channels != width
+                else nn.Identity()
+            )
 
-    def forward(self, x: Tensor, edge_index: Tensor, return_attention: bool = False,
-                batch: Tensor | None = None
-                ) -> Tensor | tuple[Tensor, list[LayerAttention]]:
+    def forward(
+        self,
+        x: Tensor,
+        edge_index: Tensor,
+        return_attention: bool = False,
+        batch: Tensor | None = None,
+    ) -> Tensor | tuple[Tensor, list[LayerAttention]]:
         """Logits for every node (every graph of ``batch``, for the graph task), and with
         ``return_attention`` each layer's attention."""
         act = ACTIVATIONS[self.config.activation]

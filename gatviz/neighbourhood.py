@@ -13,6 +13,7 @@ So a view of the nodes within ``h`` hops of a centre needs only the ``h + L``-ho
 * :func:`sample_subgraph` draws PyG ``NeighborLoader``-style sampled neighbourhoods (up to
   ``fanout`` incoming edges per node and hop) for mini-batch training.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -115,8 +116,9 @@ def receptive_subgraph(index: InEdges, seeds: Tensor, depth: int) -> Subgraph:
     return _relabel(nodes, distance, index.source[positions], target, index.edge_id[positions])
 
 
-def _relabel(nodes: Tensor, distance: Tensor, source: Tensor, target: Tensor,
-             edge_id: Tensor) -> Subgraph:
+def _relabel(
+    nodes: Tensor, distance: Tensor, source: Tensor, target: Tensor, edge_id: Tensor
+) -> Subgraph:
     # A sorted copy of the ids and searchsorted map dataset ids to local ids without an
     # (N,)-sized table, which matters when many small subgraphs are cut from a big graph.
     sorted_nodes, order = torch.sort(nodes)
@@ -135,8 +137,9 @@ def exact_within(depth: int, layer: int | None, layers: int) -> int:
     return depth - layers if layer is None else depth - layer - 1
 
 
-def sample_subgraph(index: InEdges, seeds: Tensor, fanout: int, hops: int,
-                    generator: torch.Generator | None = None) -> Subgraph:
+def sample_subgraph(
+    index: InEdges, seeds: Tensor, fanout: int, hops: int, generator: torch.Generator | None = None
+) -> Subgraph:
     """A sampled ``hops``-hop neighbourhood of ``seeds``: from each node reached, up to
     ``fanout`` of its incoming edges, drawn uniformly without replacement (all of them when it
     has fewer, or when ``fanout`` is 0), as PyG's ``NeighborLoader`` samples with
@@ -171,8 +174,13 @@ def sample_subgraph(index: InEdges, seeds: Tensor, fanout: int, hops: int,
         found.append(reached)
         depths.append(torch.full_like(reached, step))
         frontier = reached
-    return _relabel(torch.cat(found), torch.cat(depths), torch.cat(sources), torch.cat(targets),
-                    torch.cat(edge_ids))
+    return _relabel(
+        torch.cat(found),
+        torch.cat(depths),
+        torch.cat(sources),
+        torch.cat(targets),
+        torch.cat(edge_ids),
+    )
 
 
 def edge_positions(edges: Tensor, wanted: Tensor, num_nodes: int) -> Tensor:

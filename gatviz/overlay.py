@@ -10,6 +10,7 @@ writes the data with ``tojson``, which escapes ``<``), so a node name can never 
 Positions are computed here (rings by hop distance, or a seeded spring layout) and physics is off:
 the picture does not jitter and is the same on every render.
 """
+
 from __future__ import annotations
 
 import html
@@ -35,8 +36,18 @@ MAX_VIEW_EDGES = 8000
 # hairball of about 2,200 edges in which nothing can be followed. The strongest are drawn and
 # the view says how many are hidden; max_edges=None draws them all.
 READABLE_EDGES = 400
-PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#bab0ac"]
+PALETTE = [
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+]
 UNLABELLED = "#c8c8c8"
 LEGEND_HEIGHT = 56  # pixels the legend strip adds above the graph
 CORRECT, WRONG = "#2e9d5b", "#d62728"
@@ -93,8 +104,7 @@ class OverlayOptions:
         if self.color_by not in COLOR_BY:
             raise GatvizError(f"color_by must be one of {COLOR_BY} (got {self.color_by!r})")
         if self.edge_scale not in EDGE_SCALES:
-            raise GatvizError(f"edge_scale must be one of {EDGE_SCALES} "
-                              f"(got {self.edge_scale!r})")
+            raise GatvizError(f"edge_scale must be one of {EDGE_SCALES} (got {self.edge_scale!r})")
 
 
 @dataclass
@@ -171,8 +181,9 @@ def select_heads(alpha: Tensor, head: int | str) -> tuple[Tensor, str]:
     return alpha[:, head], f"head {head}"
 
 
-def build_view(dataset: GraphDataset, attention: list[LayerAttention],
-               options: OverlayOptions) -> View:
+def build_view(
+    dataset: GraphDataset, attention: list[LayerAttention], options: OverlayOptions
+) -> View:
     """Choose the nodes and edges to draw, the α of each edge, and a stable layout."""
     if not 0 <= options.layer < len(attention):
         raise GatvizError(f"layer must be 0 to {len(attention) - 1} (got {options.layer})")
@@ -183,22 +194,25 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
     centre = None
     if options.node is None:
         if n > MAX_VIEW_NODES:
-            raise ViewTooLarge(f"the whole {dataset.name} graph has {n:,} nodes, more than the "
-                               f"browser can draw smoothly ({MAX_VIEW_NODES:,}); pick a node and "
-                               "view its neighbourhood instead")
+            raise ViewTooLarge(
+                f"the whole {dataset.name} graph has {n:,} nodes, more than the "
+                f"browser can draw smoothly ({MAX_VIEW_NODES:,}); pick a node and "
+                "view its neighbourhood instead"
+            )
         subset = torch.arange(n)
         hop = {}
     else:
         centre = dataset.node_index(options.node)
         # Nodes whose messages reach the centre within `hops` layers: its receptive field.
-        reached, distance = hop_distances(dataset.in_edges, torch.tensor([centre]),
-                                          options.hops)
+        reached, distance = hop_distances(dataset.in_edges, torch.tensor([centre]), options.hops)
         subset, order = torch.sort(reached)
         hop = dict(zip(subset.tolist(), distance[order].tolist()))
         if subset.numel() > MAX_VIEW_NODES:
-            raise ViewTooLarge(f"the {options.hops}-hop neighbourhood of node {centre} has "
-                               f"{subset.numel():,} nodes (limit {MAX_VIEW_NODES:,}); use fewer "
-                               "hops")
+            raise ViewTooLarge(
+                f"the {options.hops}-hop neighbourhood of node {centre} has "
+                f"{subset.numel():,} nodes (limit {MAX_VIEW_NODES:,}); use fewer "
+                "hops"
+            )
 
     inside = torch.zeros(n, dtype=torch.bool)
     inside[subset] = True
@@ -214,27 +228,48 @@ def build_view(dataset: GraphDataset, attention: list[LayerAttention],
     if options.threshold > 0 or options.top_k is not None:
         notes.append(f"{kept.numel():,} of {int(in_view.sum()):,} edges pass the filters")
     if options.max_edges is not None and kept.numel() > options.max_edges:
-        notes.append(f"the {options.max_edges:,} strongest of these {kept.numel():,} edges are "
-                     "drawn (by α × |N(i)|, the multiple of the uniform share; the centre's own "
-                     "first)")
+        notes.append(
+            f"the {options.max_edges:,} strongest of these {kept.numel():,} edges are "
+            "drawn (by α × |N(i)|, the multiple of the uniform share; the centre's own "
+            "first)"
+        )
         kept = _strongest(kept, edge_index, alpha, n, centre, options.max_edges)
     if kept.numel() > MAX_VIEW_EDGES:
-        raise ViewTooLarge(f"the view has {kept.numel():,} edges (limit {MAX_VIEW_EDGES:,}); "
-                           "raise the α threshold, set a top-k or use fewer hops")
-    positions = (_ring_layout(subset, hop, dataset) if options.node is not None
-                 else _spring_layout(subset, edge_index, n))
+        raise ViewTooLarge(
+            f"the view has {kept.numel():,} edges (limit {MAX_VIEW_EDGES:,}); "
+            "raise the α threshold, set a top-k or use fewer hops"
+        )
+    positions = (
+        _ring_layout(subset, hop, dataset)
+        if options.node is not None
+        else _spring_layout(subset, edge_index, n)
+    )
     attended = attended_count(edge_index, n)[edge_index[1, kept]]
     scale = options.edge_scale
     if scale == "auto":
-        low = kept.numel() and float(alpha[kept].quantile(AUTO_RELATIVE_QUANTILE)) \
-            < AUTO_RELATIVE_BELOW
+        low = (
+            kept.numel()
+            and float(alpha[kept].quantile(AUTO_RELATIVE_QUANTILE)) < AUTO_RELATIVE_BELOW
+        )
         scale = "relative" if low else "alpha"
-    return View(subset, positions, hop, edge_index[:, kept], alpha[kept], alpha_heads[kept],
-                head_label, attended, scale, centre, notes)
+    return View(
+        subset,
+        positions,
+        hop,
+        edge_index[:, kept],
+        alpha[kept],
+        alpha_heads[kept],
+        head_label,
+        attended,
+        scale,
+        centre,
+        notes,
+    )
 
 
-def _strongest(kept: Tensor, edge_index: Tensor, alpha: Tensor, n: int, centre: int | None,
-               limit: int) -> Tensor:
+def _strongest(
+    kept: Tensor, edge_index: Tensor, alpha: Tensor, n: int, centre: int | None, limit: int
+) -> Tensor:
     """The ``limit`` edges of ``kept`` with the largest α × |N(i)|, the centre's incoming
     edges first: raw α would favour the edges of low-degree nodes, whose α are large only
     because they have few neighbours."""
@@ -286,30 +321,33 @@ def _spring_layout(subset: Tensor, edge_index: Tensor, n: int) -> np.ndarray:
 
 
 def _short(text: str, limit: int = 24) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _node_colours(dataset: GraphDataset, color_by: str, pred: Tensor | None,
-                  nodes: Tensor, label: int = 0) -> list[str]:
+def _node_colours(
+    dataset: GraphDataset, color_by: str, pred: Tensor | None, nodes: Tensor, label: int = 0
+) -> list[str]:
     """The colour of each of ``nodes`` (only those: a big graph has millions of others).
     Multi-label data show one label (``label``): true or not, predicted or not."""
-    if color_by != "class" and pred is None:
-        raise GatvizError(f"colouring by {color_by} needs the model's predictions")
-    if dataset.task == "multilabel":
-        if not 0 <= label < dataset.num_classes:
-            raise GatvizError(f"label must be 0 to {dataset.num_classes - 1} (got {label})")
-        y = dataset.data.y[nodes, label].tolist()
-        pred = None if pred is None else pred[:, label]
-        if color_by != "correct":
-            values = y if color_by == "class" else pred[nodes].tolist()
-            return [PALETTE[3] if v else UNLABELLED for v in values]
-        return [CORRECT if t == q else WRONG for t, q in zip(y, pred[nodes].tolist())]
-    y = dataset.data.y[nodes].tolist()
+    multilabel = dataset.task == "multilabel"
+    if multilabel and not 0 <= label < dataset.num_classes:
+        raise GatvizError(f"label must be 0 to {dataset.num_classes - 1} (got {label})")
+    y = (dataset.data.y[nodes, label] if multilabel else dataset.data.y[nodes]).tolist()
     if color_by == "class":
-        return [PALETTE[c % len(PALETTE)] if c >= 0 else UNLABELLED for c in y]
-    p = pred[nodes].tolist()
+        return (
+            [PALETTE[3] if v else UNLABELLED for v in y]
+            if multilabel
+            else [PALETTE[c % len(PALETTE)] if c >= 0 else UNLABELLED for c in y]
+        )
+    if pred is None:
+        raise GatvizError(f"colouring by {color_by} needs the model's predictions")
+    p = (pred[nodes, label] if multilabel else pred[nodes]).tolist()
     if color_by == "prediction":
-        return [PALETTE[c % len(PALETTE)] for c in p]
+        return (
+            [PALETTE[3] if v else UNLABELLED for v in p]
+            if multilabel
+            else [PALETTE[c % len(PALETTE)] for c in p]
+        )
     return [UNLABELLED if t < 0 else CORRECT if t == q else WRONG for t, q in zip(y, p)]
 
 
@@ -317,24 +355,38 @@ def _class_name(dataset: GraphDataset, c: int) -> str:
     return dataset.class_names[c] if 0 <= c < dataset.num_classes else "unlabelled"
 
 
-def _node_title(dataset: GraphDataset, v: int, hop: dict[int, int], pred: Tensor | None,
-                prob: Tensor | None, label: int = 0) -> str:
+def _node_title(
+    dataset: GraphDataset,
+    v: int,
+    hop: dict[int, int],
+    pred: Tensor | None,
+    prob: Tensor | None,
+    label: int = 0,
+) -> str:
     if dataset.task == "multilabel":
         has = dataset.data.y[v].bool()
-        lines = [f"{dataset.node_names[v]} (node {v})",
-                 f"{int(has.sum())} of {dataset.num_classes} labels true"]
+        lines = [
+            f"{dataset.node_names[v]} (node {v})",
+            f"{int(has.sum())} of {dataset.num_classes} labels true",
+        ]
         name = _class_name(dataset, label)
-        lines.append(f"{name}: {'true' if has[label] else 'false'}" + (
-            f", p = {float(prob[v, label]):.2f}" if prob is not None else ""))
+        lines.append(
+            f"{name}: {'true' if has[label] else 'false'}"
+            + (f", p = {float(prob[v, label]):.2f}" if prob is not None else "")
+        )
         if pred is not None:
-            lines.append(f"{int((pred[v].bool() & has).sum())} of {int(pred[v].sum())} "
-                         "predicted labels right")
+            lines.append(
+                f"{int((pred[v].bool() & has).sum())} of {int(pred[v].sum())} "
+                "predicted labels right"
+            )
         if v in hop:
             lines.append(f"hops from centre: {hop[v]}")
         return "\n".join(lines)
-    lines = [f"{dataset.node_names[v]} (node {v})",
-             f"{'type' if dataset.task == 'graph' else 'label'}: "
-             f"{_class_name(dataset, int(dataset.data.y[v]))}"]
+    lines = [
+        f"{dataset.node_names[v]} (node {v})",
+        f"{'type' if dataset.task == 'graph' else 'label'}: "
+        f"{_class_name(dataset, int(dataset.data.y[v]))}",
+    ]
     if dataset.task == "graph":
         pred = None  # a graph task predicts the graph, not its nodes
     if pred is not None:
@@ -352,22 +404,33 @@ def _edge_types(dataset: GraphDataset, edges: Tensor) -> list[str | None]:
         return [None] * edges.size(1)
     position = edge_positions(dataset.data.edge_index, edges, dataset.num_nodes)
     types = dataset.edge_types[position.clamp(min=0)]
-    return [dataset.edge_type_names[int(t)] if p >= 0 else None
-            for p, t in zip(position.tolist(), types.tolist())]
+    return [
+        dataset.edge_type_names[int(t)] if p >= 0 else None
+        for p, t in zip(position.tolist(), types.tolist())
+    ]
 
 
-def _edge_title(dataset: GraphDataset, source: int, target: int, value: float,
-                per_head: Tensor, head_label: str, attended: int,
-                edge_type: str | None = None) -> str:
+def _edge_title(
+    dataset: GraphDataset,
+    source: int,
+    target: int,
+    value: float,
+    per_head: Tensor,
+    head_label: str,
+    attended: int,
+    edge_type: str | None = None,
+) -> str:
     names = dataset.node_names
     kind = f" ({edge_type}{' bond' if dataset.task == 'graph' else ''})" if edge_type else ""
-    lines = [f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target
-                                                    else kind),
-             f"α ({head_label}) = {value:.4g}",
-             f"= {value * attended:.2f}× the uniform share 1/|N(i)| = 1/{attended}"]
+    lines = [
+        f"{names[source]} → {names[target]}" + (" (self-loop)" if source == target else kind),
+        f"α ({head_label}) = {value:.4g}",
+        f"= {value * attended:.2f}× the uniform share 1/|N(i)| = 1/{attended}",
+    ]
     if per_head.numel() > 1:
-        lines.append("per head: " + ", ".join(f"h{h} {a:.3f}" for h, a in
-                                             enumerate(per_head.tolist())))
+        lines.append(
+            "per head: " + ", ".join(f"h{h} {a:.3f}" for h, a in enumerate(per_head.tolist()))
+        )
     return "\n".join(lines)
 
 
@@ -375,9 +438,10 @@ def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: s
     """A one-line HTML legend above the graph: the edge scale and what node colours mean
     (names escaped)."""
     if scale == "relative":
-        stops = ", ".join(f"{alpha_colour(x, RELATIVE_STOPS)} {round(100 * x)}%"
-                          for x, _ in RELATIVE_STOPS)
-        low, high = f"1/{2 ** RELATIVE_RANGE:g}×", f"{2 ** RELATIVE_RANGE:g}×"
+        stops = ", ".join(
+            f"{alpha_colour(x, RELATIVE_STOPS)} {round(100 * x)}%" for x, _ in RELATIVE_STOPS
+        )
+        low, high = f"1/{2**RELATIVE_RANGE:g}×", f"{2**RELATIVE_RANGE:g}×"
         what = ("α × |N(i)|", "1× = uniform")
     else:
         stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
@@ -385,39 +449,56 @@ def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: s
         what = ("α", "wider, redder edge = more attention")
     if dataset.task == "multilabel":
         label = _class_name(dataset, options.label)
-        entries = [("correct", CORRECT), ("wrong", WRONG)] if options.color_by == "correct" \
-            else [(f"{label}: {'true' if options.color_by == 'class' else 'predicted'}",
-                   PALETTE[3]), ("not", UNLABELLED)]
+        entries = (
+            [("correct", CORRECT), ("wrong", WRONG)]
+            if options.color_by == "correct"
+            else [
+                (f"{label}: {'true' if options.color_by == 'class' else 'predicted'}", PALETTE[3]),
+                ("not", UNLABELLED),
+            ]
+        )
     elif options.color_by == "correct":
         entries = [("correct", CORRECT), ("wrong", WRONG), ("unlabelled", UNLABELLED)]
     else:
-        entries = [(name, PALETTE[c % len(PALETTE)]) for c, name in
-                   enumerate(dataset.class_names[:len(PALETTE)])]
+        entries = [
+            (name, PALETTE[c % len(PALETTE)])
+            for c, name in enumerate(dataset.class_names[: len(PALETTE)])
+        ]
     swatches = "".join(
         f'<span style="white-space:nowrap;margin-right:10px"><span style="display:inline-block;'
         f'width:9px;height:9px;border-radius:5px;background:{colour};margin-right:4px"></span>'
-        f'{html.escape(name)}</span>' for name, colour in entries)
-    nodes = {"class": "node type" if dataset.task == "graph" else "true class",
-             "prediction": "predicted class", "correct": "prediction"}
+        f"{html.escape(name)}</span>"
+        for name, colour in entries
+    )
+    nodes = {
+        "class": "node type" if dataset.task == "graph" else "true class",
+        "prediction": "predicted class",
+        "correct": "prediction",
+    }
     return (
         f'<div id="gatviz-legend" data-scale="{scale}" style="height:{LEGEND_HEIGHT - 8}px;'
         'overflow:hidden;font:12px sans-serif;color:#333;padding:2px 4px;line-height:20px">'
         f'<b>{what[0]}</b> ({html.escape(title)}): <span>{low}</span> <span style="display:'
-        'inline-block;width:120px;height:9px;vertical-align:middle;background:linear-gradient('
+        "inline-block;width:120px;height:9px;vertical-align:middle;background:linear-gradient("
         f'to right,{stops})"></span> <span>{high}</span> <span style="color:#666">· {what[1]}'
         # One line for the node colours: a legend that wrapped to a third line was clipped at
         # the strip's edge and seemed to overlap the canvas. What does not fit ends in "…", and
         # the hover names every entry.
         f'</span><div style="white-space:nowrap;overflow:hidden;text-overflow:ellipsis" '
         f'title="{html.escape(", ".join(name for name, _ in entries))}"><b>nodes</b> '
-        f'({nodes[options.color_by]}): {swatches}</div></div>'
+        f"({nodes[options.color_by]}): {swatches}</div></div>"
     )
 
 
-def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
-                 options: OverlayOptions | None = None, pred: Tensor | None = None,
-                 prob: Tensor | None = None, view: View | None = None,
-                 caption: str | None = None) -> str:
+def overlay_html(
+    dataset: GraphDataset,
+    attention: list[LayerAttention],
+    options: OverlayOptions | None = None,
+    pred: Tensor | None = None,
+    prob: Tensor | None = None,
+    view: View | None = None,
+    caption: str | None = None,
+) -> str:
     """The overlay as one standalone HTML document (vis-network inlined, no CDN).
 
     Args:
@@ -434,31 +515,49 @@ def overlay_html(dataset: GraphDataset, attention: list[LayerAttention],
     options = options or OverlayOptions()
     view = view or build_view(dataset, attention, options)
     colours = _node_colours(dataset, options.color_by, pred, view.nodes, options.label)
-    net = Network(height=f"{options.height}px", width="100%", directed=True,
-                  cdn_resources="in_line", notebook=False)
+    net = Network(
+        height=f"{options.height}px",
+        width="100%",
+        directed=True,
+        cdn_resources="in_line",
+        notebook=False,
+    )
     for i, v in enumerate(view.nodes.tolist()):
         is_centre = v == view.centre
-        net.add_node(v, label=_short(dataset.node_names[v]),
-                     title=_node_title(dataset, v, view.hop, pred, prob, options.label),
-                     color={"background": colours[i],
-                            "border": "#222222" if is_centre else colours[i]},
-                     borderWidth=4 if is_centre else 1, size=22 if is_centre else 11,
-                     x=float(view.positions[i, 0]), y=float(view.positions[i, 1]),
-                     shape="star" if is_centre else "dot")
+        net.add_node(
+            v,
+            label=_short(dataset.node_names[v]),
+            title=_node_title(dataset, v, view.hop, pred, prob, options.label),
+            color={"background": colours[i], "border": "#222222" if is_centre else colours[i]},
+            borderWidth=4 if is_centre else 1,
+            size=22 if is_centre else 11,
+            x=float(view.positions[i, 0]),
+            y=float(view.positions[i, 1]),
+            shape="star" if is_centre else "dot",
+        )
     # Edges go straight into pyvis's edge list: add_edge() scans every node per call, which
     # made large views quadratic; the dicts are exactly what add_edge would store.
     relative = view.scale == "relative"
     for (source, target), value, per_head, attended, edge_type in zip(
-            view.edge_index.t().tolist(), view.alpha.tolist(), view.alpha_heads,
-            view.attended.tolist(), _edge_types(dataset, view.edge_index)):
+        view.edge_index.t().tolist(),
+        view.alpha.tolist(),
+        view.alpha_heads,
+        view.attended.tolist(),
+        _edge_types(dataset, view.edge_index),
+    ):
         drawn = value * attended if relative else value
-        net.edges.append({
-            "from": source, "to": target, "arrows": "to",
-            "width": relative_width(drawn) if relative else edge_width(drawn),
-            "color": {"color": relative_colour(drawn) if relative else alpha_colour(drawn)},
-            "title": _edge_title(dataset, source, target, value, per_head, view.head_label,
-                                 attended, edge_type),
-        })
+        net.edges.append(
+            {
+                "from": source,
+                "to": target,
+                "arrows": "to",
+                "width": relative_width(drawn) if relative else edge_width(drawn),
+                "color": {"color": relative_colour(drawn) if relative else alpha_colour(drawn)},
+                "title": _edge_title(
+                    dataset, source, target, value, per_head, view.head_label, attended, edge_type
+                ),
+            }
+        )
     net.set_options(VIS_OPTIONS)
     page = _offline(net.generate_html(notebook=False))
     title = caption or f"layer {options.layer}, {view.head_label}"

@@ -4,6 +4,7 @@
 :mod:`gatviz.intervention`; :class:`AnalysisReport` holds their tables, writes the CLI's JSON
 summary, and :func:`describe` turns the numbers into plain sentences for the Analysis page.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,9 +12,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gatviz.analysis import (ground_truth_auroc, head_agreement, kl_by_head, node_divergence,
-                             label_average, ranking_consistency, same_class_mass,
-                             same_label_by_label)
+from gatviz.analysis import (
+    ground_truth_auroc,
+    head_agreement,
+    kl_by_head,
+    node_divergence,
+    label_average,
+    ranking_consistency,
+    same_class_mass,
+    same_label_by_label,
+)
 from gatviz.attention import dataset_attention
 from gatviz.datasets import GraphDataset
 from gatviz.intervention import deletion_curves, uniform_knockout
@@ -42,10 +50,15 @@ class AnalysisReport:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by file stem, as ``python -m gatviz analyze`` writes them."""
-        tables = {"node_divergence": self.divergence, "kl_from_uniform": self.kl,
-                  "head_agreement": self.head_js, "js_from_uniform": self.js_uniform,
-                  "same_class": self.same_class, "ranking_consistency": self.ranking,
-                  "uniform_knockout": self.knockout}
+        tables = {
+            "node_divergence": self.divergence,
+            "kl_from_uniform": self.kl,
+            "head_agreement": self.head_js,
+            "js_from_uniform": self.js_uniform,
+            "same_class": self.same_class,
+            "ranking_consistency": self.ranking,
+            "uniform_knockout": self.knockout,
+        }
         if not self.ground_truth.empty:
             tables["ground_truth"] = self.ground_truth
         if self.deletion is not None:
@@ -62,29 +75,38 @@ class AnalysisReport:
         layers = []
         for layer, kl in self.kl.groupby("layer"):
             same = self.same_class[self.same_class["layer"] == layer].set_index("head")
-            heads = [{"kl_from_uniform_mean": _number(row.kl_from_uniform_mean),
-                      "normalised_entropy_mean": _number(row.normalised_entropy_mean),
-                      "same_class_mass": _number(same.loc[row.head, "same_class_mass"]),
-                      "same_class_mass_uniform": _number(
-                          same.loc[row.head, "same_class_mass_uniform"])}
-                     for row in kl.itertuples()]
+            heads = [
+                {
+                    "kl_from_uniform_mean": _number(row.kl_from_uniform_mean),
+                    "normalised_entropy_mean": _number(row.normalised_entropy_mean),
+                    "same_class_mass": _number(same.loc[row.head, "same_class_mass"]),
+                    "same_class_mass_uniform": _number(
+                        same.loc[row.head, "same_class_mass_uniform"]
+                    ),
+                }
+                for row in kl.itertuples()
+            ]
             ranking = self.ranking[self.ranking["layer"] == layer]["consistency"]
             entry = {"heads": heads, "ranking_consistency": _number(ranking.mean())}
-            truth = self.ground_truth[(self.ground_truth["layer"] == layer)
-                                      & (self.ground_truth["head"] == "mean")]
+            truth = self.ground_truth[
+                (self.ground_truth["layer"] == layer) & (self.ground_truth["head"] == "mean")
+            ]
             if not truth.empty:
                 first = truth.iloc[0]
-                entry.update(ground_truth_mask=first["mask"],
-                             auroc_attention=_number(first["auroc_attention"]),
-                             auroc_inverse_degree=_number(first["auroc_inverse_degree"]),
-                             auroc_random=_number(first["auroc_random"]))
+                entry.update(
+                    ground_truth_mask=first["mask"],
+                    auroc_attention=_number(first["auroc_attention"]),
+                    auroc_inverse_degree=_number(first["auroc_inverse_degree"]),
+                    auroc_random=_number(first["auroc_random"]),
+                )
             layers.append(entry)
-        return {"conv": self.conv,
-                "test_acc": _number(self.knockout_value("test", "learned")),
-                "test_acc_uniform_attention": _number(self.knockout_value("test", "uniform")),
-                "predictions_changed_uniform": _number(
-                    self.knockout_value("all nodes", "changed")),
-                "layers": layers}
+        return {
+            "conv": self.conv,
+            "test_acc": _number(self.knockout_value("test", "learned")),
+            "test_acc_uniform_attention": _number(self.knockout_value("test", "uniform")),
+            "predictions_changed_uniform": _number(self.knockout_value("all nodes", "changed")),
+            "layers": layers,
+        }
 
 
 def _number(value) -> float | None:
@@ -92,8 +114,13 @@ def _number(value) -> float | None:
     return None if math.isnan(value) else value
 
 
-def analyze(model: GAT, dataset: GraphDataset, deletion_layer: int | None = 0,
-            seed: int = 0, attention: list[LayerAttention] | None = None) -> AnalysisReport:
+def analyze(
+    model: GAT,
+    dataset: GraphDataset,
+    deletion_layer: int | None = 0,
+    seed: int = 0,
+    attention: list[LayerAttention] | None = None,
+) -> AnalysisReport:
     """Run every analysis of ``model`` on ``dataset``; ``deletion_layer=None`` skips the
     deletion curves (the slowest part: 31 forward passes). ``attention`` is the model's α on
     ``dataset`` where the caller has it already."""
@@ -104,17 +131,23 @@ def analyze(model: GAT, dataset: GraphDataset, deletion_layer: int | None = 0,
     divergence = node_divergence(attention, n)
     head_js, js_uniform = head_agreement(attention, n)
     return AnalysisReport(
-        conv=model.config.conv, divergence=divergence, kl=kl_by_head(divergence),
-        head_js=head_js, js_uniform=js_uniform,
-        same_class=label_average(by_label) if multilabel
+        conv=model.config.conv,
+        divergence=divergence,
+        kl=kl_by_head(divergence),
+        head_js=head_js,
+        js_uniform=js_uniform,
+        same_class=label_average(by_label)
+        if multilabel
         else same_class_mass(attention, dataset.data.y),
         same_label=by_label,
         ranking=ranking_consistency(attention, n, seed=seed),
         knockout=uniform_knockout(model, dataset),
         ground_truth=ground_truth_auroc(attention, dataset, seed=seed),
-        deletion=None if deletion_layer is None else
-        deletion_curves(model, dataset, attention, deletion_layer, seed=seed),
-        deletion_layer=deletion_layer or 0)
+        deletion=None
+        if deletion_layer is None
+        else deletion_curves(model, dataset, attention, deletion_layer, seed=seed),
+        deletion_layer=deletion_layer or 0,
+    )
 
 
 CAVEAT = (
@@ -133,62 +166,92 @@ def describe(report: AnalysisReport) -> list[str]:
     out = []
     for layer, kl in report.kl.groupby("layer"):
         entropy = float(kl["normalised_entropy_mean"].mean())
-        closeness = ("nearly uniform: these heads mostly average their neighbours, as a mean "
-                     "aggregator would" if entropy > 0.95 else
-                     "somewhat focused" if entropy > 0.8 else "clearly focused on few neighbours")
-        out.append(f"Layer {layer}: attention is {closeness} (mean KL from uniform "
-                   f"{kl['kl_from_uniform_mean'].mean():.2g} nats over {len(kl)} head(s); "
-                   f"normalised entropy {entropy:.2f}, where 1 is uniform).")
+        closeness = (
+            "nearly uniform: these heads mostly average their neighbours, as a mean "
+            "aggregator would"
+            if entropy > 0.95
+            else "somewhat focused"
+            if entropy > 0.8
+            else "clearly focused on few neighbours"
+        )
+        out.append(
+            f"Layer {layer}: attention is {closeness} (mean KL from uniform "
+            f"{kl['kl_from_uniform_mean'].mean():.2g} nats over {len(kl)} head(s); "
+            f"normalised entropy {entropy:.2f}, where 1 is uniform)."
+        )
     learned, uniform = (report.knockout_value("test", c) for c in ("learned", "uniform"))
     changed = report.knockout_value("all nodes", "changed")
     if not math.isnan(learned):
-        verdict = ("the learned attention matters to the predictions" if learned - uniform > 0.02
-                   else "the model does about as well without its learned attention"
-                   if abs(learned - uniform) <= 0.02 else
-                   "uniform attention does better than the learned one")
-        out.append(f"With every α forced to uniform, {changed:.1%} of the predictions change and "
-                   f"test accuracy goes from {learned:.3f} to {uniform:.3f}: {verdict}.")
+        verdict = (
+            "the learned attention matters to the predictions"
+            if learned - uniform > 0.02
+            else "the model does about as well without its learned attention"
+            if abs(learned - uniform) <= 0.02
+            else "uniform attention does better than the learned one"
+        )
+        out.append(
+            f"With every α forced to uniform, {changed:.1%} of the predictions change and "
+            f"test accuracy goes from {learned:.3f} to {uniform:.3f}: {verdict}."
+        )
     if report.deletion is not None and not report.deletion.empty:
         top = report.deletion[report.deletion["k"] == report.deletion["k"].max()]
         acc = top.set_index("strategy")["test_acc"]
         intact = float(report.deletion[report.deletion["k"] == 0]["test_acc"].iloc[0])
         k = int(top["k"].iloc[0])
         hurt, gap = intact - acc["most attended"], acc["random"] - acc["most attended"]
-        faithful = ("so the attention points at edges the predictions depend on"
-                    if hurt > 0.01 and gap > 0.02 else
-                    "so removing the most-attended edges does not lower accuracy: α does not "
-                    "point at edges the predictions depend on" if hurt <= 0.01 else
-                    "so removing the most-attended edges hurts no more than removing random "
-                    "ones: α is not a faithful guide to what the model uses here")
-        out.append(f"Removing each node's {k} most-attended incoming edges (layer "
-                   f"{report.deletion_layer}) takes test accuracy from {intact:.3f} to "
-                   f"{acc['most attended']:.3f}, "
-                   f"against {acc['random']:.3f} for {k} random edges and "
-                   f"{acc['least attended']:.3f} for the {k} least-attended, {faithful}.")
+        faithful = (
+            "so the attention points at edges the predictions depend on"
+            if hurt > 0.01 and gap > 0.02
+            else "so removing the most-attended edges does not lower accuracy: α does not "
+            "point at edges the predictions depend on"
+            if hurt <= 0.01
+            else "so removing the most-attended edges hurts no more than removing random "
+            "ones: α is not a faithful guide to what the model uses here"
+        )
+        out.append(
+            f"Removing each node's {k} most-attended incoming edges (layer "
+            f"{report.deletion_layer}) takes test accuracy from {intact:.3f} to "
+            f"{acc['most attended']:.3f}, "
+            f"against {acc['random']:.3f} for {k} random edges and "
+            f"{acc['least attended']:.3f} for the {k} least-attended, {faithful}."
+        )
     same = report.same_class.dropna(subset=["same_class_mass"])
     if not same.empty:
         last = same[same["layer"] == same["layer"].max()]
-        mass, base = float(last["same_class_mass"].mean()), float(
-            last["same_class_mass_uniform"].iloc[0])
-        out.append(f"Layer {int(last['layer'].iloc[0])} puts {mass:.1%} of its attention on "
-                   f"same-class neighbours, against {base:.1%} for uniform attention"
-                   + (": it favours its own class." if mass - base > 0.02 else "."))
+        mass, base = (
+            float(last["same_class_mass"].mean()),
+            float(last["same_class_mass_uniform"].iloc[0]),
+        )
+        out.append(
+            f"Layer {int(last['layer'].iloc[0])} puts {mass:.1%} of its attention on "
+            f"same-class neighbours, against {base:.1%} for uniform attention"
+            + (": it favours its own class." if mass - base > 0.02 else ".")
+        )
     consistency = float(report.ranking["consistency"].mean())
     if not math.isnan(consistency):
         if report.conv == "gat":
-            out.append(f"Ranking consistency is {consistency:.3f}: GAT's attention is static, so "
-                       "every node ranks shared neighbours the same way; it cannot prefer a "
-                       "neighbour for one node and not for another.")
+            out.append(
+                f"Ranking consistency is {consistency:.3f}: GAT's attention is static, so "
+                "every node ranks shared neighbours the same way; it cannot prefer a "
+                "neighbour for one node and not for another."
+            )
         else:
-            out.append(f"Ranking consistency is {consistency:.3f}: GATv2's attention is dynamic, "
-                       "so different nodes can rank the same neighbours differently (GAT would "
-                       "give 1.0).")
+            out.append(
+                f"Ranking consistency is {consistency:.3f}: GATv2's attention is dynamic, "
+                "so different nodes can rank the same neighbours differently (GAT would "
+                "give 1.0)."
+            )
     truth = report.ground_truth[report.ground_truth["head"] == "mean"]
     for row in truth.itertuples():
         better = row.auroc_attention - row.auroc_inverse_degree
-        out.append(f"Layer {row.layer}: α ranks the '{row.mask}' edges with AUROC "
-                   f"{row.auroc_attention:.3f}, against {row.auroc_inverse_degree:.3f} for the "
-                   f"model-free 1/|N(i)| and {row.auroc_random:.3f} for random scores"
-                   + (": the attention adds to what the degree alone tells." if better > 0.02
-                      else ": no better than the degree alone."))
+        out.append(
+            f"Layer {row.layer}: α ranks the '{row.mask}' edges with AUROC "
+            f"{row.auroc_attention:.3f}, against {row.auroc_inverse_degree:.3f} for the "
+            f"model-free 1/|N(i)| and {row.auroc_random:.3f} for random scores"
+            + (
+                ": the attention adds to what the degree alone tells."
+                if better > 0.02
+                else ": no better than the degree alone."
+            )
+        )
     return out

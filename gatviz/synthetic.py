@@ -8,6 +8,7 @@ mask marks the motif edges.
 cross communities at random. Those noise edges are marked, so one can see whether the attention
 learned to down-weight them.
 """
+
 from __future__ import annotations
 
 import random
@@ -70,11 +71,18 @@ def load_ba_shapes(seed: int = 0, num_nodes: int = 300, num_motifs: int = 80) ->
     _check("num_nodes", num_nodes, 10, 5000)
     _check("num_motifs", num_motifs, 1, 1000)
     with _seeded(seed):
-        source = ExplainerDataset(graph_generator=BAGraph(num_nodes=int(num_nodes), num_edges=5),
-                                  motif_generator="house", num_motifs=int(num_motifs))[0]
+        source = ExplainerDataset(
+            graph_generator=BAGraph(num_nodes=int(num_nodes), num_edges=5),
+            motif_generator="house",
+            num_motifs=int(num_motifs),
+        )[0]
     n = int(source.y.numel())
-    data = Data(x=degree_features(source.edge_index, n), edge_index=source.edge_index,
-                y=source.y, num_nodes=n)
+    data = Data(
+        x=degree_features(source.edge_index, n),
+        edge_index=source.edge_index,
+        y=source.y,
+        num_nodes=n,
+    )
     roles = ["base", "house top", "house middle", "house bottom"]
     names = [f"{roles[int(label)]} {i}" for i, label in enumerate(source.y)]
     description = (
@@ -83,12 +91,25 @@ def load_ba_shapes(seed: int = 0, num_nodes: int = 300, num_motifs: int = 80) ->
         "or top, middle or bottom of a house, so it can only be read off the structure around "
         "it; features are one-hot degrees. Ground truth: the motif edges (mask 'motif')."
     ).replace("{seed}", str(seed))
-    return GraphDataset("ba-shapes", attach_split(data, seed), roles, names, description,
-                        {"motif": source.edge_mask.bool()})
+    return GraphDataset(
+        "ba-shapes",
+        attach_split(data, seed),
+        roles,
+        names,
+        description,
+        {"motif": source.edge_mask.bool()},
+    )
 
 
-def load_planted(seed: int = 0, communities: int = 4, size: int = 40, p_in: float = 0.15,
-                 noise: float = 0.3, features: int = 16, signal: float = 1.0) -> GraphDataset:
+def load_planted(
+    seed: int = 0,
+    communities: int = 4,
+    size: int = 40,
+    p_in: float = 0.15,
+    noise: float = 0.3,
+    features: int = 16,
+    signal: float = 1.0,
+) -> GraphDataset:
     """Planted communities with a known fraction of random cross-community (noise) edges.
 
     Args:
@@ -148,9 +169,14 @@ def load_planted(seed: int = 0, communities: int = 4, size: int = 40, p_in: floa
         "features are informative and noise neighbours are misleading: good attention should "
         "learn to down-weight the noise edges (seed " + str(seed) + ")."
     )
-    return GraphDataset("planted", attach_split(data, seed),
-                        [f"community {c}" for c in range(communities)], names, description,
-                        {"noise": flag.bool()})
+    return GraphDataset(
+        "planted",
+        attach_split(data, seed),
+        [f"community {c}" for c in range(communities)],
+        names,
+        description,
+        {"noise": flag.bool()},
+    )
 
 
 def load_dictionary_lookup(seed: int = 0, k: int = 10, graphs: int = 50) -> GraphDataset:
@@ -179,8 +205,12 @@ def load_dictionary_lookup(seed: int = 0, k: int = 10, graphs: int = 50) -> Grap
     g = torch.Generator().manual_seed(seed)
     block = torch.arange(graphs).repeat_interleave(2 * k)  # block of each node
     is_query = torch.arange(2 * k).repeat(graphs) >= k
-    attribute = torch.cat([torch.cat([torch.randperm(k, generator=g),
-                                      torch.randperm(k, generator=g)]) for _ in range(graphs)])
+    attribute = torch.cat(
+        [
+            torch.cat([torch.randperm(k, generator=g), torch.randperm(k, generator=g)])
+            for _ in range(graphs)
+        ]
+    )
     value = torch.randint(0, k, (graphs * 2 * k,), generator=g)
     value[is_query] = -1
     eye = torch.eye(k)
@@ -188,8 +218,9 @@ def load_dictionary_lookup(seed: int = 0, k: int = 10, graphs: int = 50) -> Grap
     # then sharpens its attention enough within 500 epochs (seeds 0-3 all fit; at height 1, most
     # do not). The task and the static-attention argument are the same at any height.
     values = torch.where(is_query.unsqueeze(1), 0.0, eye[value.clamp(min=0)])
-    x = LOOKUP_FEATURE_HEIGHT * torch.cat([eye[attribute], values,
-                                           is_query.float().unsqueeze(1)], dim=1)
+    x = LOOKUP_FEATURE_HEIGHT * torch.cat(
+        [eye[attribute], values, is_query.float().unsqueeze(1)], dim=1
+    )
     # The label of a query is the value of the key of its block with the same attribute.
     key_of = torch.full((graphs, k), -1, dtype=torch.long)
     keys = (~is_query).nonzero().flatten()
@@ -204,9 +235,10 @@ def load_dictionary_lookup(seed: int = 0, k: int = 10, graphs: int = 50) -> Grap
     edge_index = torch.stack([source.reshape(-1), target.reshape(-1)])
     lookup = attribute[edge_index[0]] == attribute[edge_index[1]]  # the key each query needs
     data = Data(x=x, edge_index=edge_index, y=y, num_nodes=graphs * 2 * k)
-    names = [f"g{int(b)} {'query' if q else 'key'} attr {int(a)}"
-             + ("" if q else f" → {int(v)}")
-             for b, q, a, v in zip(block, is_query, attribute, value)]
+    names = [
+        f"g{int(b)} {'query' if q else 'key'} attr {int(a)}" + ("" if q else f" → {int(v)}")
+        for b, q, a, v in zip(block, is_query, attribute, value)
+    ]
     description = (
         f"DictionaryLookup (Brody et al., 2022): {graphs} blocks, each with {k} keys pointing at "
         f"{k} queries (complete bipartite). A key has an attribute and a value, a query an "
@@ -216,6 +248,11 @@ def load_dictionary_lookup(seed: int = 0, k: int = 10, graphs: int = 50) -> Grap
         f"{seed}). Keys are unlabelled. Ground truth: the edge from the key each query needs "
         "(mask 'lookup')."
     )
-    return GraphDataset("dictionary-lookup", attach_split(data, seed),
-                        [f"value {v}" for v in range(k)], names, description,
-                        {"lookup": lookup})
+    return GraphDataset(
+        "dictionary-lookup",
+        attach_split(data, seed),
+        [f"value {v}" for v in range(k)],
+        names,
+        description,
+        {"lookup": lookup},
+    )

@@ -13,6 +13,7 @@ one bipartite graph per permutation of k values, split into unseen combinations.
 common among its neighbours, so its own features say nothing about it. An MLP on the features
 alone (:mod:`gatviz.baselines`) stays at chance; a GAT that generalises to unseen graphs does not.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -43,8 +44,7 @@ def _motif_graph(base: int, motif: int, generator: torch.Generator) -> tuple[Dat
     in_motif = torch.zeros(n, dtype=torch.bool)
     in_motif[base:] = True
     mask = in_motif[edges[0]] & in_motif[edges[1]]
-    return Data(x=degree_features(edges, n), edge_index=edges, y=in_motif.long(),
-                num_nodes=n), mask
+    return Data(x=degree_features(edges, n), edge_index=edges, y=in_motif.long(), num_nodes=n), mask
 
 
 def load_ba_2motif(seed: int = 0, graphs: int = 1000, base: int = 20) -> GraphDataset:
@@ -65,19 +65,31 @@ def load_ba_2motif(seed: int = 0, graphs: int = 1000, base: int = 20) -> GraphDa
         built = [_motif_graph(base, int(label), generator) for label in labels]
     data = [graph for graph, _ in built]
     roles = [f"base {i}" for i in range(base)]
-    names = [name for label in labels.tolist()
-             for name in roles + [f"{MOTIFS[label]} {i}" for i in range(5)]]
+    names = [
+        name
+        for label in labels.tolist()
+        for name in roles + [f"{MOTIFS[label]} {i}" for i in range(5)]
+    ]
     description = (
         f"BA-2Motif: {graphs} graphs, each a Barabási-Albert base of {base} nodes with either a "
         "five-node 'house' or a 5-cycle attached by one edge (seed " + str(seed) + "). The "
         "graph's label is which motif it has, so a readout must find the motif; features are "
         "one-hot degrees. Ground truth: the motif edges (mask 'motif'). Graph classification, "
-        "seeded stratified 80 / 10 / 10 % split of the graphs.")
+        "seeded stratified 80 / 10 / 10 % split of the graphs."
+    )
     return graph_set(
-        "ba-2motif", data, task="graph", class_names=["base", "motif"], description=description,
-        graph_split=stratified_graph_split(labels, graphs, seed), graph_y=labels,
-        graph_class_names=list(MOTIFS), graph_names=[f"graph {g}" for g in range(graphs)],
-        node_names=names, edge_masks={"motif": [mask for _, mask in built]})
+        "ba-2motif",
+        data,
+        task="graph",
+        class_names=["base", "motif"],
+        description=description,
+        graph_split=stratified_graph_split(labels, graphs, seed),
+        graph_y=labels,
+        graph_class_names=list(MOTIFS),
+        graph_names=[f"graph {g}" for g in range(graphs)],
+        node_names=names,
+        edge_masks={"motif": [mask for _, mask in built]},
+    )
 
 
 LOOKUP_SAMPLES = 32_000  # permutations drawn when k! is larger, as in the paper
@@ -95,8 +107,9 @@ def _permutations(k: int, generator: torch.Generator) -> torch.Tensor:
     return drawn[torch.randperm(drawn.size(0), generator=generator)[:LOOKUP_SAMPLES]]
 
 
-def load_dictionary_lookup_set(seed: int = 0, k: int = 10, train_fraction: float = 0.8
-                               ) -> GraphDataset:
+def load_dictionary_lookup_set(
+    seed: int = 0, k: int = 10, train_fraction: float = 0.8
+) -> GraphDataset:
     """DictionaryLookup as the GATv2 paper defines it (Brody et al., 2022, Section 4.1).
 
     One graph per permutation π of the k values (all k!, or 32,000 drawn when k! is larger).
@@ -130,8 +143,12 @@ def load_dictionary_lookup_set(seed: int = 0, k: int = 10, train_fraction: float
     lookup = source == target - k  # the edge from the key each query needs
     data = []
     for perm in perms:
-        x = torch.cat([torch.cat([eye_keys, eye_values[perm]], dim=1),
-                       torch.cat([eye_keys, eye_values[k].expand(k, -1)], dim=1)])
+        x = torch.cat(
+            [
+                torch.cat([eye_keys, eye_values[perm]], dim=1),
+                torch.cat([eye_keys, eye_values[k].expand(k, -1)], dim=1),
+            ]
+        )
         y = torch.cat([torch.full((k,), -1), perm])
         data.append(Data(x=x, edge_index=edge_index, y=y, num_nodes=2 * k))
     n_train = max(1, round(train_fraction * graphs))
@@ -145,16 +162,24 @@ def load_dictionary_lookup_set(seed: int = 0, k: int = 10, train_fraction: float
         "id; the query's label is the value of the key with its id, so it must attend to exactly "
         f"that key. Split: the paper's unseen combinations, {n_train:,} graphs train and the "
         f"rest test (seed {seed}). With one head, GATv2 reaches 100 % and GAT cannot fit the "
-        "training set (the paper's Figure 3). Ground truth: the edge each query needs.")
+        "training set (the paper's Figure 3). Ground truth: the edge each query needs."
+    )
     return graph_set(
-        "dictionary-lookup-set", data, task="node", class_names=[f"value {v}" for v in range(k)],
-        description=description, graph_split=split,
-        graph_names=[f"permutation {g}" for g in range(graphs)], node_names=names,
-        edge_masks={"lookup": [lookup] * graphs})
+        "dictionary-lookup-set",
+        data,
+        task="node",
+        class_names=[f"value {v}" for v in range(k)],
+        description=description,
+        graph_split=split,
+        graph_names=[f"permutation {g}" for g in range(graphs)],
+        node_names=names,
+        edge_masks={"lookup": [lookup] * graphs},
+    )
 
 
-def load_neighbour_colours(seed: int = 0, graphs: int = 200, nodes: int = 30,
-                           colours: int = 4, degree: float = 4.0) -> GraphDataset:
+def load_neighbour_colours(
+    seed: int = 0, graphs: int = 200, nodes: int = 30, colours: int = 4, degree: float = 4.0
+) -> GraphDataset:
     """Random graphs where a node's label is the most common colour among its neighbours.
 
     Each graph is an Erdős–Rényi graph of ``nodes`` nodes with mean degree ``degree``; every
@@ -181,12 +206,14 @@ def load_neighbour_colours(seed: int = 0, graphs: int = 200, nodes: int = 30,
             edge_index = erdos_renyi_graph(nodes, min(1.0, degree / (nodes - 1)))
             colour = torch.randint(0, colours, (nodes,), generator=generator)
             counts = torch.zeros(nodes, colours).index_add_(
-                0, edge_index[1], torch.eye(colours)[colour[edge_index[0]]])
+                0, edge_index[1], torch.eye(colours)[colour[edge_index[0]]]
+            )
             top = counts.max(1)
             tie = (counts == top.values.unsqueeze(1)).sum(1) > 1
             y = torch.where((top.values > 0) & ~tie, top.indices, -1)
-            data.append(Data(x=torch.eye(colours)[colour], edge_index=edge_index, y=y,
-                             num_nodes=nodes))
+            data.append(
+                Data(x=torch.eye(colours)[colour], edge_index=edge_index, y=y, num_nodes=nodes)
+            )
     split = stratified_graph_split(None, graphs, seed, train=0.6, val=0.2)
     description = (
         f"Neighbour colours: {graphs} random graphs of {nodes} nodes (mean degree {degree:g}), "
@@ -194,9 +221,15 @@ def load_neighbour_colours(seed: int = 0, graphs: int = 200, nodes: int = 30,
         "most common among its neighbours (ties and isolated nodes unlabelled), so its own "
         "features tell nothing: an MLP on them stays near chance, and a model that scores well "
         "on the test graphs, which it never saw, has learned to read its neighbours rather than "
-        f"memorised the training graphs. Whole graphs split 60 / 20 / 20 % (seed {seed}).")
+        f"memorised the training graphs. Whole graphs split 60 / 20 / 20 % (seed {seed})."
+    )
     return graph_set(
-        "neighbour-colours", data, task="node",
-        class_names=[f"colour {c}" for c in range(colours)], description=description,
-        graph_split=split, graph_names=[f"graph {g}" for g in range(graphs)],
-        node_names=[f"node {v}" for _ in range(graphs) for v in range(nodes)])
+        "neighbour-colours",
+        data,
+        task="node",
+        class_names=[f"colour {c}" for c in range(colours)],
+        description=description,
+        graph_split=split,
+        graph_names=[f"graph {g}" for g in range(graphs)],
+        node_names=[f"node {v}" for _ in range(graphs) for v in range(nodes)],
+    )

@@ -10,6 +10,7 @@
 The training loops, the knockout and the pages all score through these functions, so a metric is
 computed one way everywhere.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,11 @@ from torch import Tensor
 from gatviz.errors import ConfigError
 
 TASKS = ("node", "multilabel", "graph")
-TASK_NAMES = {"node": "node classification", "multilabel": "multi-label node classification",
-              "graph": "graph classification"}
+TASK_NAMES = {
+    "node": "node classification",
+    "multilabel": "multi-label node classification",
+    "graph": "graph classification",
+}
 METRIC_NAMES = {"node": "accuracy", "multilabel": "micro-F1", "graph": "accuracy"}
 
 

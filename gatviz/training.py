@@ -15,6 +15,7 @@ install from PyPI on every machine). With ``fanout=0`` a batch's loss and gradie
 the full graph's for those nodes. Evaluation runs on the whole graph, layer by layer and a chunk
 of target nodes at a time (:func:`chunked_logits`), so that its memory follows the chunk.
 """
+
 from __future__ import annotations
 
 import math
@@ -78,8 +79,11 @@ class TrainResult:
     @property
     def metrics(self) -> dict[str, float]:
         best = self.history[self.best_epoch - 1]
-        return {"best_epoch": self.best_epoch, "epochs_run": len(self.history),
-                **{k: v for k, v in asdict(best).items() if k != "epoch"}}
+        return {
+            "best_epoch": self.best_epoch,
+            "epochs_run": len(self.history),
+            **{k: v for k, v in asdict(best).items() if k != "epoch"},
+        }
 
 
 EpochCallback = Callable[[EpochStats], Optional[bool]]
@@ -97,8 +101,11 @@ def model_input(x: Tensor, device: torch.device) -> Tensor:
     """The feature matrix as the model should get it: CSR (:func:`sparse_features`) when mostly
     zeros and wide, dense otherwise."""
     x = x.to(device)
-    if x.numel() and x.size(1) >= SPARSE_MIN_FEATURES and \
-            (x != 0).sum().item() < SPARSE_DENSITY * x.numel():
+    if (
+        x.numel()
+        and x.size(1) >= SPARSE_MIN_FEATURES
+        and (x != 0).sum().item() < SPARSE_DENSITY * x.numel()
+    ):
         return sparse_features(x)
     return x
 
@@ -112,8 +119,9 @@ def _loss(logits: Tensor, y: Tensor, index: Tensor) -> float:
 
 
 @torch.no_grad()
-def predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
-            ) -> tuple[Tensor, Tensor]:
+def predict(
+    model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
     """Predictions and probabilities of what the task predicts, in eval mode (on the CPU), on
     the dataset's edges or on ``edge_index`` in their place; on a graph of more than CHUNK_EDGES
     edges, chunk by chunk (:func:`chunked_logits`).
@@ -132,15 +140,17 @@ def predict(model: GAT, dataset: GraphDataset, edge_index: Tensor | None = None
         logits = chunked_logits(model, dataset, device)
     else:
         edges = dataset.data.edge_index if edge_index is None else edge_index
-        logits = model(model_input(dataset.data.x, device), edges.to(device),
-                       batch=dataset.batch.to(device))
+        logits = model(
+            model_input(dataset.data.x, device), edges.to(device), batch=dataset.batch.to(device)
+        )
     prob = tasks.probabilities(model.config.task, logits).cpu()
     return tasks.predictions(model.config.task, prob), prob
 
 
 @torch.no_grad()
-def chunked_logits(model: GAT, dataset: GraphDataset, device: torch.device,
-                   chunk_edges: int = CHUNK_EDGES) -> Tensor:
+def chunked_logits(
+    model: GAT, dataset: GraphDataset, device: torch.device, chunk_edges: int = CHUNK_EDGES
+) -> Tensor:
     """The model's logits for every node, in eval mode, layer by layer and for a chunk of
     target nodes at a time, so that memory follows the chunk rather than the graph.
 
@@ -159,16 +169,20 @@ def chunked_logits(model: GAT, dataset: GraphDataset, device: torch.device,
         loops = model.config.self_loops
         # Chunk boundaries: target ranges [starts[k], starts[k + 1]) of about chunk_edges edges.
         marks = torch.arange(0, int(index.ptr[-1]) + 1, max(chunk_edges, 1))
-        starts = torch.unique(torch.cat([torch.searchsorted(index.ptr, marks, right=True) - 1,
-                                         torch.tensor([0, n])]).clamp(0, n))
+        starts = torch.unique(
+            torch.cat(
+                [torch.searchsorted(index.ptr, marks, right=True) - 1, torch.tensor([0, n])]
+            ).clamp(0, n)
+        )
         act = ACTIVATIONS[model.config.activation]
         h = data.x
         for layer, conv in enumerate(model.convs):
             chunks = []
             for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
-                source = index.source[index.ptr[a]:index.ptr[b]]
-                target = torch.repeat_interleave(torch.arange(a, b), index.ptr[a + 1:b + 1] -
-                                                 index.ptr[a:b])
+                source = index.source[index.ptr[a] : index.ptr[b]]
+                target = torch.repeat_interleave(
+                    torch.arange(a, b), index.ptr[a + 1 : b + 1] - index.ptr[a:b]
+                )
                 if loops:  # as with_self_loops: existing loops out, one per node at the end
                     keep = source != target
                     source = torch.cat([source[keep], torch.arange(a, b)])
@@ -176,8 +190,10 @@ def chunked_logits(model: GAT, dataset: GraphDataset, device: torch.device,
                 needed, local = torch.unique(source, return_inverse=True)
                 x_source, x_target = h[needed], h[a:b]
                 if layer == 0:
-                    x_source, x_target = (model_input(x_source, device),
-                                          model_input(x_target, device))
+                    x_source, x_target = (
+                        model_input(x_source, device),
+                        model_input(x_target, device),
+                    )
                 else:
                     x_source, x_target = x_source.to(device), x_target.to(device)
                 edges = torch.stack([local, target - a]).to(device)
@@ -193,9 +209,12 @@ def chunked_logits(model: GAT, dataset: GraphDataset, device: torch.device,
         model.train(was_training)
 
 
-def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
-          train_config: TrainConfig | None = None, on_epoch: EpochCallback | None = None
-          ) -> TrainResult:
+def train(
+    dataset: GraphDataset,
+    model_config: ModelConfig | None = None,
+    train_config: TrainConfig | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
     """Train a GAT on ``dataset``'s training nodes.
 
     Args:
@@ -210,8 +229,10 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     data = dataset.data
     check_task_fits(model_config, dataset)
     if not dataset.has_labels or not bool(data.train_mask.any()):
-        raise ConfigError(f"{dataset.name} has no labelled training nodes, so a GAT cannot be "
-                          "trained on it; add labels or load a checkpoint trained elsewhere")
+        raise ConfigError(
+            f"{dataset.name} has no labelled training nodes, so a GAT cannot be "
+            "trained on it; add labels or load a checkpoint trained elsewhere"
+        )
     if dataset.num_graphs > 1 or dataset.task != "node":
         from gatviz.inductive import train_on_graphs
 
@@ -220,13 +241,15 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
     torch.manual_seed(train_config.seed)
     model = GAT(dataset.num_features, dataset.num_classes, model_config).to(device)
     # The fused Adam kernel updates all parameters in one pass (about half the time on CPU).
-    optimizer = torch.optim.Adam(model.parameters(), lr=train_config.lr,
-                                 weight_decay=train_config.weight_decay, fused=True)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay, fused=True
+    )
     x, edge_index = model_input(data.x, device), data.edge_index.to(device)
     y = data.y.to(device)
     # Index tensors, not boolean masks: a mask costs a nonzero() on every use.
-    train_idx, val_idx, test_idx = (m.nonzero().flatten().to(device) for m in
-                                    (data.train_mask, data.val_mask, data.test_mask))
+    train_idx, val_idx, test_idx = (
+        m.nonzero().flatten().to(device) for m in (data.train_mask, data.val_mask, data.test_mask)
+    )
     has_val = val_idx.numel() > 0
 
     result = TrainResult(model)
@@ -259,9 +282,14 @@ def train(dataset: GraphDataset, model_config: ModelConfig | None = None,
             else:
                 logits = model(x, edge_index)
         pred = logits.argmax(dim=-1)
-        stats = EpochStats(epoch, loss, _loss(logits, y, val_idx),
-                           _accuracy(pred, y, train_idx), _accuracy(pred, y, val_idx),
-                           _accuracy(pred, y, test_idx))
+        stats = EpochStats(
+            epoch,
+            loss,
+            _loss(logits, y, val_idx),
+            _accuracy(pred, y, train_idx),
+            _accuracy(pred, y, val_idx),
+            _accuracy(pred, y, test_idx),
+        )
         if not keeper.keep(stats, model, result, on_epoch):
             break
     keeper.finish(model)
@@ -275,16 +303,20 @@ class BestEpoch:
 
     def __init__(self, train_config: TrainConfig, has_val: bool):
         self.config, self.has_val = train_config, has_val
-        self.best_key, self.best_state, self.waited = None, None, 0
+        self.best_key: tuple | None = None
+        self.best_state: dict[str, Tensor] = {}
+        self.waited = 0
 
-    def keep(self, stats: EpochStats, model: GAT, result: TrainResult,
-             on_epoch: EpochCallback | None) -> bool:
+    def keep(
+        self, stats: EpochStats, model: GAT, result: TrainResult, on_epoch: EpochCallback | None
+    ) -> bool:
         """Record one epoch; False when training should stop."""
         if not math.isfinite(stats.train_loss):
             raise TrainingError(
                 f"training diverged at epoch {stats.epoch}: the loss became {stats.train_loss}. "
                 f"Lower the learning rate (now {self.config.lr}) or check the features for "
-                "extreme values")
+                "extreme values"
+            )
         result.history.append(stats)
         key = (stats.val_acc, -stats.val_loss) if self.has_val else (stats.epoch,)
         if self.best_key is None or key > self.best_key:
@@ -307,11 +339,18 @@ def check_task_fits(model_config: ModelConfig, dataset: GraphDataset) -> None:
     if model_config.task != dataset.task:
         raise ConfigError(
             f"the model is set up for {tasks.TASK_NAMES[model_config.task]} but {dataset.name} "
-            f"is a {tasks.TASK_NAMES[dataset.task]} dataset; set task={dataset.task!r}")
+            f"is a {tasks.TASK_NAMES[dataset.task]} dataset; set task={dataset.task!r}"
+        )
 
 
-def _batch_epoch(model: GAT, optimizer: torch.optim.Optimizer, dataset: GraphDataset,
-                 train_idx: Tensor, config: TrainConfig, device: torch.device) -> float:
+def _batch_epoch(
+    model: GAT,
+    optimizer: torch.optim.Optimizer,
+    dataset: GraphDataset,
+    train_idx: Tensor,
+    config: TrainConfig,
+    device: torch.device,
+) -> float:
     """One pass over the training nodes in shuffled batches, each on its sampled neighbourhood;
     returns the mean training loss. Shuffling and sampling draw from PyTorch's seeded generator.
     """
@@ -329,8 +368,9 @@ def _batch_epoch(model: GAT, optimizer: torch.optim.Optimizer, dataset: GraphDat
     return total / max(train_idx.numel(), 1)
 
 
-def _snapshot_epochs(model: GAT, edge_index: Tensor, num_nodes: int, config: TrainConfig,
-                     result: TrainResult) -> set[int]:
+def _snapshot_epochs(
+    model: GAT, edge_index: Tensor, num_nodes: int, config: TrainConfig, result: TrainResult
+) -> set[int]:
     """Which epochs keep α: ``config.snapshots`` evenly spaced from 0 to ``config.epochs``, or
     none (with a note on ``result``) when they would hold too many values."""
     if config.snapshots == 0:
@@ -341,14 +381,23 @@ def _snapshot_epochs(model: GAT, edge_index: Tensor, num_nodes: int, config: Tra
         result.snapshot_note = (
             f"no α snapshots: {config.snapshots} snapshots of {edges:,} edges × "
             f"{sum(model.config.layer_heads())} heads would keep {values:,} values (limit "
-            f"{MAX_SNAPSHOT_VALUES:,}); ask for fewer snapshots")
+            f"{MAX_SNAPSHOT_VALUES:,}); ask for fewer snapshots"
+        )
         return set()
     return {int(e) for e in np.linspace(0, config.epochs, config.snapshots).round()}
 
 
 def _cpu(attention: list[LayerAttention]) -> list[LayerAttention]:
     """Detached CPU copies; the edge list is shared by every layer and snapshot, so kept once."""
-    edge_index = attention[0].edge_index.cpu().as_subclass(Tensor) if attention else None
-    return [LayerAttention(edge_index if layer.edge_index is attention[0].edge_index
-                           else layer.edge_index.cpu().as_subclass(Tensor),
-                           layer.alpha.detach().cpu().clone()) for layer in attention]
+    if not attention:
+        return []
+    edge_index = attention[0].edge_index.cpu().as_subclass(Tensor)
+    return [
+        LayerAttention(
+            edge_index
+            if layer.edge_index is attention[0].edge_index
+            else layer.edge_index.cpu().as_subclass(Tensor),
+            layer.alpha.detach().cpu().clone(),
+        )
+        for layer in attention
+    ]

@@ -4,6 +4,7 @@ find the drawn overlay. Used by ``tests/test_browser.py`` and ``bench/app_timing
 Chromium is Debian's (``apt-get install -y chromium``), driven with playwright; nothing is
 downloaded.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,10 +20,18 @@ from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-        "--disable-backgrounding-occluded-windows",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # Counts the pixels of the vis-network canvas that are not background: a drawn graph has many.
 DRAWN_PIXELS = """() => {
@@ -100,11 +109,26 @@ def streamlit_process(env: dict | None = None, timeout: float = 60):
     """Like :func:`streamlit_server`, yielding ``(url, process)``."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})})
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -115,8 +139,10 @@ def streamlit_process(env: dict | None = None, timeout: float = 60):
             time.sleep(0.3)
     else:
         process.kill()
-        raise RuntimeError(f"streamlit did not start within {timeout:.0f} s:\n" +
-                           process.stdout.read().decode(errors="replace")[-2000:])
+        raise RuntimeError(
+            f"streamlit did not start within {timeout:.0f} s:\n"
+            + process.stdout.read().decode(errors="replace")[-2000:]
+        )
     try:
         yield url, process
     finally:
@@ -148,13 +174,16 @@ def settle(page, pause_ms: int = 500) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+    )
     page.wait_for_timeout(pause_ms)
 
 
 def errors_shown(page) -> int:
-    return (page.locator('[data-testid="stException"]').count()
-            + page.locator('[data-testid="stAlertContentError"]').count())
+    return (
+        page.locator('[data-testid="stException"]').count()
+        + page.locator('[data-testid="stAlertContentError"]').count()
+    )
 
 
 def shot(page, folder: Path, name: str) -> Path:
@@ -214,7 +243,8 @@ def wait_for_graph(page, minimum: int = 2000, timeout: float = 30):
 def open_select(page, label: str) -> None:
     """Open the drop-down of the selectbox labelled ``label``."""
     page.locator('[data-testid="stSelectbox"]').filter(
-        has=page.get_by_text(label, exact=True)).first.click()
+        has=page.get_by_text(label, exact=True)
+    ).first.click()
 
 
 def choose(page, label: str, option: str) -> None:

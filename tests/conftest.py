@@ -1,4 +1,5 @@
 """Shared fixtures: tiny hand-built graphs, Karate, Cora from ../shared, a trained checkpoint."""
+
 from __future__ import annotations
 
 import os
@@ -44,6 +45,7 @@ def require_shared(folder: Path) -> None:
         pytest.fail(message)
     pytest.skip(message)
 
+
 warnings.filterwarnings("ignore", message=".*Sparse CSR tensor support is in beta.*")
 
 
@@ -52,12 +54,18 @@ def tiny_graph(name: str = "tiny") -> GraphDataset:
     edges = [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (2, 3)]
     both = edges + [(b, a) for a, b in edges]
     edge_index = torch.tensor(both).t().contiguous()
-    x = torch.tensor([[1, 0, 0.5], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1],
-                      [0.5, 0.5, 0.5]])
+    x = torch.tensor(
+        [[1, 0, 0.5], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 0, 1], [0.5, 0.5, 0.5]]
+    )
     y = torch.tensor([0, 0, 0, 1, 1, 1, 1])
     data = attach_split(Data(x=x, edge_index=edge_index, y=y, num_nodes=7), seed=0)
-    return GraphDataset(name, data, ["left", "right"], [f"n{i}" for i in range(7)],
-                        "two triangles and an isolated node")
+    return GraphDataset(
+        name,
+        data,
+        ["left", "right"],
+        [f"n{i}" for i in range(7)],
+        "two triangles and an isolated node",
+    )
 
 
 @pytest.fixture

@@ -1,12 +1,21 @@
 """Known-answer tests for gatviz.analysis on tiny graphs with hand-set α."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from gatviz.analysis import (auroc, compare_attention, ground_truth_auroc, head_agreement,
-                             kl_by_head, node_divergence, ranking_consistency, same_class_mass)
+from gatviz.analysis import (
+    auroc,
+    compare_attention,
+    ground_truth_auroc,
+    head_agreement,
+    kl_by_head,
+    node_divergence,
+    ranking_consistency,
+    same_class_mass,
+)
 from gatviz.attention import attended_count, dataset_attention
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
@@ -43,8 +52,7 @@ def test_focused_attention_has_kl_log_degree_and_heads_disagree(tiny):
     alpha = torch.zeros_like(layer.alpha)
     alpha[source == target, 0] = 1.0  # head 0 listens only to itself
     alpha[:, 1] = layer.alpha[:, 1]  # head 1 stays uniform
-    summary = kl_by_head(node_divergence([LayerAttention(layer.edge_index, alpha)],
-                                         tiny.num_nodes))
+    summary = kl_by_head(node_divergence([LayerAttention(layer.edge_index, alpha)], tiny.num_nodes))
     degrees = torch.bincount(target, minlength=tiny.num_nodes).double()
     assert summary.loc[0, "kl_from_uniform_mean"] == pytest.approx(float(degrees.log().mean()))
     assert summary.loc[1, "kl_from_uniform_mean"] == pytest.approx(0.0, abs=1e-9)
@@ -78,8 +86,11 @@ def test_gat_ranks_shared_neighbours_alike_and_gatv2_need_not(karate):
     assert (consistency["consistency"] == 1.0).all()
     assert (consistency["target_pairs"] > 100).all()
     lookup = load_dataset("dictionary-lookup", graphs=10)
-    result = train(lookup, ModelConfig(layers=1, heads=1, dropout=0, attn_dropout=0,
-                                       conv="gatv2"), TrainConfig(epochs=150, patience=0))
+    result = train(
+        lookup,
+        ModelConfig(layers=1, heads=1, dropout=0, attn_dropout=0, conv="gatv2"),
+        TrainConfig(epochs=150, patience=0),
+    )
     v2 = ranking_consistency(dataset_attention(result.model, lookup), lookup.num_nodes)
     assert v2.loc[0, "consistency"] < 0.5
 
@@ -132,11 +143,13 @@ def test_compare_attention(karate):
     attention = dataset_attention(model, karate)
     same = compare_attention(attention, attention, karate.num_nodes)
     assert np.allclose(same["js"], 0.0, atol=1e-12) and len(same) == 2 * karate.num_nodes
-    other = dataset_attention(GAT(karate.num_features, karate.num_classes,
-                                  ModelConfig(conv="gatv2")), karate)
+    other = dataset_attention(
+        GAT(karate.num_features, karate.num_classes, ModelConfig(conv="gatv2")), karate
+    )
     assert (compare_attention(attention, other, karate.num_nodes)["js"] > 0).any()
-    no_loops = dataset_attention(GAT(karate.num_features, karate.num_classes,
-                                     ModelConfig(self_loops=False)), karate)
+    no_loops = dataset_attention(
+        GAT(karate.num_features, karate.num_classes, ModelConfig(self_loops=False)), karate
+    )
     with pytest.raises(GatvizError, match="different edges"):
         compare_attention(attention, no_loops, karate.num_nodes)
 

@@ -1,4 +1,5 @@
 """AppTest (streamlit.testing.v1) over the home page and every page, driven through widgets."""
+
 import re
 from pathlib import Path
 
@@ -9,8 +10,14 @@ from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app.py", "app_pages/dataset.py", "app_pages/train.py", "app_pages/attention.py",
-         "app_pages/analysis.py", "app_pages/compare.py"]
+PAGES = [
+    "app.py",
+    "app_pages/dataset.py",
+    "app_pages/train.py",
+    "app_pages/attention.py",
+    "app_pages/analysis.py",
+    "app_pages/compare.py",
+]
 
 
 def _shown(markdown: str) -> str:
@@ -94,8 +101,9 @@ def test_train_page_trains_and_keeps_several_models():
 
 def test_train_page_rejects_a_bad_checkpoint_and_loads_a_good_one(karate_checkpoint):
     at = _app().run().switch_page("app_pages/train.py").run()
-    at.file_uploader[0].upload("stranger.safetensors", b"\x80\x04not a checkpoint",
-                               "application/octet-stream")
+    at.file_uploader[0].upload(
+        "stranger.safetensors", b"\x80\x04not a checkpoint", "application/octet-stream"
+    )
     at.run()  # the upload reruns the page, which enables the button
     next(b for b in at.button if b.label == "Load checkpoint").click()
     at.run()
@@ -103,8 +111,9 @@ def test_train_page_rejects_a_bad_checkpoint_and_loads_a_good_one(karate_checkpo
     assert "not a gatviz checkpoint" in _shown(at.error[0].value)
     assert not at.session_state["models"]
 
-    at.file_uploader[0].upload("mine.safetensors", karate_checkpoint.read_bytes(),
-                               "application/octet-stream")
+    at.file_uploader[0].upload(
+        "mine.safetensors", karate_checkpoint.read_bytes(), "application/octet-stream"
+    )
     at.run()
     next(b for b in at.button if b.label == "Load checkpoint").click()
     at.run()
@@ -118,8 +127,9 @@ def test_train_page_refuses_a_checkpoint_for_another_dataset(karate_checkpoint):
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
     at.switch_page("app_pages/train.py").run()
-    at.file_uploader[0].upload("karate.safetensors", karate_checkpoint.read_bytes(),
-                               "application/octet-stream")
+    at.file_uploader[0].upload(
+        "karate.safetensors", karate_checkpoint.read_bytes(), "application/octet-stream"
+    )
     at.run()
     next(b for b in at.button if b.label == "Load checkpoint").click()
     at.run()
@@ -144,7 +154,9 @@ def test_attention_page_renders_the_overlay_and_follows_the_widgets():
     assert int(record.pred[node]) != int(load_dataset("karate").data.y[node])
     assert at.query_params["node"] == str(node)
     assert {d.label for d in at.get("download_button")} >= {
-        "Download the attention table (CSV)", "Download this view (standalone HTML)"}
+        "Download the attention table (CSV)",
+        "Download this view (standalone HTML)",
+    }
 
 
 def test_attention_page_without_a_model_trains_the_default_in_one_click():
@@ -177,9 +189,16 @@ def test_analysis_page_shows_every_statistic_beside_its_baseline():
     assert not at.exception and not at.error
     headings = [h.value for h in at.subheader]
     assert headings[:1] == ["What this says"]
-    for section in ("Distance from uniform", "Do the heads agree?", "Same-class attention",
-                    "Static or dynamic attention", "Uniform-attention knockout",
-                    "Deletion curves", "Attention over training", "Export"):
+    for section in (
+        "Distance from uniform",
+        "Do the heads agree?",
+        "Same-class attention",
+        "Static or dynamic attention",
+        "Uniform-attention knockout",
+        "Deletion curves",
+        "Attention over training",
+        "Export",
+    ):
         assert section in headings
     assert "Ground truth" not in headings  # karate has none
     assert any("forced to uniform" in m.value for m in at.markdown)
@@ -230,8 +249,9 @@ def test_attention_page_explains_alpha_and_colours_edges_relative_to_uniform():
 
 def test_analysis_page_works_on_a_loaded_checkpoint(karate_checkpoint):
     at = _app().run().switch_page("app_pages/train.py").run()
-    at.file_uploader[0].upload("loaded.safetensors", karate_checkpoint.read_bytes(),
-                               "application/octet-stream")
+    at.file_uploader[0].upload(
+        "loaded.safetensors", karate_checkpoint.read_bytes(), "application/octet-stream"
+    )
     at.run()
     next(b for b in at.button if b.label == "Load checkpoint").click()
     at.run()
@@ -272,10 +292,12 @@ def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
 def test_dataset_page_loads_many_graphs_from_csv_and_explains_a_bad_graph_file():
     at = _app("app_pages/dataset.py").run()
     at.selectbox[0].set_value("your CSV")
-    at.file_uploader[0].upload("molecules.csv", b"source,target,graph\na,b,1\nb,c,1\nd,e,2\n",
-                               "text/csv")
-    at.file_uploader[1].upload("atoms.csv", b"id,label,graph\na,C,1\nb,O,1\nc,C,1\nd,N,2\n"
-                               b"e,C,2\n", "text/csv")
+    at.file_uploader[0].upload(
+        "molecules.csv", b"source,target,graph\na,b,1\nb,c,1\nd,e,2\n", "text/csv"
+    )
+    at.file_uploader[1].upload(
+        "atoms.csv", b"id,label,graph\na,C,1\nb,O,1\nc,C,1\nd,N,2\ne,C,2\n", "text/csv"
+    )
     at.file_uploader[2].upload("labels.csv", b"graph,label\n1,toxic\n2,safe\n", "text/csv")
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
@@ -329,8 +351,7 @@ def test_analysis_of_a_multilabel_set_shows_same_label_attention_per_label(tmp_p
     write_ppi(tmp_path / "PPI" / "raw", {"train": [6, 5], "valid": [5], "test": [6, 4]})
     at = _app().run().switch_page("app_pages/dataset.py").run()
     at.selectbox[0].set_value("ppi")
-    next(t for t in at.text_input if t.label.startswith("Data directory")).set_value(
-        str(tmp_path))
+    next(t for t in at.text_input if t.label.startswith("Data directory")).set_value(str(tmp_path))
     next(b for b in at.button if b.label == "Load dataset").click()
     at.run()
     _train(at, epochs=3)

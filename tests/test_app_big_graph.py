@@ -1,4 +1,5 @@
 """The app on a graph above WHOLE_ATTENTION_EDGES: α around the node in view, never the whole."""
+
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,10 @@ def test_attention_page_computes_alpha_around_the_node_only(big):
     record = next(iter(at.session_state["models"].values()))
     assert record.attention == [] and record.pred is not None
     assert any("computed around the node in view" in c.value for c in at.caption)
-    assert any(b.label == "Download the attention table of this view (CSV)"
-               for b in at.get("download_button"))
+    assert any(
+        b.label == "Download the attention table of this view (CSV)"
+        for b in at.get("download_button")
+    )
     assert len(at.get("iframe")) == 1
 
     dataset = load_spec(at.session_state["dataset_spec"])

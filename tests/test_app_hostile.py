@@ -1,5 +1,6 @@
 """Files from strangers in the app (AppTest): text from a file is shown as text, extreme graphs
 give capped views with a note, and nothing raises."""
+
 import json
 import re
 from pathlib import Path
@@ -8,12 +9,24 @@ from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py",
-         "app_pages/attention.py", "app_pages/analysis.py", "app_pages/compare.py"]
+PAGES = [
+    "app_pages/home.py",
+    "app_pages/dataset.py",
+    "app_pages/train.py",
+    "app_pages/attention.py",
+    "app_pages/analysis.py",
+    "app_pages/compare.py",
+]
 # Markdown that would fetch a URL, inject a heading or HTML, or colour text, if interpreted.
-HOSTILE = ["`![t](http://tracker.invalid/a.png)`", "# Heading", "<img src=x onerror=alert(1)>",
-           ":red[alarm] $x^2$", "[link](javascript:alert(1))",
-           "a` ![t](http://tracker.invalid/c.png) `b", "![t](http://tracker.invalid/d.png)"]
+HOSTILE = [
+    "`![t](http://tracker.invalid/a.png)`",
+    "# Heading",
+    "<img src=x onerror=alert(1)>",
+    ":red[alarm] $x^2$",
+    "[link](javascript:alert(1))",
+    "a` ![t](http://tracker.invalid/c.png) `b",
+    "![t](http://tracker.invalid/d.png)",
+]
 
 
 def _app(path: str = "app.py") -> AppTest:
@@ -45,8 +58,16 @@ def _train(at: AppTest, epochs: int = 3, self_loops: bool = True) -> AppTest:
 def _markdown_shown(at: AppTest) -> list[str]:
     """Every piece of markdown the page sent (main area and sidebar, alerts included)."""
     parts = []
-    for kind in ("markdown", "caption", "success", "error", "warning", "info", "subheader",
-                 "title"):
+    for kind in (
+        "markdown",
+        "caption",
+        "success",
+        "error",
+        "warning",
+        "info",
+        "subheader",
+        "title",
+    ):
         parts += [element.value for element in at.get(kind)]
     parts += [element.value for element in at.sidebar.markdown]
     return parts
@@ -60,11 +81,14 @@ def _assert_inert(texts: list[str]) -> None:
 
 
 def test_hostile_names_are_shown_as_text_on_every_page():
-    names = b"".join(f'n{i},"{HOSTILE[i % len(HOSTILE)]}",c{i % 2}\n'.encode()
-                     for i in range(7))
+    names = b"".join(f'n{i},"{HOSTILE[i % len(HOSTILE)]}",c{i % 2}\n'.encode() for i in range(7))
     edges = b"source,target\nn0,n1\nn1,n2\nn2,n0\nn3,n4\nn4,n5\nn5,n3\nn2,n3\n"
-    at = _load_csv(_app().run(), edges, b"id,name,label\n" + names,
-                   "![x](http:%2F%2Ftracker.invalid%2Fb.png).csv")
+    at = _load_csv(
+        _app().run(),
+        edges,
+        b"id,name,label\n" + names,
+        "![x](http:%2F%2Ftracker.invalid%2Fb.png).csv",
+    )
     assert not at.exception and not at.error
     _assert_inert(_markdown_shown(at))
     at = _train(at)
@@ -89,8 +113,9 @@ def test_a_hostile_checkpoint_is_shown_as_text(karate_checkpoint, tmp_path):
     meta["metrics"] = {"test_acc": "![m](http://tracker.invalid/m.png)", "train_acc": 0.5}
     data = save(tensors, metadata={"gatviz": json.dumps(meta)})
     at = _app().run().switch_page("app_pages/train.py").run()
-    at.file_uploader[0].upload("# ![c](http:%2F%2Ftracker.invalid).safetensors", data,
-                               "application/octet-stream")
+    at.file_uploader[0].upload(
+        "# ![c](http:%2F%2Ftracker.invalid).safetensors", data, "application/octet-stream"
+    )
     at.run()
     _button(at, "Load checkpoint").click()
     at.run()

@@ -1,5 +1,6 @@
 """Links between sessions (AppTest): a URL reopens the same model and view elsewhere, files are
 named rather than replaced, and nothing one session uploads reaches another."""
+
 import re
 from pathlib import Path
 
@@ -100,8 +101,9 @@ def test_training_the_same_settings_in_another_session_reuses_the_model():
     first = _train(_app("app.py").run(), "mine", epochs=7, heads=2)
     second = _train(_app("app.py").run(), "theirs", epochs=7, heads=2)
     assert not second.exception and not second.error
-    mine, theirs = (at.session_state["models"][name] for at, name in ((first, "mine"),
-                                                                        (second, "theirs")))
+    mine, theirs = (
+        at.session_state["models"][name] for at, name in ((first, "mine"), (second, "theirs"))
+    )
     assert theirs.uid == mine.uid  # the same weights, from the server's shared cache
     assert theirs.note == REUSED
     assert any("reused" in _shown(c.value) for c in second.caption)
@@ -118,8 +120,15 @@ def test_a_model_stopped_early_is_rebuilt_from_its_link_with_the_same_weights(ka
 
     model_config, train_config = ModelConfig(heads=2), TrainConfig(epochs=12)
     stopped = train(karate, model_config, train_config, on_epoch=lambda stats: stats.epoch < 5)
-    record = ModelRecord("stopped", ("karate", ()), stopped.model, train_config,
-                                   stopped.metrics, stopped.history, stopped=True)
+    record = ModelRecord(
+        "stopped",
+        ("karate", ()),
+        stopped.model,
+        train_config,
+        stopped.metrics,
+        stopped.history,
+        stopped=True,
+    )
     link = link_for(record.dataset_spec, record)
     assert link.train_config.epochs == 5 and link.to_query()["epochs"] == "5"
     rebuilt = train(karate, link.model_config, link.train_config)
@@ -158,24 +167,33 @@ def test_sessions_do_not_see_each_others_uploads():
 
 def test_a_checkpoint_link_says_the_file_is_needed(karate_checkpoint):
     at = _app("app_pages/train.py").run()
-    at.file_uploader[0].upload("mine.safetensors", karate_checkpoint.read_bytes(),
-                               "application/octet-stream")
+    at.file_uploader[0].upload(
+        "mine.safetensors", karate_checkpoint.read_bytes(), "application/octet-stream"
+    )
     at.run()
     _button(at, "Load checkpoint").click()
     at.run()
     assert at.query_params["source"] == "checkpoint" and at.query_params["model"] == "mine"
     assert "heads" not in at.query_params  # settings alone cannot rebuild a file's weights
     record = at.session_state["models"]["mine"]
-    assert all(stored.uid != record.uid
-               for stored, _ in shared_models()._records.values())
+    assert all(stored.uid != record.uid for stored, _ in shared_models()._records.values())
 
     opened = _app(query={"dataset": "karate", "model": "mine", "source": "checkpoint"}).run()
     assert any("checkpoint file (mine)" in _shown(w.value) for w in opened.warning)
 
 
 def test_a_bad_link_is_explained_and_the_page_still_works():
-    at = _app(query={"dataset": "planted", "data.size": "9999", "model": "x",
-                     "layers": "2.0", "node": "-4", "head": "mean", "hops": "7"}).run()
+    at = _app(
+        query={
+            "dataset": "planted",
+            "data.size": "9999",
+            "model": "x",
+            "layers": "2.0",
+            "node": "-4",
+            "head": "mean",
+            "hops": "7",
+        }
+    ).run()
     assert not at.exception
     notes = " ".join(_shown(w.value) for w in at.warning)
     assert "could not be loaded" in notes and "size" in notes
@@ -184,9 +202,15 @@ def test_a_bad_link_is_explained_and_the_page_still_works():
 
 def test_the_shared_cache_hands_out_copies_and_stays_within_its_budget(karate_trained):
     result, train_config = karate_trained
-    record = ModelRecord("m", ("karate", ()), result.model, train_config,
-                                   result.metrics, pred=torch.zeros(34, dtype=torch.long),
-                                   prob=torch.zeros(34, 4))
+    record = ModelRecord(
+        "m",
+        ("karate", ()),
+        result.model,
+        train_config,
+        result.metrics,
+        pred=torch.zeros(34, dtype=torch.long),
+        prob=torch.zeros(34, 4),
+    )
     size = record_bytes(record)
     store = SharedModels(budget=2.5 * size)
     for k in range(3):
@@ -201,9 +225,15 @@ def test_the_shared_cache_hands_out_copies_and_stays_within_its_budget(karate_tr
 
 def test_the_shared_cache_evicts_the_least_recently_used_not_the_oldest(karate_trained):
     result, train_config = karate_trained
-    record = ModelRecord("m", ("karate", ()), result.model, train_config,
-                                   result.metrics, pred=torch.zeros(34, dtype=torch.long),
-                                   prob=torch.zeros(34, 4))
+    record = ModelRecord(
+        "m",
+        ("karate", ()),
+        result.model,
+        train_config,
+        result.metrics,
+        pred=torch.zeros(34, dtype=torch.long),
+        prob=torch.zeros(34, 4),
+    )
     store = SharedModels(budget=2.5 * record_bytes(record))
     store.put(("key", 0), record)
     store.put(("key", 1), record)
@@ -215,12 +245,14 @@ def test_the_shared_cache_evicts_the_least_recently_used_not_the_oldest(karate_t
 
 
 def test_a_planetoid_link_reopens_the_model_whatever_directory_it_was_read_from(
-        planetoid_root, monkeypatch):
+    planetoid_root, monkeypatch
+):
     monkeypatch.setenv("GATVIZ_DATA_DIR", str(planetoid_root))
     first = _app("app.py").run().switch_page("app_pages/dataset.py").run()
     first.selectbox[0].set_value("cora")
     next(t for t in first.text_input if t.label.startswith("Data directory")).set_value(
-        str(planetoid_root) + "/")  # the same folder, spelled differently
+        str(planetoid_root) + "/"
+    )  # the same folder, spelled differently
     _button(first, "Load dataset").click()
     first.run()
     first = _train(first, "cora link", epochs=3)

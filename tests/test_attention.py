@@ -3,9 +3,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gatviz.attention import (COLUMNS, attention_table, dataset_attention, entropy, explain_alpha,
-                              write_attention_table,
-                              extract_attention, incoming, node_entropy, reduce_heads, top_k)
+from gatviz.attention import (
+    COLUMNS,
+    attention_table,
+    dataset_attention,
+    entropy,
+    explain_alpha,
+    write_attention_table,
+    extract_attention,
+    incoming,
+    node_entropy,
+    reduce_heads,
+    top_k,
+)
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.csv_graph import load_csv
 from gatviz.datasets import load_dataset
@@ -18,8 +28,9 @@ def _assert_sums_to_one(table):
     assert np.allclose(sums.to_numpy(), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["tiny", "karate", "ba-shapes", "planted", "csv", "cora",
-                                  "citeseer"])
+@pytest.mark.parametrize(
+    "name", ["tiny", "karate", "ba-shapes", "planted", "csv", "cora", "citeseer"]
+)
 def test_alpha_sums_to_one_for_every_target_on_every_dataset(name, tiny, request):
     if name == "tiny":
         dataset = tiny
@@ -99,8 +110,9 @@ def test_entropy_is_at_most_uniform_and_equals_it_for_equal_weights(karate, kara
     assert (entropy["entropy"] <= entropy["uniform_entropy"] + 1e-6).all()
     degrees = entropy[(entropy["layer"] == 0) & (entropy["head"] == 0)]
     assert degrees.set_index("node")["in_degree"][0] == 17  # 16 friends + self-loop
-    uniform = table.assign(alpha=1.0 / table.groupby(["layer", "head", "target"])["alpha"]
-                           .transform("size"))
+    uniform = table.assign(
+        alpha=1.0 / table.groupby(["layer", "head", "target"])["alpha"].transform("size")
+    )
     flat = node_entropy(uniform)
     assert np.allclose(flat["entropy"], flat["uniform_entropy"])
 
@@ -158,8 +170,9 @@ def test_attention_table_streams_to_a_file_in_chunks(suffix, tmp_path):
     expected = attention_table(layers)
     seen = []
     path = tmp_path / f"alpha.{suffix}"
-    rows = write_attention_table(layers, path, lambda done, total: seen.append((done, total)),
-                                 chunk_edges=100)
+    rows = write_attention_table(
+        layers, path, lambda done, total: seen.append((done, total)), chunk_edges=100
+    )
     assert rows == len(expected) and seen[-1] == (rows, rows)
     assert len(seen) > 10 and all(a < b for (a, _), (b, _) in zip(seen, seen[1:]))
     table = pd.read_parquet(path) if suffix == "parquet" else pd.read_csv(path)

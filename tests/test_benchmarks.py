@@ -1,4 +1,5 @@
 """The benchmark graphs read from small raw files made here, in each loader's own format."""
+
 from __future__ import annotations
 
 import gzip
@@ -26,33 +27,59 @@ def _shchur_npz(path) -> None:
     adj = sp.csr_matrix((np.ones(N), (RING[:, 0], RING[:, 1])), shape=(N, N))
     attr = sp.csr_matrix(np.eye(N, 5) * 3)
     path.parent.mkdir(parents=True)
-    np.savez(path, adj_data=adj.data, adj_indices=adj.indices, adj_indptr=adj.indptr,
-             adj_shape=adj.shape, attr_data=attr.data, attr_indices=attr.indices,
-             attr_indptr=attr.indptr, attr_shape=attr.shape, labels=_labels())
+    np.savez(
+        path,
+        adj_data=adj.data,
+        adj_indices=adj.indices,
+        adj_indptr=adj.indptr,
+        adj_shape=adj.shape,
+        attr_data=attr.data,
+        attr_indices=attr.indices,
+        attr_indptr=attr.indptr,
+        attr_shape=attr.shape,
+        labels=_labels(),
+    )
 
 
 def _wikics(folder) -> None:
     folder.mkdir(parents=True)
     links = [[int(j) for j in RING[RING[:, 0] == i, 1]] for i in range(N)]
     masks = [[i % 4 == k % 4 for i in range(N)] for k in range(20)]
-    (folder / "data.json").write_text(json.dumps({
-        "features": np.eye(N, 4).tolist(), "labels": _labels().tolist(), "links": links,
-        "train_masks": masks, "val_masks": np.roll(masks, 1, 1).tolist(),  # 20 splits × N
-        "stopping_masks": masks,
-        "test_mask": [i % 4 == 3 for i in range(N)]}))
+    (folder / "data.json").write_text(
+        json.dumps(
+            {
+                "features": np.eye(N, 4).tolist(),
+                "labels": _labels().tolist(),
+                "links": links,
+                "train_masks": masks,
+                "val_masks": np.roll(masks, 1, 1).tolist(),  # 20 splits × N
+                "stopping_masks": masks,
+                "test_mask": [i % 4 == 3 for i in range(N)],
+            }
+        )
+    )
 
 
 def _flickr(folder) -> None:
     folder.mkdir(parents=True)
-    adj = sp.csr_matrix((np.ones(2 * N), (np.r_[RING[:, 0], RING[:, 1]],
-                                          np.r_[RING[:, 1], RING[:, 0]])), shape=(N, N))
-    np.savez(folder / "adj_full.npz", data=adj.data, indices=adj.indices, indptr=adj.indptr,
-             shape=adj.shape)
+    adj = sp.csr_matrix(
+        (np.ones(2 * N), (np.r_[RING[:, 0], RING[:, 1]], np.r_[RING[:, 1], RING[:, 0]])),
+        shape=(N, N),
+    )
+    np.savez(
+        folder / "adj_full.npz",
+        data=adj.data,
+        indices=adj.indices,
+        indptr=adj.indptr,
+        shape=adj.shape,
+    )
     np.save(folder / "feats.npy", np.random.default_rng(0).normal(size=(N, 6)))
-    (folder / "class_map.json").write_text(json.dumps({str(i): int(c)
-                                                       for i, c in enumerate(_labels())}))
-    (folder / "role.json").write_text(json.dumps({"tr": list(range(6)), "va": [6, 7, 8],
-                                                  "te": [9, 10, 11]}))
+    (folder / "class_map.json").write_text(
+        json.dumps({str(i): int(c) for i, c in enumerate(_labels())})
+    )
+    (folder / "role.json").write_text(
+        json.dumps({"tr": list(range(6)), "va": [6, 7, 8], "te": [9, 10, 11]})
+    )
 
 
 def _ogbn_arxiv(root) -> None:
@@ -76,13 +103,14 @@ def _ogbn_arxiv(root) -> None:
 
 
 MAKERS = {
-    "amazon-computers": lambda root: _shchur_npz(root / "Computers" / "raw" /
-                                                 "amazon_electronics_computers.npz"),
-    "amazon-photo": lambda root: _shchur_npz(root / "Photo" / "raw" /
-                                             "amazon_electronics_photo.npz"),
+    "amazon-computers": lambda root: _shchur_npz(
+        root / "Computers" / "raw" / "amazon_electronics_computers.npz"
+    ),
+    "amazon-photo": lambda root: _shchur_npz(
+        root / "Photo" / "raw" / "amazon_electronics_photo.npz"
+    ),
     "coauthor-cs": lambda root: _shchur_npz(root / "CS" / "raw" / "ms_academic_cs.npz"),
-    "coauthor-physics": lambda root: _shchur_npz(root / "Physics" / "raw" /
-                                                 "ms_academic_phy.npz"),
+    "coauthor-physics": lambda root: _shchur_npz(root / "Physics" / "raw" / "ms_academic_phy.npz"),
     "wikics": lambda root: _wikics(root / "WikiCS" / "raw"),
     "flickr": lambda root: _flickr(root / "Flickr" / "raw"),
     "ogbn-arxiv": _ogbn_arxiv,

@@ -4,6 +4,7 @@ Starts ``streamlit run app.py`` on a free localhost port and drives Debian's chr
 playwright (helpers in ``tests/chromium.py``). Screenshots of every page go to
 ``artifacts/screenshots/`` (or $GATVIZ_ARTIFACTS).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,9 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from chromium import (DRAWN_CHARTS, ROOT, choose, chromium_page, errors_shown, open_select,
-                      overflowing, require_chromium, settle, shot, streamlit_server,
-                      wait_for_graph)
+from chromium import (
+    DRAWN_CHARTS,
+    ROOT,
+    choose,
+    chromium_page,
+    errors_shown,
+    open_select,
+    overflowing,
+    require_chromium,
+    settle,
+    shot,
+    streamlit_server,
+    wait_for_graph,
+)
 
 SHOTS = Path(os.environ.get("GATVIZ_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 
@@ -57,7 +69,13 @@ def test_dataset_train_attention_in_a_real_browser(server, page):
     _no_error(page)
     nav = page.locator('[data-testid="stSidebarNav"] a')
     assert [text.split()[-1] for text in nav.all_inner_texts()] == [  # after its icon
-        "Home", "Dataset", "Train", "Attention", "Analysis", "Compare"]
+        "Home",
+        "Dataset",
+        "Train",
+        "Attention",
+        "Analysis",
+        "Compare",
+    ]
     assert page.title() == "gatviz: GAT attention explorer"
     shot(page, SHOTS, "1_home")
 
@@ -103,9 +121,14 @@ def test_every_page_fits_the_window(server, page, width):
     tab = context.new_page()
     tab.goto(f"{server}/?dataset=karate&model=karate+GAT")
     tab.get_by_text("see what a Graph Attention Network attends to").wait_for(timeout=60_000)
-    for name, ready in (("Home", "Quick start"), ("Dataset", "Class distribution"),
-                        ("Train", "Results: karate GAT"), ("Attention", "All heads at a glance"),
-                        ("Analysis", "Attention over training"), ("Compare", "needs two models")):
+    for name, ready in (
+        ("Home", "Quick start"),
+        ("Dataset", "Class distribution"),
+        ("Train", "Results: karate GAT"),
+        ("Attention", "All heads at a glance"),
+        ("Analysis", "Attention over training"),
+        ("Compare", "needs two models"),
+    ):
         tab.get_by_role("link", name=name, exact=True).click()
         tab.get_by_text(ready).first.wait_for(timeout=120_000)
         settle(tab)
@@ -155,8 +178,9 @@ def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(server, page):
     viewport = {"width": 1400, "height": 1000}
     browser = page.context.browser
     # Every context below is a fresh profile: another person, as far as the server knows.
-    first = _attention_page(browser.new_context(accept_downloads=True, viewport=viewport),
-                            f"{server}/Attention")
+    first = _attention_page(
+        browser.new_context(accept_downloads=True, viewport=viewport), f"{server}/Attention"
+    )
     train = first.get_by_role("button", name="Train the default GAT here")
     train.or_(first.get_by_text("All heads at a glance")).first.wait_for(timeout=60_000)
     if train.count():
@@ -179,8 +203,7 @@ def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(server, page):
     shot(first, SHOTS, "7_link_copied")
 
     # Another person: a fresh profile, no cookies, a new session on the server.
-    second = _attention_page(browser.new_context(accept_downloads=True, viewport=viewport),
-                             link)
+    second = _attention_page(browser.new_context(accept_downloads=True, viewport=viewport), link)
     second.get_by_text("All heads at a glance").wait_for(timeout=60_000)
     second.get_by_text("Node 12 · member 12").wait_for()
     wait_for_graph(second)
@@ -190,17 +213,23 @@ def test_a_copied_link_reopens_the_same_view_in_a_fresh_browser(server, page):
     shot(second, SHOTS, "8_link_reopened")
 
     # A link made on an uploaded CSV says what it cannot bring back.
-    third = _attention_page(browser.new_context(viewport=viewport),
-                            f"{server}/Attention?dataset=csv&csv=friends")
+    third = _attention_page(
+        browser.new_context(viewport=viewport), f"{server}/Attention?dataset=csv&csv=friends"
+    )
     third.get_by_text("uploaded CSV graph (friends)", exact=False).wait_for()
     third.get_by_text("upload it on the Dataset page", exact=False).wait_for()
     shot(third, SHOTS, "9_csv_link")
 
 
-HOSTILE_NAMES = ["`![t](http://tracker.invalid/a.png)`", "# Heading",
-                 "<img src=x onerror=alert(1)>", "<script>alert(2)</script>",
-                 "[link](javascript:alert(3))",
-                 "a` ![t](http://tracker.invalid/c.png) `b", "![t](http://tracker.invalid/d.png)"]
+HOSTILE_NAMES = [
+    "`![t](http://tracker.invalid/a.png)`",
+    "# Heading",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(2)</script>",
+    "[link](javascript:alert(3))",
+    "a` ![t](http://tracker.invalid/c.png) `b",
+    "![t](http://tracker.invalid/d.png)",
+]
 
 
 def _hostile_checkpoint(path: Path) -> bytes:
@@ -219,22 +248,24 @@ def _hostile_checkpoint(path: Path) -> bytes:
 
 def _upload(tab, index: int, name: str, data: bytes, mime: str = "text/csv") -> None:
     tab.locator('input[type="file"]').nth(index).set_input_files(
-        files=[{"name": name, "mimeType": mime, "buffer": data}])
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
 
 
 def _assert_nothing_injected(tab) -> None:
     """No element that a hostile name or file could have injected, in the page or any frame."""
     for frame in tab.frames:  # the page and the overlay's iframe
-        assert frame.locator("img[src*='tracker'], img[src='x'], script:text('alert')").count() \
-            == 0
+        assert frame.locator("img[src*='tracker'], img[src='x'], script:text('alert')").count() == 0
         assert frame.locator("h1:text-is('Heading'), h2:text-is('Heading')").count() == 0
         links = frame.locator("a[href*='tracker'], a[href^='javascript']")
-        assert links.count() == 0, [links.nth(i).evaluate("e => e.outerHTML")
-                                    for i in range(links.count())]
+        assert links.count() == 0, [
+            links.nth(i).evaluate("e => e.outerHTML") for i in range(links.count())
+        ]
 
 
 def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
-        server, page, karate_checkpoint):
+    server, page, karate_checkpoint
+):
     browser = page.context.browser
     viewport = {"width": 1400, "height": 1000}
     context = browser.new_context(viewport=viewport)
@@ -247,10 +278,16 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
     tab.goto(f"{server}/Train")
     tab.get_by_role("button", name="Train GAT").wait_for(timeout=60_000)
     settle(tab)
-    tab.get_by_text("Load a checkpoint (.safetensors saved by gatviz, or a GAT trained in PyG)"
-                    ).click()
-    _upload(tab, 0, "# ![c](http:tracker.invalid).safetensors",
-            _hostile_checkpoint(karate_checkpoint), "application/octet-stream")
+    tab.get_by_text(
+        "Load a checkpoint (.safetensors saved by gatviz, or a GAT trained in PyG)"
+    ).click()
+    _upload(
+        tab,
+        0,
+        "# ![c](http:tracker.invalid).safetensors",
+        _hostile_checkpoint(karate_checkpoint),
+        "application/octet-stream",
+    )
     settle(tab)
     tab.get_by_role("button", name="Load checkpoint").click()
     tab.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=60_000)
@@ -268,10 +305,10 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
     settle(tab)
     choose(tab, "Graph", "your CSV: an edge list and an optional node table")
     tab.get_by_text("Options for the chosen graph").click()
-    names = "".join(f'n{i},"{HOSTILE_NAMES[i % len(HOSTILE_NAMES)]}",c{i % 2}\n'
-                    for i in range(7))
+    names = "".join(f'n{i},"{HOSTILE_NAMES[i % len(HOSTILE_NAMES)]}",c{i % 2}\n' for i in range(7))
     edges = "source,target\nn0,n1\nn1,n2\nn2,n0\nn3,n4\nn4,n5\nn5,n3\nn2,n3\n" + "".join(
-        f"n6,n{i}\n" for i in range(5))  # n6, named like a markdown image, is the default centre
+        f"n6,n{i}\n" for i in range(5)
+    )  # n6, named like a markdown image, is the default centre
     _upload(tab, 0, "![x](http:tracker.invalid b.png).csv", edges.encode())
     _upload(tab, 1, "<img src=x onerror=alert(5)>.csv", ("id,name,label\n" + names).encode())
     settle(tab)
@@ -286,8 +323,11 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
     tab.get_by_text("Results:", exact=False).wait_for(timeout=120_000)
     settle(tab)
 
-    for name, ready in (("Attention", "All heads at a glance"), ("Analysis", "What this says"),
-                        ("Home", "Quick start")):
+    for name, ready in (
+        ("Attention", "All heads at a glance"),
+        ("Analysis", "What this says"),
+        ("Home", "Quick start"),
+    ):
         tab.get_by_role("link", name=name, exact=True).click()
         tab.get_by_text(ready).wait_for(timeout=120_000)
         settle(tab)
@@ -300,8 +340,9 @@ def test_hostile_files_inject_nothing_fetch_nothing_and_stay_in_their_session(
 
     assert dialogs == []
     origin = server.rstrip("/")
-    outside = [url for url in requests
-               if not url.startswith((origin + "/", "data:", "blob:", "about:"))]
+    outside = [
+        url for url in requests if not url.startswith((origin + "/", "data:", "blob:", "about:"))
+    ]
     assert outside == [], outside
 
     # Another person sees none of it, even with the first person's link.

@@ -5,6 +5,7 @@ the Attention page computes α around the node in view, and with more than 10,00
 centre is typed as an id. (``bench/app_big_graph.py`` does the same with a million edges and
 times it.)
 """
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chromium import (ROOT, choose_csv_files, chromium_page, errors_shown, require_chromium,
-                      settle, shot, streamlit_server, wait_for_graph)
+from chromium import (
+    ROOT,
+    choose_csv_files,
+    chromium_page,
+    errors_shown,
+    require_chromium,
+    settle,
+    shot,
+    streamlit_server,
+    wait_for_graph,
+)
 
 SHOTS = Path(os.environ.get("GATVIZ_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 NODES = 12_000
@@ -34,13 +44,18 @@ def files(tmp_path_factory):
     rng = np.random.default_rng(0)
     source = np.r_[np.arange(NODES), rng.integers(0, NODES, NODES)]
     target = np.r_[(np.arange(NODES) + 1) % NODES, rng.integers(0, NODES, NODES)]
-    (folder / "ring.csv").write_text("source,target\n" + "".join(
-        f"{s},{t}\n" for s, t in zip(source, target)))
+    (folder / "ring.csv").write_text(
+        "source,target\n" + "".join(f"{s},{t}\n" for s, t in zip(source, target))
+    )
     labels = np.arange(NODES) % 3
     features = rng.normal(size=(NODES, 4)) + labels[:, None]
-    (folder / "ring_nodes.csv").write_text("id,label,f0,f1,f2,f3\n" + "".join(
-        f"{i},c{c}," + ",".join(f"{v:.3f}" for v in row) + "\n"
-        for i, (c, row) in enumerate(zip(labels, features))))
+    (folder / "ring_nodes.csv").write_text(
+        "id,label,f0,f1,f2,f3\n"
+        + "".join(
+            f"{i},c{c}," + ",".join(f"{v:.3f}" for v in row) + "\n"
+            for i, (c, row) in enumerate(zip(labels, features))
+        )
+    )
     return folder
 
 
@@ -60,8 +75,9 @@ def test_a_big_uploaded_graph_is_explored_around_typed_nodes(server, files):
         wait_for_graph(page)
         assert errors_shown(page) == 0
         page.get_by_text("so α is computed around the node in view only").wait_for()
-        page.get_by_role("button", name="Download the attention table of this view (CSV)"
-                         ).wait_for()
+        page.get_by_role(
+            "button", name="Download the attention table of this view (CSV)"
+        ).wait_for()
 
         box = page.get_by_role("spinbutton", name=f"Centre node (0 to {NODES - 1:,})")
         box.fill("777")

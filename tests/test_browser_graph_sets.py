@@ -1,12 +1,22 @@
 """A set of many graphs in headless Chromium: MUTAG trained from the button, the Attention page
 on a test molecule with atom names, and the Analysis page across the test graphs."""
+
 import shutil
 from pathlib import Path
 
 
 from conftest import require_shared
-from chromium import (DRAWN_CHARTS, ROOT, chromium_page, errors_shown, require_chromium,
-                      settle, shot, streamlit_server, wait_for_graph)
+from chromium import (
+    DRAWN_CHARTS,
+    ROOT,
+    chromium_page,
+    errors_shown,
+    require_chromium,
+    settle,
+    shot,
+    streamlit_server,
+    wait_for_graph,
+)
 
 MUTAG = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "tu" / "MUTAG"
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -21,8 +31,10 @@ def test_mutag_trains_from_the_button_and_shows_a_test_molecule(tmp_path):
         page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
         settle(page)
         page.locator('[data-testid="stSelectbox"]').first.click()
-        page.get_by_role("option", name="mutag: MUTAG: 188 molecules, mutagenic or not "
-                                        "(TUDataset; downloaded once)").click()
+        page.get_by_role(
+            "option",
+            name="mutag: MUTAG: 188 molecules, mutagenic or not (TUDataset; downloaded once)",
+        ).click()
         page.get_by_role("button", name="Load dataset").click()
         page.get_by_text("Split of whole graphs").wait_for(timeout=60_000)
         settle(page)

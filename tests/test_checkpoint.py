@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 from safetensors.torch import save
 
 from conftest import peak_memory_growth
-from gatviz.checkpoint import (FORMAT, MAX_PARAMETERS, read_checkpoint,
-                               save_checkpoint)
+from gatviz.checkpoint import FORMAT, MAX_PARAMETERS, read_checkpoint, save_checkpoint
 from gatviz.datasets import load_dataset
 from gatviz.errors import CheckpointError
 from gatviz.training import predict
@@ -30,8 +29,9 @@ def test_round_trip_rebuilds_the_same_model(karate, karate_trained, karate_check
     assert checkpoint.dataset == "karate" and checkpoint.fingerprint == karate.fingerprint()
     assert checkpoint.metrics["test_acc"] == result.metrics["test_acc"]
     assert checkpoint.check_fits(karate) == []
-    assert torch.equal(predict(checkpoint.build_model(), karate)[1],
-                       predict(result.model, karate)[1])
+    assert torch.equal(
+        predict(checkpoint.build_model(), karate)[1], predict(result.model, karate)[1]
+    )
     assert read_checkpoint(karate_checkpoint.read_bytes()).state.keys() == checkpoint.state.keys()
 
 
@@ -113,9 +113,15 @@ class Boom:
         return (exec, ("raise SystemExit('unpickled!')",))
 
 
-@pytest.mark.parametrize("payload", [
-    b"", b"not a checkpoint at all", pickle.dumps(Boom()), b"\xff" * 8 + b"{}",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"",
+        b"not a checkpoint at all",
+        pickle.dumps(Boom()),
+        b"\xff" * 8 + b"{}",
+    ],
+)
 def test_strangers_files_are_refused_without_unpickling(payload, tmp_path):
     path = tmp_path / "stranger.safetensors"
     path.write_bytes(payload)
@@ -165,8 +171,13 @@ def test_whole_number_floats_in_the_config_are_read_as_numbers(karate_checkpoint
 
 def test_metrics_that_are_not_finite_numbers_are_dropped(karate_checkpoint, tmp_path):
     def strings(meta):
-        meta["metrics"] = {"test_acc": "high", "val_acc": float("nan"), "train_acc": 0.5,
-                           "best_epoch": True, "x" * 100: 1.0}
+        meta["metrics"] = {
+            "test_acc": "high",
+            "val_acc": float("nan"),
+            "train_acc": 0.5,
+            "best_epoch": True,
+            "x" * 100: 1.0,
+        }
         meta["version"] = "![track](http://example.com/x.png)" * 10
 
     checkpoint = read_checkpoint(_tampered(karate_checkpoint, tmp_path, strings))
@@ -194,11 +205,27 @@ def test_nan_weights_are_refused(karate_checkpoint, tmp_path):
 # Property-based: arbitrary bytes and arbitrary JSON give a checkpoint or a CheckpointError.
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12),
-                                                                      children, max_size=4),
-    max_leaves=30)
-FIELDS = ["format", "version", "model_config", "train_config", "dataset", "fingerprint",
-          "metrics", "layers", "heads", "hidden", "features", "classes", "nodes", "edges"]
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+FIELDS = [
+    "format",
+    "version",
+    "model_config",
+    "train_config",
+    "dataset",
+    "fingerprint",
+    "metrics",
+    "layers",
+    "heads",
+    "hidden",
+    "features",
+    "classes",
+    "nodes",
+    "edges",
+]
 
 
 def _read_or_refuse(data: bytes) -> None:
@@ -218,10 +245,10 @@ def test_any_bytes_give_a_checkpoint_error(data):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(header=JSON, metadata=JSON, edits=st.dictionaries(st.sampled_from(FIELDS), JSON,
-                                                         max_size=4))
-def test_any_json_in_the_header_gives_a_checkpoint_or_an_error(karate_checkpoint, header,
-                                                               metadata, edits):
+@given(header=JSON, metadata=JSON, edits=st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4))
+def test_any_json_in_the_header_gives_a_checkpoint_or_an_error(
+    karate_checkpoint, header, metadata, edits
+):
     _read_or_refuse(_raw_header_file(json.dumps(header).encode()))
     wrapped = {"__metadata__": {"gatviz": json.dumps(metadata)}}
     _read_or_refuse(_raw_header_file(json.dumps(wrapped).encode()))

@@ -12,14 +12,17 @@ def test_defaults_are_the_pyg_reference():
     assert model.layer_heads() == [8, 1]
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"residual": "yes"}, "residual must be one of {'none', 'layer', 'input'} (got 'yes')"),
-    ({"layers": 5}, "layers must be between 1 and 4 (got 5)"),
-    ({"heads": 2.5}, "heads must be a whole number"),
-    ({"dropout": "0.5"}, "dropout must be a number"),
-    ({"self_loops": "no"}, "self_loops must be true or false"),
-    ({"conv": "gcn"}, "conv must be one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"residual": "yes"}, "residual must be one of {'none', 'layer', 'input'} (got 'yes')"),
+        ({"layers": 5}, "layers must be between 1 and 4 (got 5)"),
+        ({"heads": 2.5}, "heads must be a whole number"),
+        ({"dropout": "0.5"}, "dropout must be a number"),
+        ({"self_loops": "no"}, "self_loops must be true or false"),
+        ({"conv": "gcn"}, "conv must be one of"),
+    ],
+)
 def test_model_config_rejects_bad_settings(kwargs, fragment):
     with pytest.raises(ConfigError) as error:
         ModelConfig(**kwargs)

@@ -1,4 +1,3 @@
-
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +10,10 @@ from gatviz.errors import ConfigError, DatasetError, GatvizError
 from gatviz.training import train
 
 EDGES = b"source,target\na,b\nb,c\nc,a\nc,d\nd,e\ne,f\nf,d\n"
-NODES = (b"id,name,label,f1,f2\na,Alice,x,1,0\nb,Bob,x,1,0.5\nc,Cy,x,0.9,0\n"
-         b"d,Di,y,0,1\ne,Ed,y,0.1,1\nf,Flo,,0,0.8\n")
+NODES = (
+    b"id,name,label,f1,f2\na,Alice,x,1,0\nb,Bob,x,1,0.5\nc,Cy,x,0.9,0\n"
+    b"d,Di,y,0,1\ne,Ed,y,0.1,1\nf,Flo,,0,0.8\n"
+)
 
 
 def test_edges_and_nodes(tmp_path):
@@ -37,18 +38,24 @@ def test_edges_only_gets_one_hot_features_and_no_labels():
         train(d)
 
 
-@pytest.mark.parametrize("edges, nodes, message", [
-    (b"from,to\n1,2\n", None, "needs column(s) source, target; found from, to"),
-    (b"source,target\n1,2\n3,\n", None, "edges file line 3: column 'target' is empty"),
-    (b"source,target\n", None, "has a header but no rows"),
-    (b"", None, "the edges file is empty"),
-    (b"source,target\n1,9\n", b"id\n1\n2\n", "edges file line 2: target '9' is not an id"),
-    (b"source,target\n1,2\n", b"id,f\n1,0.5\n2,abc\n",
-     "nodes file line 3, column 'f': 'abc' is not a number"),
-    (b"source,target\n1,2\n", b"id\n1\n1\n", "nodes file line 3: id '1' appears twice"),
-    (b"source,target\n1,2\n", b"name\nx\n", "the nodes file needs column(s) id"),
-    (b'source,target\n"1,2\n', None, "not valid CSV"),
-])
+@pytest.mark.parametrize(
+    "edges, nodes, message",
+    [
+        (b"from,to\n1,2\n", None, "needs column(s) source, target; found from, to"),
+        (b"source,target\n1,2\n3,\n", None, "edges file line 3: column 'target' is empty"),
+        (b"source,target\n", None, "has a header but no rows"),
+        (b"", None, "the edges file is empty"),
+        (b"source,target\n1,9\n", b"id\n1\n2\n", "edges file line 2: target '9' is not an id"),
+        (
+            b"source,target\n1,2\n",
+            b"id,f\n1,0.5\n2,abc\n",
+            "nodes file line 3, column 'f': 'abc' is not a number",
+        ),
+        (b"source,target\n1,2\n", b"id\n1\n1\n", "nodes file line 3: id '1' appears twice"),
+        (b"source,target\n1,2\n", b"name\nx\n", "the nodes file needs column(s) id"),
+        (b'source,target\n"1,2\n', None, "not valid CSV"),
+    ],
+)
 def test_bad_csv_says_what_to_fix(edges, nodes, message):
     with pytest.raises(DatasetError) as error:
         load_csv(edges, nodes)
@@ -56,8 +63,11 @@ def test_bad_csv_says_what_to_fix(edges, nodes, message):
 
 
 def test_semicolons_tabs_and_a_byte_order_mark_are_read():
-    for edges in (b"source;target\na;b\nb;c\n", b"source\ttarget\na\tb\nb\tc\n",
-                  b"\xef\xbb\xbfsource,target\na,b\nb,c\n"):
+    for edges in (
+        b"source;target\na;b\nb;c\n",
+        b"source\ttarget\na\tb\nb\tc\n",
+        b"\xef\xbb\xbfsource,target\na,b\nb,c\n",
+    ):
         assert load_csv(edges).num_nodes == 3
 
 
@@ -78,10 +88,17 @@ def test_limits_are_checked_before_parsing(monkeypatch):
         load_csv(b"source,target\n" + b"a,b\n" * 4)
     # A nodes file may have its named columns (id, name, label, graph, graph_label) besides
     # max_columns features.
-    with pytest.raises(DatasetError, match=r"has 10 columns; gatviz reads at most 9 \(4 "
-                                           "features besides id"):
-        csv_graph._read(b"id," + b",".join(b"f%d" % i for i in range(9)) + b"\na" + b",1" * 9
-                        + b"\n", "nodes", max_rows=10, max_columns=4)
+    with pytest.raises(
+        DatasetError,
+        match=r"has 10 columns; gatviz reads at most 9 \(4 "
+        "features besides id",
+    ):
+        csv_graph._read(
+            b"id," + b",".join(b"f%d" % i for i in range(9)) + b"\na" + b",1" * 9 + b"\n",
+            "nodes",
+            max_rows=10,
+            max_columns=4,
+        )
     monkeypatch.setattr(csv_graph, "MAX_CSV_BYTES", 10)
     with pytest.raises(DatasetError, match="larger than 0 MB"):
         load_csv(b"source,target\na,b\n")
@@ -95,18 +112,20 @@ def test_classes_and_text_lengths_are_bounded(monkeypatch):
     with pytest.raises(DatasetError, match="3 distinct labels; gatviz trains on at most 2"):
         load_csv(b"source,target\na,b\nb,c\n", nodes)
     long_label = b"id,label\na," + b"x" * 1_000_000 + b"\nb,B\n"  # a long name is cut instead
-    with pytest.raises(DatasetError, match="nodes file line 2: the label is 1,000,000 "
-                                           "characters"):
+    with pytest.raises(DatasetError, match="nodes file line 2: the label is 1,000,000 characters"):
         load_csv(b"source,target\na,b\n", long_label)
 
 
-@pytest.mark.parametrize("value, says", [
-    (b"inf", "'inf' is not a finite float32 number"),
-    (b"1e400", "'1e400' is not a finite float32 number"),
-    (b"1e308", "'1e308' is not a finite float32 number"),
-    (b"nan", "'nan' is not a number"),
-    (b"", "an empty value is not a number"),
-])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        (b"inf", "'inf' is not a finite float32 number"),
+        (b"1e400", "'1e400' is not a finite float32 number"),
+        (b"1e308", "'1e308' is not a finite float32 number"),
+        (b"nan", "'nan' is not a number"),
+        (b"", "an empty value is not a number"),
+    ],
+)
 def test_non_finite_features_are_refused_where_they_enter(value, says):
     with pytest.raises(DatasetError, match="nodes file line 3, column 'f'") as error:
         load_csv(b"source,target\na,b\n", b"id,f\na,1\nb," + value + b"\n")
@@ -120,8 +139,9 @@ HEADERS = st.sampled_from([b"source,target\n", b"id,name,label,f\n", b"id,f1,f2\
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(edges=st.tuples(HEADERS, CSV_BYTES), nodes=st.one_of(st.none(), st.tuples(HEADERS,
-                                                                                   CSV_BYTES)))
+@given(
+    edges=st.tuples(HEADERS, CSV_BYTES), nodes=st.one_of(st.none(), st.tuples(HEADERS, CSV_BYTES))
+)
 def test_any_bytes_give_a_dataset_or_a_gatviz_error(edges, nodes):
     loaded = []
 
@@ -148,8 +168,12 @@ def _parquet(frame) -> bytes:
 def test_parquet_files_load_like_csv():
     import pandas as pd
 
-    edges = pd.DataFrame({"source": ["a", "b", "c", "c", "d", "e", "f"],
-                          "target": ["b", "c", "a", "d", "e", "f", "d"]})
+    edges = pd.DataFrame(
+        {
+            "source": ["a", "b", "c", "c", "d", "e", "f"],
+            "target": ["b", "c", "a", "d", "e", "f", "d"],
+        }
+    )
     nodes = pd.read_csv(__import__("io").BytesIO(NODES), keep_default_na=False)
     from_csv = load_csv(EDGES, NODES)
     from_parquet = load_csv(_parquet(edges), _parquet(nodes))

@@ -1,12 +1,15 @@
 """Many graphs from CSV: a graph column, graph labels, and their errors (file and line)."""
+
 import pytest
 
 from gatviz.csv_graph import load_csv
 from gatviz.errors import DatasetError
 
 EDGES = b"source,target,graph\na,b,1\nb,c,1\nd,e,2\ne,f,2\nf,d,2\ng,h,3\n"
-NODES = (b"id,label,graph,graph_label,f1\na,x,1,ring,0.1\nb,y,1,ring,0.2\nc,x,1,ring,0.3\n"
-         b"d,y,2,chain,0.4\ne,x,2,chain,0.5\nf,y,2,chain,0.6\ng,x,3,ring,0.7\nh,y,3,ring,0.8\n")
+NODES = (
+    b"id,label,graph,graph_label,f1\na,x,1,ring,0.1\nb,y,1,ring,0.2\nc,x,1,ring,0.3\n"
+    b"d,y,2,chain,0.4\ne,x,2,chain,0.5\nf,y,2,chain,0.6\ng,x,3,ring,0.7\nh,y,3,ring,0.8\n"
+)
 
 
 def test_a_graph_column_and_graph_labels_make_a_graph_task():
@@ -26,8 +29,11 @@ def test_graph_labels_from_a_third_file():
     graphs = b"graph,label\n1,active\n2,inactive\n3,active\n"
     data = load_csv(EDGES, nodes, graphs=graphs)
     assert data.task == "graph"
-    assert [data.graph_class_names[int(c)] for c in data.graph_y] == ["active", "inactive",
-                                                                       "active"]
+    assert [data.graph_class_names[int(c)] for c in data.graph_y] == [
+        "active",
+        "inactive",
+        "active",
+    ]
 
 
 def test_a_graph_column_without_graph_labels_splits_whole_graphs_for_node_labels():
@@ -39,20 +45,47 @@ def test_a_graph_column_without_graph_labels_splits_whole_graphs_for_node_labels
         assert bool((split[mask] == code).all())
 
 
-@pytest.mark.parametrize("edges, nodes, graphs, message", [
-    (b"source,target,graph\na,b,1\nb,c,2\n", b"id,graph\na,1\nb,1\nc,1\n", None,
-     "edges file line 3: the edge is in graph 2 but its nodes are in graph 1"),
-    (b"source,target\na,b\nb,c\n", b"id,graph\na,1\nb,1\nc,2\n", None,
-     "edges file line 3: the edge joins graph 1 and graph 2; graphs must not overlap"),
-    (b"source,target\na,b\n", b"id,graph\na,1\nb,one\n", None,
-     "nodes file line 3, column 'graph': 'one' is not a graph id"),
-    (b"source,target\na,b\nc,d\n", b"id,graph\na,1\nb,1\nc,2\nd,2\n",
-     b"graph,label\n1,p\n7,q\n", "graph labels file line 3: graph 7 is not a graph"),
-    (b"source,target\na,b\n", b"id,graph,graph_label\na,1,p\nb,1,q\n", None,
-     "nodes file line 3: graph 1 is labelled 'q' here and 'p' on line 2"),
-    (b"source,target\na,b\nc,d\n", b"id,graph\na,1\nb,1\nc,2\nd,2\n",
-     b"graph,label\n1,p\n1,q\n2,p\n", "graph labels file line 3: graph 1 is labelled 'q'"),
-])
+@pytest.mark.parametrize(
+    "edges, nodes, graphs, message",
+    [
+        (
+            b"source,target,graph\na,b,1\nb,c,2\n",
+            b"id,graph\na,1\nb,1\nc,1\n",
+            None,
+            "edges file line 3: the edge is in graph 2 but its nodes are in graph 1",
+        ),
+        (
+            b"source,target\na,b\nb,c\n",
+            b"id,graph\na,1\nb,1\nc,2\n",
+            None,
+            "edges file line 3: the edge joins graph 1 and graph 2; graphs must not overlap",
+        ),
+        (
+            b"source,target\na,b\n",
+            b"id,graph\na,1\nb,one\n",
+            None,
+            "nodes file line 3, column 'graph': 'one' is not a graph id",
+        ),
+        (
+            b"source,target\na,b\nc,d\n",
+            b"id,graph\na,1\nb,1\nc,2\nd,2\n",
+            b"graph,label\n1,p\n7,q\n",
+            "graph labels file line 3: graph 7 is not a graph",
+        ),
+        (
+            b"source,target\na,b\n",
+            b"id,graph,graph_label\na,1,p\nb,1,q\n",
+            None,
+            "nodes file line 3: graph 1 is labelled 'q' here and 'p' on line 2",
+        ),
+        (
+            b"source,target\na,b\nc,d\n",
+            b"id,graph\na,1\nb,1\nc,2\nd,2\n",
+            b"graph,label\n1,p\n1,q\n2,p\n",
+            "graph labels file line 3: graph 1 is labelled 'q'",
+        ),
+    ],
+)
 def test_graph_errors_name_the_file_and_line(edges, nodes, graphs, message):
     with pytest.raises(DatasetError) as error:
         load_csv(edges, nodes, graphs=graphs)

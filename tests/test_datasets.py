@@ -40,8 +40,7 @@ def test_random_split_is_seeded_stratified_and_skips_unlabelled():
 
 
 def test_cora_from_offline_copy(cora):
-    assert cora.fingerprint() == {"nodes": 2708, "edges": 10556, "features": 1433,
-                                  "classes": 7}
+    assert cora.fingerprint() == {"nodes": 2708, "edges": 10556, "features": 1433, "classes": 7}
     _check_common(cora)
     assert int(cora.data.train_mask.sum()) == 140 and int(cora.data.test_mask.sum()) == 1000
     # Features are row-normalised as in the GAT paper.

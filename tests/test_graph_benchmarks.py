@@ -1,4 +1,5 @@
 """PPI on tiny files in PPI's own raw format, and MUTAG from the shared offline copy."""
+
 import json
 import shutil
 from pathlib import Path
@@ -26,14 +27,21 @@ def write_ppi(raw: Path, graphs: dict[str, list[int]], seed: int = 0) -> None:
         start = 0
         for size in graphs[split]:
             nodes += [{"id": start + i} for i in range(size)]
-            links += [{"source": start + i, "target": start + (i + 1) % size}
-                      for i in range(size)]
+            links += [{"source": start + i, "target": start + (i + 1) % size} for i in range(size)]
             ids += [graph_id] * size
             graph_id += 1
             start += size
-        (raw / f"{split}_graph.json").write_text(json.dumps(
-            {"directed": False, "multigraph": False, "graph": {}, "nodes": nodes,
-             "links": links}))
+        (raw / f"{split}_graph.json").write_text(
+            json.dumps(
+                {
+                    "directed": False,
+                    "multigraph": False,
+                    "graph": {},
+                    "nodes": nodes,
+                    "links": links,
+                }
+            )
+        )
         np.save(raw / f"{split}_feats.npy", rng.normal(size=(start, 50)).astype(np.float64))
         np.save(raw / f"{split}_labels.npy", (rng.random((start, 121)) < 0.3).astype(np.int64))
         np.save(raw / f"{split}_graph_id.npy", np.array(ids))

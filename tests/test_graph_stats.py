@@ -1,4 +1,5 @@
 """gatviz.graph_stats on tiny hand-built graphs: homophily, class counts, degree counts."""
+
 import math
 
 import pytest
@@ -12,11 +13,23 @@ from torch_geometric.data import Data
 def _graph(y, edges, task="node") -> GraphDataset:
     n = len(y)
     mask = torch.ones(n, dtype=torch.bool)
-    data = Data(x=torch.eye(n), y=torch.tensor(y), edge_index=torch.tensor(edges).t(),
-                train_mask=mask, val_mask=mask, test_mask=mask)
+    data = Data(
+        x=torch.eye(n),
+        y=torch.tensor(y),
+        edge_index=torch.tensor(edges).t(),
+        train_mask=mask,
+        val_mask=mask,
+        test_mask=mask,
+    )
     classes = int(torch.tensor(y).max()) + 1 if task == "node" else len(y[0])
-    return GraphDataset("tiny", data, [str(c) for c in range(classes)],
-                        [f"n{i}" for i in range(n)], "a tiny graph", task=task)
+    return GraphDataset(
+        "tiny",
+        data,
+        [str(c) for c in range(classes)],
+        [f"n{i}" for i in range(n)],
+        "a tiny graph",
+        task=task,
+    )
 
 
 def test_homophily_counts_only_edges_between_labelled_nodes():

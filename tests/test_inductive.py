@@ -1,4 +1,5 @@
 """Training on sets of graphs (multi-label nodes, graph classes) and α on graphs never seen."""
+
 import math
 
 import numpy as np
@@ -25,8 +26,9 @@ def ring_set(task: str, graphs: int = 12, seed: int = 0):
     for i in range(graphs):
         n = 4 + i % 4
         ring = torch.arange(n)
-        edges = torch.cat([torch.stack([ring, (ring + 1) % n]),
-                           torch.stack([(ring + 1) % n, ring])], dim=1)
+        edges = torch.cat(
+            [torch.stack([ring, (ring + 1) % n]), torch.stack([(ring + 1) % n, ring])], dim=1
+        )
         x = torch.randn(n, 3, generator=g)
         neighbour_sum = x[(ring + 1) % n] + x[(ring - 1) % n]
         if task == "multilabel":
@@ -35,11 +37,16 @@ def ring_set(task: str, graphs: int = 12, seed: int = 0):
             y = torch.full((n,), -1)  # node descriptors a graph task never trains on
         data.append(Data(x=x, edge_index=edges, y=y, num_nodes=n))
     graph_y = torch.tensor([i % 2 for i in range(graphs)]) if task == "graph" else None
-    return graph_set(f"rings-{task}", data, task=task,
-                     class_names=["a", "b", "c"] if task == "multilabel" else ["node"],
-                     description="rings", graph_y=graph_y,
-                     graph_class_names=["even", "odd"] if task == "graph" else None,
-                     graph_split=stratified_graph_split(graph_y, graphs, seed))
+    return graph_set(
+        f"rings-{task}",
+        data,
+        task=task,
+        class_names=["a", "b", "c"] if task == "multilabel" else ["node"],
+        description="rings",
+        graph_y=graph_y,
+        graph_class_names=["even", "odd"] if task == "graph" else None,
+        graph_split=stratified_graph_split(graph_y, graphs, seed),
+    )
 
 
 def test_a_single_graph_is_a_set_of_one(karate):
@@ -76,9 +83,11 @@ def test_micro_f1_counts_every_node_label_pair():
 
 def test_multilabel_training_on_graph_batches_learns_from_the_neighbours():
     rings = ring_set("multilabel", graphs=16)
-    result = train(rings, ModelConfig(task="multilabel", hidden=8, heads=2, **FAST),
-                   TrainConfig(epochs=60, patience=0, graph_batch=4, weight_decay=0.0,
-                               lr=0.02, snapshots=3))
+    result = train(
+        rings,
+        ModelConfig(task="multilabel", hidden=8, heads=2, **FAST),
+        TrainConfig(epochs=60, patience=0, graph_batch=4, weight_decay=0.0, lr=0.02, snapshots=3),
+    )
     history = result.history
     assert history[-1].train_loss < history[0].train_loss
     assert result.metrics["train_acc"] > 0.7  # micro-F1 on the training graphs
@@ -100,8 +109,9 @@ def test_graph_classification_trains_and_predicts_one_class_per_graph():
 def test_training_is_seeded_on_sets_of_graphs():
     rings = ring_set("graph")
     config = ModelConfig(task="graph", hidden=4, heads=2)
-    first, second = (train(rings, config, TrainConfig(epochs=5, patience=0, graph_batch=3))
-                     for _ in range(2))
+    first, second = (
+        train(rings, config, TrainConfig(epochs=5, patience=0, graph_batch=3)) for _ in range(2)
+    )
     assert [h.train_loss for h in first.history] == [h.train_loss for h in second.history]
 
 
@@ -154,8 +164,7 @@ def test_alpha_on_a_test_graph_equals_the_papers_formula_from_the_saved_weights(
     sums = table.groupby(["layer", "head", "target"])["alpha"].sum()
     assert np.allclose(sums.to_numpy(), 1.0, atol=1e-5)
     for layer in range(config.layers):
-        source, target, expected = _paper_alpha(model, graph.data.x, graph.data.edge_index,
-                                                layer)
+        source, target, expected = _paper_alpha(model, graph.data.x, graph.data.edge_index, layer)
         edges, alpha = attention[layer]
         got = {(int(s), int(t)): a for s, t, a in zip(*edges.numpy(), alpha.numpy())}
         for s, t, a in zip(source, target, expected):
@@ -167,17 +176,20 @@ def test_alpha_on_a_test_graph_equals_the_papers_formula_from_the_saved_weights(
     assert sums.index.get_level_values("graph").nunique() == 24
     mine = whole[whole["graph"] == test_graph]
     assert len(mine) == len(table)
-    assert np.allclose(np.sort(mine["alpha"].to_numpy()), np.sort(table["alpha"].to_numpy()),
-                       atol=1e-6)
+    assert np.allclose(
+        np.sort(mine["alpha"].to_numpy()), np.sort(table["alpha"].to_numpy()), atol=1e-6
+    )
 
 
 def test_a_graph_task_checkpoint_on_a_node_task_says_so(karate):
     data = load_dataset("ba-2motif", graphs=8)
-    result = train(data, ModelConfig(task="graph", hidden=4, heads=1),
-                   TrainConfig(epochs=1, patience=0))
+    result = train(
+        data, ModelConfig(task="graph", hidden=4, heads=1), TrainConfig(epochs=1, patience=0)
+    )
     checkpoint = read_checkpoint(checkpoint_bytes(result.model, data, TrainConfig()))
-    with pytest.raises(CheckpointError, match="graph classification model .* node "
-                                              "classification dataset"):
+    with pytest.raises(
+        CheckpointError, match="graph classification model .* node classification dataset"
+    ):
         checkpoint.check_fits(karate)
 
 
@@ -185,18 +197,32 @@ def test_too_many_graphs_are_refused_before_any_work(monkeypatch):
     import gatviz.graphset as graphset
 
     monkeypatch.setattr(graphset, "MAX_GRAPHS", 1000)
-    one = Data(x=torch.zeros(1, 1), edge_index=torch.zeros(2, 0, dtype=torch.long),
-               y=torch.zeros(1, dtype=torch.long), num_nodes=1)
+    one = Data(
+        x=torch.zeros(1, 1),
+        edge_index=torch.zeros(2, 0, dtype=torch.long),
+        y=torch.zeros(1, dtype=torch.long),
+        num_nodes=1,
+    )
     with pytest.raises(DatasetError, match="1,001 graphs, more than the 1,000"):
-        graph_set("many", [one] * 1001, task="node", class_names=["c"], description="",
-                  graph_split=torch.zeros(1001, dtype=torch.long))
+        graph_set(
+            "many",
+            [one] * 1001,
+            task="node",
+            class_names=["c"],
+            description="",
+            graph_split=torch.zeros(1001, dtype=torch.long),
+        )
 
 
 def test_nodes_of_lists_each_graphs_nodes_in_order():
     rings = ring_set("graph")
     graphs = torch.tensor([5, 0, 3])
-    expected = torch.cat([torch.arange(int(rings.graph_ptr[g]), int(rings.graph_ptr[g + 1]))
-                          for g in graphs.tolist()])
+    expected = torch.cat(
+        [
+            torch.arange(int(rings.graph_ptr[g]), int(rings.graph_ptr[g + 1]))
+            for g in graphs.tolist()
+        ]
+    )
     assert torch.equal(rings.nodes_of(graphs), expected)
     assert rings.nodes_of(torch.tensor([], dtype=torch.long)).numel() == 0
 
@@ -205,8 +231,11 @@ def test_train_and_test_graphs_side_by_side_with_intervals():
     from gatviz.inductive_analysis import divergence_by_split
 
     data = load_dataset("ba-2motif", graphs=40)
-    result = train(data, ModelConfig(task="graph", hidden=4, heads=2),
-                   TrainConfig(epochs=5, patience=0, graph_batch=8))
+    result = train(
+        data,
+        ModelConfig(task="graph", hidden=4, heads=2),
+        TrainConfig(epochs=5, patience=0, graph_batch=8),
+    )
     table = divergence_by_split(dataset_attention(result.model, data), data, draws=200)
     assert len(table) == 2 + 1  # layer 0: 2 heads, layer 1: 1 head
     assert (table["train_graphs"] == 32).all() and (table["test_graphs"] == 4).all()
@@ -217,10 +246,17 @@ def test_train_and_test_graphs_side_by_side_with_intervals():
     six = data.subset(data.split_graphs("train")[:6])
     graphs = graph_list(six, torch.arange(6))
     for graph, g in zip(graphs, range(6)):
-        graph.y = six.data.y[six.graph_ptr[g]:six.graph_ptr[g + 1]]
-    same = graph_set("twins", graphs * 2, task="graph", class_names=six.class_names,
-                     description="", graph_split=torch.tensor([0] * 6 + [2] * 6),
-                     graph_y=torch.cat([six.graph_y] * 2), graph_class_names=["a", "b"])
+        graph.y = six.data.y[six.graph_ptr[g] : six.graph_ptr[g + 1]]
+    same = graph_set(
+        "twins",
+        graphs * 2,
+        task="graph",
+        class_names=six.class_names,
+        description="",
+        graph_split=torch.tensor([0] * 6 + [2] * 6),
+        graph_y=torch.cat([six.graph_y] * 2),
+        graph_class_names=["a", "b"],
+    )
     twin = divergence_by_split(dataset_attention(result.model, same), same, draws=200)
     assert np.allclose(twin["difference"], 0.0, atol=1e-12)
     assert ((twin["difference_low"] <= 0) & (twin["difference_high"] >= 0)).all()

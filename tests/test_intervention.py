@@ -1,4 +1,5 @@
 """Interventions: uniform attention and edge deletion, against independent constructions."""
+
 import copy
 
 import pytest
@@ -6,8 +7,12 @@ import torch
 
 from gatviz.attention import dataset_attention
 from gatviz.config import ModelConfig
-from gatviz.intervention import (_without_ranked, deletion_curves, uniform_attention,
-                                 uniform_knockout)
+from gatviz.intervention import (
+    _without_ranked,
+    deletion_curves,
+    uniform_attention,
+    uniform_knockout,
+)
 from gatviz.model import GAT
 from gatviz.training import model_input
 
@@ -39,8 +44,10 @@ def test_knockout_equals_a_model_whose_attention_vectors_are_zero(karate, conv):
     with torch.no_grad(), uniform_attention(model):
         alpha = dataset_attention(model, karate)[0].alpha
     counts = torch.bincount(dataset_attention(model, karate)[0].edge_index[1]).float()
-    assert torch.allclose(alpha[:, 0] * counts[dataset_attention(model, karate)[0]
-                                               .edge_index[1]], torch.ones(alpha.size(0)))
+    assert torch.allclose(
+        alpha[:, 0] * counts[dataset_attention(model, karate)[0].edge_index[1]],
+        torch.ones(alpha.size(0)),
+    )
 
 
 def test_uniform_knockout_table(karate, karate_trained):
@@ -56,8 +63,7 @@ def test_without_ranked_removes_exactly_the_top_k_incoming_edges_but_never_self_
     score = torch.tensor([0.5, 0.1, 0.3, 0.9, 0.2, 0.8])
     kept = _without_ranked(edge_index, score, 2)
     assert kept.t().tolist() == [[2, 0], [0, 0], [1, 1]]
-    assert _without_ranked(edge_index, -score, 1).t().tolist() == [
-        [1, 0], [3, 0], [0, 0], [1, 1]]
+    assert _without_ranked(edge_index, -score, 1).t().tolist() == [[1, 0], [3, 0], [0, 0], [1, 1]]
     assert _without_ranked(edge_index, score, 0).equal(edge_index)
 
 

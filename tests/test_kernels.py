@@ -1,12 +1,19 @@
 """The fast kernels must compute exactly what plain PyTorch / PyG compute."""
+
 import pytest
 import torch
 from torch_geometric.nn import GATConv, GATv2Conv
 from torch_geometric.utils import add_self_loops
 
 from gatviz.config import ModelConfig
-from gatviz.kernels import (FusedGATConv, FusedGATv2Conv, _AttentionSum, aggregation_plan,
-                            dropout, sparse_features)
+from gatviz.kernels import (
+    FusedGATConv,
+    FusedGATv2Conv,
+    _AttentionSum,
+    aggregation_plan,
+    dropout,
+    sparse_features,
+)
 from gatviz.model import GAT
 from test_model import CONFIGS
 
@@ -19,8 +26,9 @@ def _random_graph(n=25, e=90, seed=0, loops=True):
 
 
 @pytest.mark.parametrize("plain, fused", [(GATConv, FusedGATConv), (GATv2Conv, FusedGATv2Conv)])
-@pytest.mark.parametrize("heads, concat, loops", [(3, True, True), (2, False, True),
-                                                  (1, False, False)])
+@pytest.mark.parametrize(
+    "heads, concat, loops", [(3, True, True), (2, False, True), (1, False, False)]
+)
 def test_fused_layers_match_pyg(plain, fused, heads, concat, loops):
     edge_index = _random_graph(loops=loops)
     x = torch.randn(25, 6, generator=torch.Generator().manual_seed(1))
@@ -93,5 +101,3 @@ def test_dropout_keeps_the_expected_fraction_and_scale():
     assert abs(kept.numel() / 100_000 - 0.4) < 0.01
     assert torch.allclose(kept, torch.full_like(kept, 1 / 0.4))
     assert torch.equal(dropout(torch.ones(5), 0.6, training=False), torch.ones(5))
-
-

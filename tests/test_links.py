@@ -1,4 +1,5 @@
 """Links: a dataset and a model's settings as a URL query, and back."""
+
 import pytest
 
 from gatviz.config import ModelConfig, TrainConfig
@@ -12,11 +13,13 @@ def test_the_default_model_on_karate_is_a_short_link():
 
 
 def test_a_link_round_trips_every_setting_that_differs_from_the_default():
-    model_config = ModelConfig(heads=4, hidden=16, dropout=0.5, out_concat=True, conv="gatv2",
-                               residual="input")
+    model_config = ModelConfig(
+        heads=4, hidden=16, dropout=0.5, out_concat=True, conv="gatv2", residual="input"
+    )
     train_config = TrainConfig(lr=0.01, epochs=300, seed=7, snapshots=0)
     link = Link.for_dataset("planted", seed=3, noise=0.45).with_model(
-        "mine", model_config, train_config)
+        "mine", model_config, train_config
+    )
     query = link.to_query()
     assert query["data.seed"] == "3" and query["data.noise"] == "0.45"
     assert "data.size" not in query  # defaults are left out
@@ -38,20 +41,24 @@ def test_files_a_link_cannot_carry_are_named_not_replaced():
     link, notes = link_from_query({"dataset": "karate", "model": "mine", "source": CHECKPOINT})
     assert link.source == CHECKPOINT and not link.rebuildable
     assert "checkpoint file (mine)" in notes[0] and "Train page" in notes[0]
-    assert Link(CSV, csv_name="x").with_model("m", ModelConfig(), TrainConfig()).rebuildable \
-        is False
+    assert (
+        Link(CSV, csv_name="x").with_model("m", ModelConfig(), TrainConfig()).rebuildable is False
+    )
 
 
-@pytest.mark.parametrize("query, says", [
-    ({"dataset": "nope"}, "unknown dataset 'nope'"),
-    ({"dataset": "planted", "data.colour": "red"}, "has no parameter(s) ['colour']"),
-    ({"dataset": "planted", "data.size": "big"}, "size must be a whole number"),
-    ({"dataset": "karate", "model": "m", "layers": "2.0"}, "layers must be a whole number"),
-    ({"dataset": "karate", "model": "m", "heads": "0"}, "heads must be between 1 and 64"),
-    ({"dataset": "karate", "model": "m", "lr": "nan"}, "lr must be between"),
-    ({"dataset": "karate", "model": "m", "self_loops": "yes"}, "self_loops must be true or"),
-    ({"dataset": "karate", "model": "m", "conv": "x" * 500}, "short text value"),
-])
+@pytest.mark.parametrize(
+    "query, says",
+    [
+        ({"dataset": "nope"}, "unknown dataset 'nope'"),
+        ({"dataset": "planted", "data.colour": "red"}, "has no parameter(s) ['colour']"),
+        ({"dataset": "planted", "data.size": "big"}, "size must be a whole number"),
+        ({"dataset": "karate", "model": "m", "layers": "2.0"}, "layers must be a whole number"),
+        ({"dataset": "karate", "model": "m", "heads": "0"}, "heads must be between 1 and 64"),
+        ({"dataset": "karate", "model": "m", "lr": "nan"}, "lr must be between"),
+        ({"dataset": "karate", "model": "m", "self_loops": "yes"}, "self_loops must be true or"),
+        ({"dataset": "karate", "model": "m", "conv": "x" * 500}, "short text value"),
+    ],
+)
 def test_a_bad_link_says_what_is_wrong_and_falls_back(query, says):
     link, notes = link_from_query(query)
     assert len(notes) == 1 and says in notes[0]

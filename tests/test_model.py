@@ -37,7 +37,8 @@ def test_parameter_count_matches_the_reference():
     # PyG examples/gat.py on Cora: 1433 -> 8x8 -> 7 has 92,373 parameters.
     assert parameter_count(1433, 7, ModelConfig()) == 92_373
     assert parameter_count(5, 3, ModelConfig(layers=3)) == sum(
-        p.numel() for p in GAT(5, 3, ModelConfig(layers=3)).parameters())
+        p.numel() for p in GAT(5, 3, ModelConfig(layers=3)).parameters()
+    )
 
 
 def test_attention_dropout_only_while_training(tiny):

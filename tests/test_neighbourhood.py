@@ -1,4 +1,5 @@
 """Receptive fields and α on demand: the exact part equals the whole graph's α."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,13 @@ from gatviz.attention import extract_attention, neighbourhood_attention
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
 from gatviz.model import GAT
-from gatviz.neighbourhood import (exact_within, hop_distances, in_edges, receptive_subgraph,
-                                  sample_subgraph)
+from gatviz.neighbourhood import (
+    exact_within,
+    hop_distances,
+    in_edges,
+    receptive_subgraph,
+    sample_subgraph,
+)
 from gatviz.training import predict, train
 
 # A directed path 0 -> 1 -> 2 -> 3 -> 4 plus 5 -> 2 and 6 -> 0: messages flow along the arrows.
@@ -20,8 +26,11 @@ def test_in_edges_groups_sources_by_target():
     index = in_edges(PATH, 7)
     assert index.ptr.tolist() == [0, 1, 2, 4, 5, 6, 6, 6]
     assert sorted(index.source[2:4].tolist()) == [1, 5]  # into node 2
-    assert all(PATH[1, e] == t for t in range(7) for e in
-               index.edge_id[index.ptr[t]:index.ptr[t + 1]].tolist())
+    assert all(
+        PATH[1, e] == t
+        for t in range(7)
+        for e in index.edge_id[index.ptr[t] : index.ptr[t + 1]].tolist()
+    )
 
 
 def test_hop_distances_follow_incoming_edges():
@@ -41,8 +50,10 @@ def test_receptive_subgraph_has_every_in_edge_of_its_inner_nodes():
     assert exact_within(2, 0, 2) == 1 and exact_within(2, None, 2) == 0
 
 
-@pytest.mark.parametrize("config", [ModelConfig(), ModelConfig(layers=3, heads=2, hidden=4,
-                                                              conv="gatv2", residual="input")])
+@pytest.mark.parametrize(
+    "config",
+    [ModelConfig(), ModelConfig(layers=3, heads=2, hidden=4, conv="gatv2", residual="input")],
+)
 def test_neighbourhood_attention_equals_the_whole_graph_on_its_exact_part(config):
     dataset = load_dataset("planted")
     model = train(dataset, config, TrainConfig(epochs=5, snapshots=0)).model
@@ -64,8 +75,9 @@ def test_neighbourhood_attention_equals_the_whole_graph_on_its_exact_part(config
             near = local.nodes[local.distance <= hops]
             assert bool(exact[torch.isin(edges[1], near)].all())
         known = local.pred >= 0
-        assert set(local.nodes[local.distance <= hops].tolist()) == \
-            set(known.nonzero().flatten().tolist())
+        assert set(local.nodes[local.distance <= hops].tolist()) == set(
+            known.nonzero().flatten().tolist()
+        )
         assert torch.equal(local.pred[known], pred[known])
         assert torch.allclose(local.prob[known], prob[known], atol=1e-6)
 

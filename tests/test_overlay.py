@@ -7,9 +7,17 @@ from gatviz.attention import dataset_attention
 from gatviz.csv_graph import load_csv
 from gatviz.errors import GatvizError
 from gatviz.model import GAT
-from gatviz.overlay import (READABLE_EDGES, OverlayOptions, ViewTooLarge, alpha_colour,
-                            build_view, edge_width, overlay_html, relative_colour,
-                            relative_width)
+from gatviz.overlay import (
+    READABLE_EDGES,
+    OverlayOptions,
+    ViewTooLarge,
+    alpha_colour,
+    build_view,
+    edge_width,
+    overlay_html,
+    relative_colour,
+    relative_width,
+)
 from gatviz.training import predict
 
 
@@ -44,8 +52,9 @@ def test_filters(karate_view):
     for (s, t), a in zip(full.edge_index.t().tolist(), full.alpha.tolist()):
         best[t] = max(best.get(t, 0), a)
     top1 = build_view(karate, attention, OverlayOptions(top_k=1, head=0))
-    assert all(abs(a - best[t]) < 1e-7 for t, a in zip(top1.edge_index[1].tolist(),
-                                                        top1.alpha.tolist()))
+    assert all(
+        abs(a - best[t]) < 1e-7 for t, a in zip(top1.edge_index[1].tolist(), top1.alpha.tolist())
+    )
 
 
 def test_heads_and_layers(karate_view):
@@ -68,14 +77,15 @@ def test_html_is_standalone_and_deterministic(karate_view):
     remote = re.findall(r"<(?:script|link)[^>]+(?:src|href)=\"https?://", page)
     assert not remote, "everything must be inlined so the overlay draws offline"
     assert "vis.Network" in page and 'id="gatviz-legend"' in page
-    assert '"physics": {"enabled": false}' in page.replace("\n", "") or \
-        '"enabled": false' in page
+    assert '"physics": {"enabled": false}' in page.replace("\n", "") or '"enabled": false' in page
     assert "prediction:" in page and "per head: h0" in page
 
 
 def test_names_are_text_never_markup():
-    dataset = load_csv(b"source,target\na,b\nb,a\n",
-                       b"id,name,label\na,<img src=x onerror=alert(1)>,</script><b>x\nb,bob,y\n")
+    dataset = load_csv(
+        b"source,target\na,b\nb,a\n",
+        b"id,name,label\na,<img src=x onerror=alert(1)>,</script><b>x\nb,bob,y\n",
+    )
     model = GAT(dataset.num_features, dataset.num_classes)
     page = overlay_html(dataset, dataset_attention(model, dataset), OverlayOptions())
     assert "<img src=x" not in page and "</script><b>" not in page
@@ -108,8 +118,10 @@ def test_a_crowded_view_draws_its_strongest_edges_and_says_what_is_hidden(cora):
     others = ~into_hub
     cut = float(view.relative[view.edge_index[1] != hub].min())
     assert int((every.relative[others] > cut).sum()) <= READABLE_EDGES - int(into_hub.sum())
-    assert any(f"{READABLE_EDGES:,} strongest of these {every.edge_index.size(1):,}" in note
-               for note in view.notes)
+    assert any(
+        f"{READABLE_EDGES:,} strongest of these {every.edge_index.size(1):,}" in note
+        for note in view.notes
+    )
     with pytest.raises(GatvizError, match="max_edges must be at least 1"):
         OverlayOptions(max_edges=0)
 

@@ -1,4 +1,5 @@
 """The top-level API and the installed command."""
+
 import subprocess
 import sys
 
@@ -23,14 +24,14 @@ def test_the_top_level_names_come_from_the_modules_that_own_them():
 
 def test_importing_gatviz_does_not_import_torch():
     code = "import sys, gatviz; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_the_readme_library_example_runs(karate):
-    result = gatviz.train(karate, gatviz.ModelConfig(heads=2),
-                          gatviz.TrainConfig(epochs=5, patience=0))
+    result = gatviz.train(
+        karate, gatviz.ModelConfig(heads=2), gatviz.TrainConfig(epochs=5, patience=0)
+    )
     alpha = gatviz.dataset_attention(result.model, karate)
     assert len(alpha) == 2 and alpha[0].alpha.shape[1] == 2
     report = gatviz.analyze(result.model, karate, deletion_layer=None)

@@ -1,4 +1,5 @@
 """Models trained in PyG, imported from safetensors: same predictions and the same α as PyG."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def _fit(model, dataset, steps=15):
     model.train()
     for _ in range(steps):
         optimizer.zero_grad()
-        F.cross_entropy(model(data.x, data.edge_index)[data.train_mask],
-                        data.y[data.train_mask]).backward()
+        F.cross_entropy(
+            model(data.x, data.edge_index)[data.train_mask], data.y[data.train_mask]
+        ).backward()
         optimizer.step()
     return model.eval()
 
@@ -55,21 +57,32 @@ def _assert_same(model, checkpoint, dataset, convs, act):
     data = dataset.data
     ours = checkpoint.build_model()
     with torch.no_grad():
-        assert torch.allclose(ours(data.x, data.edge_index), model(data.x, data.edge_index),
-                              atol=1e-5)
+        assert torch.allclose(
+            ours(data.x, data.edge_index), model(data.x, data.edge_index), atol=1e-5
+        )
     for (edges, alpha), (pyg_edges, pyg_alpha) in zip(
-            extract_attention(ours, data.x, data.edge_index),
-            _pyg_alpha(convs, act, data.x, data.edge_index)):
+        extract_attention(ours, data.x, data.edge_index),
+        _pyg_alpha(convs, act, data.x, data.edge_index),
+    ):
         assert torch.equal(edges, pyg_edges)
         assert torch.allclose(alpha, pyg_alpha, atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(hidden_channels=64, num_layers=2, heads=8, dropout=0.6, act="elu"),
-    dict(hidden_channels=12, num_layers=3, heads=3, v2=True, residual=True),
-    dict(hidden_channels=16, num_layers=2, heads=2, negative_slope=0.1, add_self_loops=False,
-         bias=False),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(hidden_channels=64, num_layers=2, heads=8, dropout=0.6, act="elu"),
+        dict(hidden_channels=12, num_layers=3, heads=3, v2=True, residual=True),
+        dict(
+            hidden_channels=16,
+            num_layers=2,
+            heads=2,
+            negative_slope=0.1,
+            add_self_loops=False,
+            bias=False,
+        ),
+    ],
+)
 def test_pyg_gat_model_imports_with_the_same_outputs_and_alpha(kwargs, planted, tmp_path):
     kwargs = dict(in_channels=planted.num_features, out_channels=planted.num_classes, **kwargs)
     torch.manual_seed(1)
@@ -79,8 +92,11 @@ def test_pyg_gat_model_imports_with_the_same_outputs_and_alpha(kwargs, planted, 
 
     checkpoint = read_checkpoint(path)
     config = checkpoint.model_config
-    assert (config.layers, config.heads, config.out_heads) == \
-        (kwargs["num_layers"], kwargs["heads"], kwargs["heads"])
+    assert (config.layers, config.heads, config.out_heads) == (
+        kwargs["num_layers"],
+        kwargs["heads"],
+        kwargs["heads"],
+    )
     assert config.hidden == kwargs["hidden_channels"] // kwargs["heads"]
     assert config.conv == ("gatv2" if kwargs.get("v2") else "gat")
     assert checkpoint.check_fits(planted) == []  # no dataset named: nothing to note
@@ -102,13 +118,12 @@ class ReferenceNet(torch.nn.Module):
         return self.conv2(x, edge_index)
 
 
-@pytest.mark.parametrize("conv, options", [(GATConv, {}),
-                                           (GATv2Conv, {"share_weights": True})])
-def test_a_stack_of_named_layers_imports_with_the_same_outputs_and_alpha(conv, options, planted,
-                                                                         tmp_path):
+@pytest.mark.parametrize("conv, options", [(GATConv, {}), (GATv2Conv, {"share_weights": True})])
+def test_a_stack_of_named_layers_imports_with_the_same_outputs_and_alpha(
+    conv, options, planted, tmp_path
+):
     torch.manual_seed(2)
-    model = _fit(ReferenceNet(planted.num_features, planted.num_classes, conv, **options),
-                 planted)
+    model = _fit(ReferenceNet(planted.num_features, planted.num_classes, conv, **options), planted)
     path = tmp_path / "net.safetensors"
     spec = {"layers": ["conv1", "conv2"], "act": "elu", "dataset": "planted", **options}
     # save_model drops the tensors that share_weights makes identical (save_file refuses them).
@@ -125,12 +140,15 @@ def _saved(tmp_path, model, key, spec):
     return path
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(norm="batch_norm"), "norm='batch_norm'.* has no gatviz equivalent"),
-    (dict(jk="cat"), "jk='cat'.* has no gatviz equivalent"),
-    (dict(num_layers=6), "num_layers must be 1 to 4"),
-    (dict(act="sigmoid"), "activation must be one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(norm="batch_norm"), "norm='batch_norm'.* has no gatviz equivalent"),
+        (dict(jk="cat"), "jk='cat'.* has no gatviz equivalent"),
+        (dict(num_layers=6), "num_layers must be 1 to 4"),
+        (dict(act="sigmoid"), "activation must be one of"),
+    ],
+)
 def test_pyg_gat_models_gatviz_cannot_rebuild_are_refused(kwargs, message, tmp_path):
     full = dict(in_channels=5, hidden_channels=8, num_layers=2, out_channels=3, heads=2)
     full.update(kwargs)
@@ -173,26 +191,52 @@ def test_extra_tensors_and_plain_state_dicts_are_refused(tmp_path):
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12),
-                                                                      children, max_size=4),
-    max_leaves=20)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=20,
+)
 PYG_ARGS = dict(in_channels=5, hidden_channels=8, num_layers=2, out_channels=3, heads=2)
 PYG_STATE = PygGAT(**PYG_ARGS).state_dict()
 STACK_STATE = ReferenceNet(5, 3).state_dict()
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=JSON, edits=st.dictionaries(st.sampled_from(sorted(PYG_ARGS) + [
-    "v2", "act", "dropout", "negative_slope", "add_self_loops", "residual", "norm", "jk",
-    "layers", "dataset", "share_weights", "fill_value"]), JSON, max_size=4))
+@given(
+    spec=JSON,
+    edits=st.dictionaries(
+        st.sampled_from(
+            sorted(PYG_ARGS)
+            + [
+                "v2",
+                "act",
+                "dropout",
+                "negative_slope",
+                "add_self_loops",
+                "residual",
+                "norm",
+                "jk",
+                "layers",
+                "dataset",
+                "share_weights",
+                "fill_value",
+            ]
+        ),
+        JSON,
+        max_size=4,
+    ),
+)
 def test_any_description_gives_a_model_or_a_checkpoint_error(spec, edits):
     """Whatever a stranger writes as the model's description, reading it ends in a model or a
     CheckpointError, never another exception."""
     from safetensors.torch import save
 
-    cases = [(PYG_STATE, PYG_GAT, spec), (STACK_STATE, GAT_LAYERS, spec),
-             (PYG_STATE, PYG_GAT, {**PYG_ARGS, **edits}),
-             (STACK_STATE, GAT_LAYERS, {"layers": ["conv1", "conv2"], "act": "elu", **edits})]
+    cases = [
+        (PYG_STATE, PYG_GAT, spec),
+        (STACK_STATE, GAT_LAYERS, spec),
+        (PYG_STATE, PYG_GAT, {**PYG_ARGS, **edits}),
+        (STACK_STATE, GAT_LAYERS, {"layers": ["conv1", "conv2"], "act": "elu", **edits}),
+    ]
     for state, key, description in cases:
         data = save(state, metadata={key: json.dumps(description)})
         try:

@@ -1,4 +1,5 @@
 """The report: every analysis at once, its JSON summary and its sentences."""
+
 import math
 
 import pandas as pd
@@ -27,23 +28,45 @@ def _report(deletion: dict[str, float], intact: float = 0.8) -> AnalysisReport:
     empty = pd.DataFrame()
     rows = [{"k": 0, "strategy": s, "test_acc": intact, "changed": 0.0} for s in deletion]
     rows += [{"k": 5, "strategy": s, "test_acc": a, "changed": 0.1} for s, a in deletion.items()]
-    knockout = pd.DataFrame({"split": ["train", "val", "test", "all nodes"],
-                             "learned": [1.0, intact, intact, math.nan],
-                             "uniform": [1.0, intact, intact, math.nan],
-                             "changed": [0.0, 0.0, 0.0, 0.0]})
-    kl = pd.DataFrame({"layer": [0], "head": [0], "kl_from_uniform_mean": [0.0],
-                       "normalised_entropy_mean": [1.0], "nodes": [10]})
-    return AnalysisReport("gat", empty, kl, empty, empty,
-                          pd.DataFrame(columns=["layer", "same_class_mass"]),
-                          pd.DataFrame({"consistency": [1.0]}), knockout,
-                          pd.DataFrame(columns=["head"]), pd.DataFrame(rows))
+    knockout = pd.DataFrame(
+        {
+            "split": ["train", "val", "test", "all nodes"],
+            "learned": [1.0, intact, intact, math.nan],
+            "uniform": [1.0, intact, intact, math.nan],
+            "changed": [0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    kl = pd.DataFrame(
+        {
+            "layer": [0],
+            "head": [0],
+            "kl_from_uniform_mean": [0.0],
+            "normalised_entropy_mean": [1.0],
+            "nodes": [10],
+        }
+    )
+    return AnalysisReport(
+        "gat",
+        empty,
+        kl,
+        empty,
+        empty,
+        pd.DataFrame(columns=["layer", "same_class_mass"]),
+        pd.DataFrame({"consistency": [1.0]}),
+        knockout,
+        pd.DataFrame(columns=["head"]),
+        pd.DataFrame(rows),
+    )
 
 
-@pytest.mark.parametrize("deletion, verdict", [
-    ({"most attended": 0.5, "random": 0.7, "least attended": 0.75}, "points at edges"),
-    ({"most attended": 0.7, "random": 0.7, "least attended": 0.7}, "hurts no more than"),
-    ({"most attended": 0.8, "random": 0.9, "least attended": 0.9}, "does not lower accuracy"),
-])
+@pytest.mark.parametrize(
+    "deletion, verdict",
+    [
+        ({"most attended": 0.5, "random": 0.7, "least attended": 0.75}, "points at edges"),
+        ({"most attended": 0.7, "random": 0.7, "least attended": 0.7}, "hurts no more than"),
+        ({"most attended": 0.8, "random": 0.9, "least attended": 0.9}, "does not lower accuracy"),
+    ],
+)
 def test_describe_judges_deletion_against_random_and_the_intact_graph(deletion, verdict):
     sentences = describe(_report(deletion))
     assert any(verdict in s for s in sentences)

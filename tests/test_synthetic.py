@@ -49,8 +49,9 @@ def test_dictionary_lookup_structure_and_labels():
     lookup = data.edge_masks["lookup"]
     assert torch.equal(lookup, attribute[source] == attribute[target])
     # Each query has exactly one matching key, and its label is that key's value.
-    assert torch.equal(torch.bincount(target[lookup], minlength=24)[is_query],
-                       torch.ones(12, dtype=torch.long))
+    assert torch.equal(
+        torch.bincount(target[lookup], minlength=24)[is_query], torch.ones(12, dtype=torch.long)
+    )
     assert torch.equal(y[target[lookup]], value[source[lookup]])
     assert torch.equal(load_dataset("dictionary-lookup", k=4, graphs=3, seed=2).data.x, x)
     with pytest.raises(DatasetError, match="k must be between"):

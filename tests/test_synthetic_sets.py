@@ -1,4 +1,5 @@
 """ba-2motif: seeded graphs with a house or a 5-cycle, the motif edges marked."""
+
 import torch
 
 from gatviz.datasets import load_dataset
@@ -51,8 +52,10 @@ def test_dictionary_lookup_set_is_the_papers_task():
         assert graph.num_edges == k * k and bool((source < k).all() and (target >= k).all())
         assert torch.equal(graph.edge_masks["lookup"], source == target - k)
     # The test graphs are permutations (key → value combinations) never trained on.
-    perms = {tuple(data.graph(g).data.y[k:].tolist()): data.graph_split_name(g)
-             for g in range(data.num_graphs)}
+    perms = {
+        tuple(data.graph(g).data.y[k:].tolist()): data.graph_split_name(g)
+        for g in range(data.num_graphs)
+    }
     assert len(perms) == 24
 
 

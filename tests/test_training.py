@@ -48,9 +48,11 @@ def test_best_weights_are_restored(karate):
 
 
 def test_every_model_option_trains(tiny):
-    for config in (ModelConfig(conv="gatv2", residual="layer", layers=3),
-                   ModelConfig(out_concat=True, out_heads=2, residual="input"),
-                   ModelConfig(self_loops=False, activation="gelu", layers=1)):
+    for config in (
+        ModelConfig(conv="gatv2", residual="layer", layers=3),
+        ModelConfig(out_concat=True, out_heads=2, residual="input"),
+        ModelConfig(self_loops=False, activation="gelu", layers=1),
+    ):
         result = train(tiny, config, TrainConfig(epochs=3))
         assert len(result.history) == 3
 
@@ -72,6 +74,7 @@ def test_attention_snapshots_are_evenly_spaced_and_bounded(karate, monkeypatch):
     assert not train(karate, train_config=TrainConfig(epochs=3, snapshots=0)).snapshots
 
     import gatviz.training as training
+
     monkeypatch.setattr(training, "MAX_SNAPSHOT_VALUES", 1000)
     big = train(karate, train_config=TrainConfig(epochs=3))
     assert not big.snapshots and "no α snapshots" in big.snapshot_note
@@ -82,8 +85,9 @@ def test_training_that_diverges_stops_with_a_message(karate, monkeypatch):
     from gatviz.errors import TrainingError
 
     cross_entropy = training.F.cross_entropy
-    monkeypatch.setattr(training.F, "cross_entropy",
-                        lambda *a, **k: cross_entropy(*a, **k) * float("nan"))
+    monkeypatch.setattr(
+        training.F, "cross_entropy", lambda *a, **k: cross_entropy(*a, **k) * float("nan")
+    )
     with pytest.raises(TrainingError, match="training diverged at epoch 1: the loss became nan"):
         training.train(karate)
 
@@ -95,12 +99,16 @@ def test_one_batch_with_every_neighbour_is_the_full_batch_step():
     dataset = load_dataset("planted")
     model_config = ModelConfig(dropout=0.0, attn_dropout=0.0)
     full = train(dataset, model_config, TrainConfig(epochs=3, patience=0, snapshots=0))
-    batched = train(dataset, model_config, TrainConfig(epochs=3, patience=0, snapshots=0,
-                                                       batch_size=10_000, fanout=0))
+    batched = train(
+        dataset,
+        model_config,
+        TrainConfig(epochs=3, patience=0, snapshots=0, batch_size=10_000, fanout=0),
+    )
     for (name, a), b in zip(full.model.state_dict().items(), batched.model.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-5), name
-    assert [round(s.train_loss, 5) for s in full.history] == \
-        [round(s.train_loss, 5) for s in batched.history]
+    assert [round(s.train_loss, 5) for s in full.history] == [
+        round(s.train_loss, 5) for s in batched.history
+    ]
 
 
 def test_a_batch_on_its_neighbourhood_gives_the_full_graph_logits():
@@ -114,8 +122,7 @@ def test_a_batch_on_its_neighbourhood_gives_the_full_graph_logits():
         whole = model(model_input(dataset.data.x, torch.device("cpu")), dataset.data.edge_index)
         batch = torch.tensor([3, 40, 41, 300, 555])
         sub = sample_subgraph(dataset.in_edges, batch, fanout=0, hops=3)
-        local = model(model_input(dataset.data.x[sub.nodes], torch.device("cpu")),
-                      sub.edge_index)
+        local = model(model_input(dataset.data.x[sub.nodes], torch.device("cpu")), sub.edge_index)
     assert torch.equal(sub.nodes[:5], batch)
     assert torch.allclose(local[:5], whole[batch], atol=1e-5)
 
@@ -132,10 +139,15 @@ def test_mini_batch_training_with_sampling_learns_and_repeats():
     assert first.metrics["val_acc"] > 0.5  # four classes: chance is 0.25
 
 
-@pytest.mark.parametrize("config", [
-    ModelConfig(), ModelConfig(layers=3, residual="layer", conv="gatv2", heads=3),
-    ModelConfig(residual="input", out_heads=2, out_concat=True),
-    ModelConfig(self_loops=False, activation="relu")])
+@pytest.mark.parametrize(
+    "config",
+    [
+        ModelConfig(),
+        ModelConfig(layers=3, residual="layer", conv="gatv2", heads=3),
+        ModelConfig(residual="input", out_heads=2, out_concat=True),
+        ModelConfig(self_loops=False, activation="relu"),
+    ],
+)
 def test_chunked_inference_equals_the_whole_graph_pass(config):
     from gatviz.datasets import load_dataset
     from gatviz.training import chunked_logits, model_input
@@ -146,8 +158,7 @@ def test_chunked_inference_equals_the_whole_graph_pass(config):
     with torch.no_grad():
         whole = model(model_input(dataset.data.x, cpu), dataset.data.edge_index)
     for chunk_edges in (7, 100, 10**9):  # many chunks, a few, one
-        assert torch.allclose(chunked_logits(model, dataset, cpu, chunk_edges), whole,
-                              atol=1e-5)
+        assert torch.allclose(chunked_logits(model, dataset, cpu, chunk_edges), whole, atol=1e-5)
 
 
 def test_predict_on_a_big_graph_goes_chunk_by_chunk(monkeypatch):
@@ -160,7 +171,10 @@ def test_predict_on_a_big_graph_goes_chunk_by_chunk(monkeypatch):
     calls = []
     chunked = training.chunked_logits
     monkeypatch.setattr(training, "CHUNK_EDGES", 50)
-    monkeypatch.setattr(training, "chunked_logits",
-                        lambda *args, **kwargs: calls.append(1) or chunked(*args, **kwargs))
+    monkeypatch.setattr(
+        training,
+        "chunked_logits",
+        lambda *args, **kwargs: calls.append(1) or chunked(*args, **kwargs),
+    )
     pred, prob = predict(model, dataset)
     assert calls and torch.equal(pred, whole[0]) and torch.allclose(prob, whole[1], atol=1e-6)

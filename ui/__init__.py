@@ -19,6 +19,7 @@ Imports flow one way, top to bottom:
 
 The page-specific panels (``attention_panels``, ``analysis_charts``, ...) sit on top.
 """
+
 # Importing the package loads the whole stack (torch, PyG, gatviz): every page imports ``ui``
 # first, so that a page opened while another thread is importing waits for it (Python's lock
 # on the module) instead of importing PyG beside it; two threads importing PyG's modules at

@@ -1,6 +1,7 @@
 """The URL: a session opens from the link it was given (dataset, model, view), and every page
 writes its current dataset, model and view back into it, so the URL is always a link to what
 is on screen."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -27,8 +28,9 @@ def open_link() -> None:
     try:
         load_spec(spec)
     except GatvizError as error:
-        notes.append(f"The link's dataset could not be loaded ({error}); showing "
-                     f"{DEFAULT_DATASET} instead.")
+        notes.append(
+            f"The link's dataset could not be loaded ({error}); showing {DEFAULT_DATASET} instead."
+        )
         spec, link = spec_for(DEFAULT_DATASET), Link()
     st.session_state[DATASET] = spec
     st.session_state[LINK_NOTES] = notes
@@ -58,8 +60,13 @@ def write_link(spec: tuple, record: ModelRecord | None) -> None:
         st.query_params.update(changed)
 
 
-def from_query(key: str, state_key: str, parse: Callable[[str], object], default,
-               valid: Callable[[object], bool] | None = None) -> None:
+def from_query(
+    key: str,
+    state_key: str,
+    parse: Callable[[str], object],
+    default,
+    valid: Callable[[object], bool] | None = None,
+) -> None:
     """Seed a widget's state from the URL's ``key`` once per session (``default`` when it is
     missing or ``parse`` raises ValueError or TypeError), so a link reopens the same view; on
     every run after, a value that is no longer ``valid`` (a node beyond a smaller graph's
@@ -83,10 +90,12 @@ def parse_bool(text: str) -> bool:
 
 def one_of(*allowed: str) -> Callable[[str], str]:
     """A parser that accepts only ``allowed`` (anything else raises ValueError)."""
+
     def parse(text: str) -> str:
         if text not in allowed:
             raise ValueError(text)
         return text
+
     return parse
 
 
@@ -122,4 +131,3 @@ def set_dataset(spec: tuple) -> GraphDataset:
     write_link(spec, record)
     show_status(dataset, record)
     return dataset
-

@@ -1,5 +1,6 @@
 """Training in the app: a progress bar, a Stop button and live curves, then the model kept in
 the session and shared with the server's other sessions."""
+
 from __future__ import annotations
 
 import threading
@@ -20,8 +21,14 @@ from ui.state import add_model, models, selection, unique_name
 LIVE_UPDATE_SECONDS = 0.5  # how often the progress bar and the live curves are redrawn
 
 
-def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: ModelConfig,
-               train_config: TrainConfig, curves: bool = True) -> ModelRecord:
+def train_live(
+    dataset: GraphDataset,
+    spec: tuple,
+    name: str,
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    curves: bool = True,
+) -> ModelRecord:
     """Train with a progress bar, a Stop button and (``curves``) live loss and accuracy curves,
     then keep the model in the session.
 
@@ -42,8 +49,11 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     live = st.empty()  # progress, Stop and curves; only a line saying how it ended afterwards
     with live.container():
         progress = st.progress(0.0, text="Starting…")
-        st.button("Stop training", help="Stops after the current epoch and keeps the best "
-                                        "weights so far as a usable model.")
+        st.button(
+            "Stop training",
+            help="Stops after the current epoch and keeps the best "
+            "weights so far as a usable model.",
+        )
         if curves:
             left, right = st.columns(2)
             charts = (left.empty(), right.empty())
@@ -57,13 +67,14 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
         if time.monotonic() - drawn[0] < LIVE_UPDATE_SECONDS and not last:
             return None
         try:
-            progress.progress(stats.epoch / train_config.epochs,
-                              text=f"Epoch {stats.epoch} / {train_config.epochs} · "
-                                   f"val {metric_name(dataset)} {stats.val_acc:.3f}")
+            progress.progress(
+                stats.epoch / train_config.epochs,
+                text=f"Epoch {stats.epoch} / {train_config.epochs} · "
+                f"val {metric_name(dataset)} {stats.val_acc:.3f}",
+            )
             if curves:
                 for chart, columns in zip(charts, (LOSS_COLUMNS, ACCURACY_COLUMNS)):
-                    chart.vega_lite_chart(curves_spec(rows, columns, CURVE_HEIGHT),
-                                          width="stretch")
+                    chart.vega_lite_chart(curves_spec(rows, columns, CURVE_HEIGHT), width="stretch")
         except ScriptControlException as request:  # Stop, or another click: keep what we have
             interrupted.append(request)
             return False
@@ -79,17 +90,27 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
             earlier = store.get(key, spec, name, REUSED)  # the one waited for: this model?
             if earlier is None:
                 result = train(dataset, model_config, train_config, on_epoch=on_epoch)
-                record = ModelRecord(name, spec, result.model, train_config, result.metrics,
-                                     result.history, result.snapshots, result.snapshot_note)
+                record = ModelRecord(
+                    name,
+                    spec,
+                    result.model,
+                    train_config,
+                    result.metrics,
+                    result.history,
+                    result.snapshots,
+                    result.snapshot_note,
+                )
                 record.stopped = bool(interrupted)
                 prepare(record, dataset)
                 share(record, store)  # before the lock goes: sessions waiting reuse it
         finally:
             lock.release()
         if interrupted:  # stored before the next run looks (it waits for `finished`)
-            record.note = (f"Stopped after {len(result.history)} of {train_config.epochs} "
-                           f"epochs; the best weights so far (epoch {result.best_epoch}) were "
-                           "kept.")
+            record.note = (
+                f"Stopped after {len(result.history)} of {train_config.epochs} "
+                f"epochs; the best weights so far (epoch {result.best_epoch}) were "
+                "kept."
+            )
             add_model(record, dataset, session)
     finally:
         finished.set()  # before add_model below, which waits for it (select_pending)
@@ -99,6 +120,9 @@ def train_live(dataset: GraphDataset, spec: tuple, name: str, model_config: Mode
     if interrupted:
         raise interrupted[0]
     add_model(record, dataset)
-    live.progress(1.0, text=f"Done: {len(result.history)} epochs, best at epoch "
-                            f"{result.best_epoch} (weights restored).")
+    live.progress(
+        1.0,
+        text=f"Done: {len(result.history)} epochs, best at epoch "
+        f"{result.best_epoch} (weights restored).",
+    )
     return record

@@ -1,4 +1,5 @@
 """The server process's settings: PyTorch's threads and glibc's memory arenas, set once."""
+
 import ctypes
 import os
 

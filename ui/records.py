@@ -3,6 +3,7 @@ predictions and α, computed once, and its record on one graph or one split of a
 
 No streamlit here: a record is plain data, kept in session state by ``ui.state``.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -76,21 +77,23 @@ def prepare(record: ModelRecord, dataset: GraphDataset) -> None:
     """What the views need of a model, computed once: its predictions for every node and, on
     graphs up to WHOLE_ATTENTION_EDGES edges, every layer's α."""
     record.pred, record.prob = predict(record.model, dataset)
-    record.attention = dataset_attention(record.model, dataset) if whole_attention(dataset) \
-        else []
+    record.attention = dataset_attention(record.model, dataset) if whole_attention(dataset) else []
 
 
-def view_attention(record: ModelRecord, dataset: GraphDataset, node: int | None,
-                   hops: int) -> list[LayerAttention]:
+def view_attention(
+    record: ModelRecord, dataset: GraphDataset, node: int | None, hops: int
+) -> list[LayerAttention]:
     """Every layer's α for a view: the whole graph's when the app keeps it, else α on the
     edges into the nodes within ``hops`` of ``node``, computed from their receptive field
     (exact) and kept for the latest LOCAL_VIEWS views."""
     if record.attention:
         return record.attention
     if node is None:
-        raise GatvizError(f"{dataset.name} has {dataset.num_edges:,} edges, more than the "
-                          f"{WHOLE_ATTENTION_EDGES:,} whose attention the app computes at once; "
-                          "pick a node and view its neighbourhood")
+        raise GatvizError(
+            f"{dataset.name} has {dataset.num_edges:,} edges, more than the "
+            f"{WHOLE_ATTENTION_EDGES:,} whose attention the app computes at once; "
+            "pick a node and view its neighbourhood"
+        )
     views = record.derive(("views",), OrderedDict)
     key = (node, hops)
     if key not in views:
@@ -99,8 +102,10 @@ def view_attention(record: ModelRecord, dataset: GraphDataset, node: int | None,
         inside = torch.zeros(dataset.num_nodes, dtype=torch.bool)
         inside[near] = True
         # Only the edges into the view's nodes: exact, and all that a view or its table uses.
-        views[key] = [LayerAttention(edges[:, inside[edges[1]]], alpha[inside[edges[1]]])
-                      for edges, alpha in local.attention]
+        views[key] = [
+            LayerAttention(edges[:, inside[edges[1]]], alpha[inside[edges[1]]])
+            for edges, alpha in local.attention
+        ]
         while len(views) > LOCAL_VIEWS:
             views.popitem(last=False)
     views.move_to_end(key)
@@ -121,8 +126,9 @@ def record_bytes(record: ModelRecord) -> int:
     return sum(storages.values())
 
 
-def graph_record(record: ModelRecord, dataset: GraphDataset, g: int
-                 ) -> tuple[GraphDataset, ModelRecord]:
+def graph_record(
+    record: ModelRecord, dataset: GraphDataset, g: int
+) -> tuple[GraphDataset, ModelRecord]:
     """Graph ``g`` of a set of many graphs alone, and the model's record on it: its own α
     (computed on the graph alone, which equals its part of the whole set's), node predictions
     (node tasks) or the graph's prediction (graph task), kept with the model. The views then
@@ -138,20 +144,29 @@ def graph_record(record: ModelRecord, dataset: GraphDataset, g: int
     return graphs[g]
 
 
-def split_record(record: ModelRecord, dataset: GraphDataset, split: str
-                 ) -> tuple[GraphDataset, ModelRecord]:
+def split_record(
+    record: ModelRecord, dataset: GraphDataset, split: str
+) -> tuple[GraphDataset, ModelRecord]:
     """The graphs of ``split`` ('train', 'val', 'test' or 'all') of a set, and the model's
     record on them, as :func:`graph_record` does for one graph."""
     if dataset.num_graphs == 1 or split == "all":
         return dataset, record
     graphs = dataset.split_graphs(split)
-    return record.derive(("split", split), lambda: _part(
-        record, dataset, dataset.subset(graphs, f"{dataset.name} ({split} graphs)"), graphs,
-        split))
+    return record.derive(
+        ("split", split),
+        lambda: _part(
+            record,
+            dataset,
+            dataset.subset(graphs, f"{dataset.name} ({split} graphs)"),
+            graphs,
+            split,
+        ),
+    )
 
 
-def _part(record: ModelRecord, dataset: GraphDataset, part: GraphDataset, graphs: torch.Tensor,
-          tag: str) -> tuple[GraphDataset, ModelRecord]:
+def _part(
+    record: ModelRecord, dataset: GraphDataset, part: GraphDataset, graphs: torch.Tensor, tag: str
+) -> tuple[GraphDataset, ModelRecord]:
     nodes = dataset.nodes_of(graphs)
     rows = graphs if dataset.task == "graph" else nodes
     new_id = torch.full((dataset.num_nodes,), -1, dtype=torch.long)
@@ -160,17 +175,23 @@ def _part(record: ModelRecord, dataset: GraphDataset, part: GraphDataset, graphs
     def cut(layers: list[LayerAttention]) -> list[LayerAttention]:
         """The part's edges of α taken on the whole set, in the part's node ids."""
         kept = [new_id[edges[1]] >= 0 for edges, _ in layers]
-        return [LayerAttention(new_id[edges[:, keep]], alpha[keep])
-                for (edges, alpha), keep in zip(layers, kept)]
+        return [
+            LayerAttention(new_id[edges[:, keep]], alpha[keep])
+            for (edges, alpha), keep in zip(layers, kept)
+        ]
 
-    view = replace(record, pred=record.pred[rows], prob=record.prob[rows],
-                   attention=dataset_attention(record.model, part) if whole_attention(part)
-                   else [], derived={}, uid=f"{record.uid}-{tag}",
-                   snapshots=[Snapshot(s.epoch, cut(s.attention)) for s in record.snapshots])
+    view = replace(
+        record,
+        pred=record.pred[rows],
+        prob=record.prob[rows],
+        attention=dataset_attention(record.model, part) if whole_attention(part) else [],
+        derived={},
+        uid=f"{record.uid}-{tag}",
+        snapshots=[Snapshot(s.epoch, cut(s.attention)) for s in record.snapshots],
+    )
     return part, view
 
 
 def metric_name(dataset: GraphDataset) -> str:
     """What the scores of a model on ``dataset`` measure: accuracy or micro-F1."""
     return METRIC_NAMES[dataset.task]
-

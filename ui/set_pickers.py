@@ -1,5 +1,6 @@
 """Sets of many graphs on the pages: one graph at a time (Attention), or one split's graphs
 (Analysis), each with the model's record on it (ui.records)."""
+
 from __future__ import annotations
 
 import torch
@@ -18,8 +19,9 @@ def first_test_graph(dataset: GraphDataset) -> int:
     return int(torch.cat([dataset.split_graphs("test"), torch.tensor([0])])[0])
 
 
-def pick_graph(column, dataset: GraphDataset, record: ModelRecord
-               ) -> tuple[GraphDataset, ModelRecord, int]:
+def pick_graph(
+    column, dataset: GraphDataset, record: ModelRecord
+) -> tuple[GraphDataset, ModelRecord, int]:
     """A picker in ``column`` of the set's graphs, each shown with its split (and for graph
     tasks its true and predicted class); the chosen graph alone and the record on it."""
     default = first_test_graph(dataset)
@@ -33,25 +35,37 @@ def pick_graph(column, dataset: GraphDataset, record: ModelRecord
             text += f" · true {truth} · predicted {guess}"
         return text
 
-    about = ("Each graph shows its split: the model learned from the train graphs only, so "
-             "the test graphs are graphs it never saw.")
+    about = (
+        "Each graph shows its split: the model learned from the train graphs only, so "
+        "the test graphs are graphs it never saw."
+    )
     if dataset.num_graphs <= MAX_GRAPH_CHOICES:
-        g = column.selectbox("Graph", list(range(dataset.num_graphs)), key="att_graph",
-                             format_func=label, help=about)
+        g = column.selectbox(
+            "Graph", list(range(dataset.num_graphs)), key="att_graph", format_func=label, help=about
+        )
     else:  # tens of thousands of labels would take seconds to send on every rerun
-        g = column.number_input(f"Graph (0 to {dataset.num_graphs - 1:,})", 0,
-                                dataset.num_graphs - 1, key="att_graph", help=about)
+        g = column.number_input(
+            f"Graph (0 to {dataset.num_graphs - 1:,})",
+            0,
+            dataset.num_graphs - 1,
+            key="att_graph",
+            help=about,
+        )
         column.caption(as_text(label(g)))
     return *graph_record(record, dataset, g), g
 
 
-def pick_split(column, dataset: GraphDataset, record: ModelRecord
-               ) -> tuple[GraphDataset, ModelRecord, str]:
+def pick_split(
+    column, dataset: GraphDataset, record: ModelRecord
+) -> tuple[GraphDataset, ModelRecord, str]:
     """A picker in ``column`` of the graphs measured (test first); those graphs and the
     record on them."""
     from_query("split", "analysis_split", str, "test", lambda s: s in SPLITS)
     split = column.selectbox(
-        "Graphs measured", SPLITS, key="analysis_split",
+        "Graphs measured",
+        SPLITS,
+        key="analysis_split",
         format_func=lambda s: f"{s} graphs ({int(dataset.split_graphs(s).numel())})",
-        help="Test graphs are graphs the model never saw in training.")
+        help="Test graphs are graphs the model never saw in training.",
+    )
     return *split_record(record, dataset, split), split

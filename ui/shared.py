@@ -1,5 +1,6 @@
 """The models this server keeps for every session, so that a link opened anywhere reopens its
 model without training it again, and the one lock that lets a single training run at a time."""
+
 from __future__ import annotations
 
 import copy
@@ -14,8 +15,10 @@ from ui.records import ModelRecord, record_bytes
 from ui.specs import link_for
 
 SHARED_MODELS_MB = float(os.environ.get("GATVIZ_SHARED_MODELS_MB", "100"))
-REUSED = ("Trained earlier on this server with the same settings and seed, which give the same "
-          "weights: reused.")
+REUSED = (
+    "Trained earlier on this server with the same settings and seed, which give the same "
+    "weights: reused."
+)
 
 
 class SharedModels:
@@ -44,8 +47,14 @@ class SharedModels:
                 return None
             self._records.move_to_end(key)
             stored = self._records[key][0]
-        return replace(stored, name=name, dataset_spec=spec, note=note or stored.note,
-                       model=copy.deepcopy(stored.model), derived={})
+        return replace(
+            stored,
+            name=name,
+            dataset_spec=spec,
+            note=note or stored.note,
+            model=copy.deepcopy(stored.model),
+            derived={},
+        )
 
     def put(self, key: tuple, record: ModelRecord) -> None:
         size = record_bytes(record)
@@ -64,7 +73,6 @@ class SharedModels:
 
     def __len__(self) -> int:
         return len(self._records)
-
 
 
 @st.cache_resource(show_spinner=False)

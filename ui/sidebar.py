@@ -1,5 +1,6 @@
 """What every page calls first: the session's dataset and model, the link's notes, the URL and
 the sidebar's status."""
+
 from __future__ import annotations
 
 import streamlit as st

@@ -1,5 +1,6 @@
 """Which dataset: its spec (a hashable description that session state keeps), its cached
 load, and the link that rebuilds it with a model."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,12 +37,12 @@ def link_for(spec: tuple, record: ModelRecord | None = None) -> Link:
         link = Link(spec[0], spec[1])
     if record is None:
         return link
-    return link.with_model(record.name, record.model_config, record.effective_train_config,
-                           record.source)
+    return link.with_model(
+        record.name, record.model_config, record.effective_train_config, record.source
+    )
 
 
-def csv_spec(name: str, edges: bytes, nodes: bytes | None, graphs: bytes | None = None
-             ) -> tuple:
+def csv_spec(name: str, edges: bytes, nodes: bytes | None, graphs: bytes | None = None) -> tuple:
     """The spec of a graph uploaded as files: its name and the files' SHA-256 digests. The
     bytes stay in this session (UPLOADS), out of the spec: Streamlit hashes a cached call's
     arguments on every call, which for a 10-million-edge upload cost a second per rerun."""
@@ -54,8 +55,9 @@ def csv_spec(name: str, edges: bytes, nodes: bytes | None, graphs: bytes | None 
         digests.append(digest)
     spec = ("csv", name, *digests)
     # Keep only the files that the current dataset, this spec or a model still refers to.
-    specs = [spec, st.session_state.get(DATASET, ())] + \
-        [record.dataset_spec for record in models().values()]
+    specs = [spec, st.session_state.get(DATASET, ())] + [
+        record.dataset_spec for record in models().values()
+    ]
     used = {digest for kept in specs if kept[:1] == ("csv",) for digest in kept[2:]}
     for digest in set(uploads) - used:
         del uploads[digest]
@@ -66,16 +68,23 @@ def load_spec(spec: tuple) -> GraphDataset:
     if spec[0] == "csv":
         uploads = st.session_state.get(UPLOADS, {})
         if spec[2] not in uploads:
-            raise GatvizError(f"this session no longer holds the files of {spec[1]}; upload "
-                              "them again on the Dataset page")
-        return _load_csv(spec, uploads[spec[2]], uploads.get(spec[3]),
-                         uploads.get(spec[4]) if len(spec) > 4 else None)
+            raise GatvizError(
+                f"this session no longer holds the files of {spec[1]}; upload "
+                "them again on the Dataset page"
+            )
+        return _load_csv(
+            spec,
+            uploads[spec[2]],
+            uploads.get(spec[3]),
+            uploads.get(spec[4]) if len(spec) > 4 else None,
+        )
     return _load_named(spec)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
-def _load_csv(spec: tuple, _edges: bytes, _nodes: bytes | None,
-              _graphs: bytes | None = None) -> GraphDataset:
+def _load_csv(
+    spec: tuple, _edges: bytes, _nodes: bytes | None, _graphs: bytes | None = None
+) -> GraphDataset:
     """Cached by the spec, whose digests stand for the files' bytes (not hashed again)."""
     return load_csv(_edges, _nodes, name=spec[1], graphs=_graphs)
 
@@ -86,4 +95,3 @@ def _load_named(spec: tuple) -> GraphDataset:
     if kind in DOWNLOADED:
         return load_dataset(kind, root=Path(spec[1]) if spec[1] else None)
     return load_dataset(kind, **dict(spec[1]))
-

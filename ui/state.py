@@ -3,6 +3,7 @@
 Models live in session state (MODELS) as :class:`~ui.records.ModelRecord`; a model trained or
 loaded becomes the current one on every page from the next run on (:func:`select_pending`).
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -38,8 +39,9 @@ def unique_name(base: str) -> str:
     return name
 
 
-def add_model(record: ModelRecord, dataset: GraphDataset,
-              session: tuple[dict, dict] | None = None) -> ModelRecord:
+def add_model(
+    record: ModelRecord, dataset: GraphDataset, session: tuple[dict, dict] | None = None
+) -> ModelRecord:
     """Compute what the views need once (attention, predictions), keep the model and make it
     the current one on every page.
 

@@ -3,6 +3,7 @@
 Drawn once per run by ``ui.sidebar`` and again when a page changes the dataset or the model
 within the run, so that it needs no second run to catch up.
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,9 +33,11 @@ def show_status(dataset: GraphDataset, record: ModelRecord | None) -> None:
         st.markdown(f"**Dataset:** {as_text(dataset.name)}")
         graphs = f"{dataset.num_graphs:,} graphs · " if dataset.num_graphs > 1 else ""
         kind = "labels" if dataset.task == "multilabel" else "classes"
-        st.caption(f"{graphs}{dataset.num_nodes:,} nodes · {dataset.num_edges:,} edges · "
-                   f"{dataset.num_features:,} features · {dataset.num_classes} {kind} · "
-                   f"{TASK_NAMES[dataset.task]}")
+        st.caption(
+            f"{graphs}{dataset.num_nodes:,} nodes · {dataset.num_edges:,} edges · "
+            f"{dataset.num_features:,} features · {dataset.num_classes} {kind} · "
+            f"{TASK_NAMES[dataset.task]}"
+        )
         if record is None:
             st.markdown("**Model:** none yet")
             st.caption("Train one on the Train page or load a checkpoint.")
@@ -42,7 +45,9 @@ def show_status(dataset: GraphDataset, record: ModelRecord | None) -> None:
             config = record.model_config
             st.markdown(f"**Model:** {as_text(record.name)}")
             test_acc = record.metrics.get("test_acc", float("nan"))
-            st.caption(f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
-                       f"× {config.hidden} · test {metric_name(dataset)} {test_acc:.3f} on "
-                       f"{int(dataset.score_rows('test').numel()):,} "
-                       f"{'graphs' if dataset.task == 'graph' else 'nodes'}")
+            st.caption(
+                f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
+                f"× {config.hidden} · test {metric_name(dataset)} {test_acc:.3f} on "
+                f"{int(dataset.score_rows('test').numel()):,} "
+                f"{'graphs' if dataset.task == 'graph' else 'nodes'}"
+            )

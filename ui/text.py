@@ -1,4 +1,5 @@
 """Text that came from a file or a URL, shown as text: never markdown, HTML or a link."""
+
 import re
 
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")

@@ -12,6 +12,7 @@ Samplers:
 Usage: python bench/studies/citeseer/citeseer_sampler.py pcg64 [--seeds 30] [--first-seed 0]
                                                        [--out rows.csv]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,10 @@ import train_speed  # noqa: E402
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.datasets import load_dataset  # noqa: E402
 
-STUDIES = [Path(__file__).with_name(name) for name in ("citeseer_study_30_seeds.csv",
-                                                        "citeseer_study_seeds_30_49.csv")]
+STUDIES = [
+    Path(__file__).with_name(name)
+    for name in ("citeseer_study_30_seeds.csv", "citeseer_study_seeds_30_49.csv")
+]
 
 
 class Masks:
@@ -57,8 +60,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sampler", choices=("pcg64", "rand"))
     parser.add_argument("--seeds", type=int, default=30)
-    parser.add_argument("--first-seed", type=int, default=0, help="0-49: seeds with reference "
-                        "runs in bench/studies/citeseer/citeseer_study_*.csv")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="0-49: seeds with reference runs in bench/studies/citeseer/citeseer_study_*.csv",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     masks = Masks(args.sampler)
@@ -70,8 +77,11 @@ def main() -> None:
         return self.conv2(x, edge_index)
 
     train_speed.ReferenceGAT.forward = forward
-    reference = {int(r["seed"]): float(r["reference"]) for study in STUDIES
-                 for r in csv.DictReader(study.open())}
+    reference = {
+        int(r["seed"]): float(r["reference"])
+        for study in STUDIES
+        for r in csv.DictReader(study.open())
+    }
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     with planetoid_root() as root:
         dataset = load_dataset("citeseer", root=root)
@@ -89,10 +99,12 @@ def main() -> None:
     a, b = np.array(ours), np.array([reference[s] for s in seeds])
     diff = a - b
     half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
-    print(f"reference with {args.sampler} masks {100 * a.mean():.2f} ± {100 * a.std(ddof=1):.2f} %"
-          f", with bernoulli_ {100 * b.mean():.2f} ± {100 * b.std(ddof=1):.2f} %; difference "
-          f"{100 * diff.mean():+.2f} points, 95 % CI [{100 * (diff.mean() - half):+.2f}, "
-          f"{100 * (diff.mean() + half):+.2f}], paired t p = {stats.ttest_rel(a, b).pvalue:.3g}")
+    print(
+        f"reference with {args.sampler} masks {100 * a.mean():.2f} ± {100 * a.std(ddof=1):.2f} %"
+        f", with bernoulli_ {100 * b.mean():.2f} ± {100 * b.std(ddof=1):.2f} %; difference "
+        f"{100 * diff.mean():+.2f} points, 95 % CI [{100 * (diff.mean() - half):+.2f}, "
+        f"{100 * (diff.mean() + half):+.2f}], paired t p = {stats.ttest_rel(a, b).pvalue:.3g}"
+    )
 
 
 if __name__ == "__main__":

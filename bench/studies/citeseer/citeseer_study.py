@@ -15,6 +15,7 @@ what else runs on the machine, but time does: the run takes ~40 s per seed here.
 Usage: python bench/studies/citeseer/citeseer_study.py [--dataset citeseer] [--seeds 30]
                                                      [--first-seed 0] [--out study.csv]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,10 +55,12 @@ def compare(label: str, a: list[float], b: list[float]) -> None:
     paired = stats.ttest_rel(a, b)
     wilcoxon = stats.wilcoxon(a, b) if np.any(diff != 0) else None
     welch = stats.ttest_ind(a, b, equal_var=False)
-    print(f"{label}: mean difference {100 * diff.mean():+.2f} points, 95 % CI "
-          f"[{100 * (diff.mean() - half):+.2f}, {100 * (diff.mean() + half):+.2f}]; "
-          f"paired t p = {paired.pvalue:.3g}; Wilcoxon p = "
-          f"{wilcoxon.pvalue if wilcoxon else float('nan'):.3g}; Welch t p = {welch.pvalue:.3g}")
+    print(
+        f"{label}: mean difference {100 * diff.mean():+.2f} points, 95 % CI "
+        f"[{100 * (diff.mean() - half):+.2f}, {100 * (diff.mean() + half):+.2f}]; "
+        f"paired t p = {paired.pvalue:.3g}; Wilcoxon p = "
+        f"{wilcoxon.pvalue if wilcoxon else float('nan'):.3g}; Welch t p = {welch.pvalue:.3g}"
+    )
 
 
 def main() -> None:
@@ -74,14 +77,18 @@ def main() -> None:
     print("seed,reference,gatviz,gatviz_reference_rule", flush=True)
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         _, reference = run_reference(dataset, seed, args.epochs)
-        result = train(dataset, train_config=TrainConfig(epochs=args.epochs, patience=0,
-                                                         seed=seed, snapshots=0))
+        result = train(
+            dataset,
+            train_config=TrainConfig(epochs=args.epochs, patience=0, seed=seed, snapshots=0),
+        )
         row = (seed, reference, result.metrics["test_acc"], first_best_test(result.history))
         rows.append(row)
         print(",".join(str(v) for v in row), flush=True)
     if args.out:
-        args.out.write_text("seed,reference,gatviz,gatviz_reference_rule\n" +
-                            "".join(",".join(str(v) for v in r) + "\n" for r in rows))
+        args.out.write_text(
+            "seed,reference,gatviz,gatviz_reference_rule\n"
+            + "".join(",".join(str(v) for v in r) + "\n" for r in rows)
+        )
     _, reference, gatviz, same_rule = (list(c) for c in zip(*rows))
     print()
     print(f"{args.dataset}, {args.seeds} seeds x {args.epochs} epochs")

@@ -15,6 +15,7 @@ the printed ``first-best`` column. ``dense`` is slow (about a minute per seed he
 
 Usage: python bench/studies/citeseer/citeseer_variants.py PIECES [--seeds 30]   e.g.  dense+plainsum
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,15 +76,17 @@ def main() -> None:
     print("seed,gatviz,first-best,reference", flush=True)
     ours = []
     for seed in range(args.seeds):
-        result = training.train(dataset, train_config=TrainConfig(
-            epochs=200, patience=0, seed=seed, snapshots=0))
+        result = training.train(
+            dataset, train_config=TrainConfig(epochs=200, patience=0, seed=seed, snapshots=0)
+        )
         ours.append(result.metrics["test_acc"])
-        print(f"{seed},{ours[-1]},{first_best_test(result.history)},{reference[seed]}",
-              flush=True)
+        print(f"{seed},{ours[-1]},{first_best_test(result.history)},{reference[seed]}", flush=True)
     a, b = np.array(ours), np.array([reference[s] for s in range(args.seeds)])
-    print(f"{args.pieces}: gatviz {100 * a.mean():.2f} ± {100 * a.std(ddof=1):.2f} %, "
-          f"reference {100 * b.mean():.2f} %, difference {100 * (a - b).mean():+.2f} points, "
-          f"Welch p = {stats.ttest_ind(a, b, equal_var=False).pvalue:.3g}")
+    print(
+        f"{args.pieces}: gatviz {100 * a.mean():.2f} ± {100 * a.std(ddof=1):.2f} %, "
+        f"reference {100 * b.mean():.2f} %, difference {100 * (a - b).mean():+.2f} points, "
+        f"Welch p = {stats.ttest_ind(a, b, equal_var=False).pvalue:.3g}"
+    )
 
 
 if __name__ == "__main__":

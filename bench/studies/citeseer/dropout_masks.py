@@ -9,6 +9,7 @@ within a few times 1/sqrt(samples) of 0.
 
 Usage: python bench/studies/citeseer/dropout_masks.py [--epochs 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,10 @@ def main() -> None:
     words = torch.bincount(rows, minlength=x.size(0)).float()
     has = words > 0
     same_paper = rows[1:] == rows[:-1]
-    print(f"{'sampler':10} {'kept':>8} {'var/binom':>10} {'epoch lag-1':>12} "
-          f"{'in-paper':>9} {'max between epochs':>19}")
+    print(
+        f"{'sampler':10} {'kept':>8} {'var/binom':>10} {'epoch lag-1':>12} "
+        f"{'in-paper':>9} {'max between epochs':>19}"
+    )
     for kind in ("F.dropout", "rand", "pcg64"):
         m = masks(kind, tuple(x.shape), rows, cols, epochs)
         kept = torch.zeros(epochs, x.size(0)).index_add_(1, rows, m)
@@ -63,8 +66,10 @@ def main() -> None:
         within = (c[:, 1:][:, same_paper] * c[:, :-1][:, same_paper]).mean() / c.var()
         between = torch.corrcoef(m)
         between = between[~torch.eye(epochs, dtype=torch.bool)].abs().max()
-        print(f"{kind:10} {float(m.mean()):8.5f} {float(ratio):10.4f} {float(lag):+12.5f} "
-              f"{float(within):+9.5f} {float(between):19.4f}")
+        print(
+            f"{kind:10} {float(m.mean()):8.5f} {float(ratio):10.4f} {float(lag):+12.5f} "
+            f"{float(within):+9.5f} {float(between):19.4f}"
+        )
     print(f"1/sqrt(non-zeros) = {1 / np.sqrt(rows.numel()):.4f}")
 
 
