@@ -3,30 +3,29 @@
 import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 from dataclasses import replace
-from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from gatviz.report import CAVEAT, describe
 from ui.analysis_figures import (
-    deletion_chart,
     draw,
     entropy_histogram,
-    ground_truth_bars,
     heatmap,
     js_from_uniform_bars,
 )
 from ui.keys import ANALYSIS_PICK
 from ui.links import current_spec, from_query, write_link, write_view
-from ui.records import metric_name
+from ui.analysis_export import analysis_export
+from ui.ground_truth_panel import ground_truth_panel
+from ui.intervention_panel import intervention_panel
 from ui.same_class_panel import same_class_panel
 from ui.seen_unseen_panel import seen_unseen_panel
 from ui.set_pickers import pick_split
 from ui.sidebar import sidebar
 from ui.snapshots_panel import snapshots_panel
 from ui.state import models_for
-from ui.views import analysis_report, deletion_table, require_whole_attention, table_csv
+from ui.views import analysis_report, deletion_table, require_whole_attention
 
 st.set_page_config(page_title="gatviz · Analysis")
 dataset, record = sidebar()
@@ -142,79 +141,10 @@ c[1].markdown(
     "least two neighbours: the fraction whose rankings of the shared neighbours agree."
 )
 
-st.subheader("Uniform-attention knockout")
-scored_test = int(dataset.score_rows("test").numel())
-unit = "graphs" if dataset.task == "graph" else "nodes"
-st.caption(
-    "The same trained weights with every α forced to 1/|N(i)|: if the score holds, the "
-    f"model did not need its learned attention. Scores are {metric_name(dataset)}; the "
-    f"test row counts {scored_test:,} {unit}"
-    + (
-        f", so one {unit[:-1]} more or less right moves it by {1 / scored_test:.3f}"
-        if 0 < scored_test and dataset.task != "multilabel"
-        else ""
-    )
-    + "."
-    + (
-        " The GAT paper's PPI figures: micro-F1 0.973 ± 0.002 with learned attention, "
-        "0.934 ± 0.006 for a model trained with constant attention (here the trained "
-        "weights are kept and only α is made uniform, a different test)."
-        if whole_set.name == "ppi"
-        else ""
-    )
-)
-knockout = report.knockout.set_index("split")
-c = st.columns([2, 1])
-c[0].dataframe(
-    knockout.drop(index="all nodes")
-    .rename(
-        columns={"learned": "learned α", "uniform": "uniform α", "changed": "predictions changed"}
-    )
-    .style.format(precision=3)
-)
-c[1].metric(
-    "Predictions changed, all nodes",
-    f"{knockout.loc['all nodes', 'changed']:.1%}",
-    delta="no change if α did not matter",
-    delta_color="off",
-)
-
-st.subheader("Deletion curves")
-st.caption(
-    f"Each node loses its k most-attended incoming edges (layer {layer}, mean over "
-    "heads; self-loop kept), k random ones (mean of 5 draws) or its k least-attended. "
-    "If α is faithful, the most-attended should hurt most."
-)
-for column, value, title in zip(
-    st.columns(2), ("test_acc", "changed"), ("test accuracy", "predictions changed")
-):
-    with column:
-        draw(record, ("deletion", layer, value), lambda: deletion_chart(deletion, value, title))
-
-if not report.ground_truth.empty:
-    st.subheader("Ground truth")
-    truth = report.ground_truth
-    st.caption(
-        "AUROC of α as a score for the known edges (0.5 = chance), always beside the "
-        "model-free score 1/|N(i)| and random scores: low-degree structure alone can "
-        "reach a high AUROC."
-    )
-    draw(record, ("truth",), lambda: ground_truth_bars(truth))
-    st.dataframe(truth.style.format(precision=3), hide_index=True)
+intervention_panel(record, report, dataset, deletion, layer, ppi=whole_set.name == "ppi")
+ground_truth_panel(record, report)
 
 st.subheader("Attention over training")
 snapshots_panel(record, dataset, layer, head)
 
-st.subheader("Export")
-tables = report.tables()
-tables[f"deletion_layer{layer}"] = tables.pop("deletion")
-columns = st.columns(4)
-for k, (stem, table) in enumerate(tables.items()):
-    columns[k % 4].download_button(
-        f"{stem}.csv",
-        partial(table_csv, table),
-        file_name=f"{dataset.name}_{stem}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key=f"export_{stem}",
-    )
+analysis_export(report, dataset, layer)

@@ -1,0 +1,27 @@
+"""The Analysis page's tables as CSV downloads, each built when clicked."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from gatviz.datasets import GraphDataset
+from gatviz.report import AnalysisReport
+from ui.views import table_csv
+
+
+def analysis_export(report: AnalysisReport, dataset: GraphDataset, layer: int) -> None:
+    st.subheader("Export")
+    tables = report.tables()
+    tables[f"deletion_layer{layer}"] = tables.pop("deletion")
+    columns = st.columns(4)
+    for k, (stem, table) in enumerate(tables.items()):
+        columns[k % 4].download_button(
+            f"{stem}.csv",
+            partial(table_csv, table),
+            file_name=f"{dataset.name}_{stem}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"export_{stem}",
+        )
