@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from gatviz.report import CAVEAT, describe
-from ui.analysis_figures import (
+from ui.panels.analysis_figures import (
     draw,
     entropy_histogram,
     heatmap,
@@ -16,14 +16,14 @@ from ui.analysis_figures import (
 )
 from ui.keys import ANALYSIS_PICK
 from ui.links import current_spec, from_query, write_link, write_view
-from ui.analysis_export import analysis_export
-from ui.ground_truth_panel import ground_truth_panel
-from ui.intervention_panel import intervention_panel
-from ui.same_class_panel import same_class_panel
-from ui.seen_unseen_panel import seen_unseen_panel
-from ui.set_pickers import pick_split
+from ui.panels.analysis_export import analysis_export
+from ui.panels.ground_truth import ground_truth_panel
+from ui.panels.intervention import intervention_panel
+from ui.panels.same_class import same_class_panel
+from ui.panels.seen_unseen import seen_unseen_panel
+from ui.panels.set_pickers import pick_split
 from ui.sidebar import sidebar
-from ui.snapshots_panel import snapshots_panel
+from ui.panels.snapshots import snapshots_panel
 from ui.state import models_for
 from ui.views import analysis_report, deletion_table, require_whole_attention
 

@@ -5,20 +5,20 @@ import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 import streamlit as st
 
 from gatviz.overlay import drawable_centre
-from ui.attention_downloads import attention_downloads
-from ui.explain_panel import explain_panel
-from ui.first_model import offer_training
+from ui.panels.attention_downloads import attention_downloads
+from ui.panels.explain import explain_panel
+from ui.panels.first_model import offer_training
 from ui.keys import ATTENTION_PICK, MODEL
-from ui.incoming_panel import all_heads, incoming_panel
+from ui.panels.incoming import all_heads, incoming_panel
 from ui.links import current_spec, from_query, write_link, write_view
-from ui.node_summary import misclassified
-from ui.overlay_panel import overlay_panel
+from ui.panels.node_summary import misclassified
+from ui.panels.overlay import overlay_panel
 from ui.records import view_attention
-from ui.set_pickers import pick_graph
+from ui.panels.set_pickers import pick_graph
 from ui.sidebar import sidebar
 from ui.state import models_for
 from ui.text import as_text
-from ui.view_controls import drawing_controls, overlay_options, seed_view
+from ui.panels.view_controls import drawing_controls, overlay_options, seed_view
 
 MAX_NODE_CHOICES = 10_000  # above this, the centre node is typed as an id, not picked from a list
 

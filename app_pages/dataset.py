@@ -9,8 +9,8 @@ import streamlit as st
 from gatviz.errors import GatvizError
 from gatviz.graph_stats import edge_homophily, in_degree_counts, target_counts
 from gatviz.tasks import TASK_NAMES
-from ui.dataset_preview import dataset_preview
-from ui.dataset_form import dataset_form
+from ui.panels.dataset_preview import dataset_preview
+from ui.panels.dataset_form import dataset_form
 from ui.links import set_dataset
 from ui.sidebar import sidebar
 from ui.text import as_text

@@ -7,14 +7,14 @@ from functools import partial
 import streamlit as st
 
 from gatviz.errors import GatvizError
-from ui.baseline_panel import baseline_panel
+from ui.panels.baseline import baseline_panel
 from ui.charts import ACCURACY_COLUMNS, LOSS_COLUMNS, confusion_spec, curves_spec
-from ui.checkpoint_upload import checkpoint_upload
+from ui.panels.checkpoint_upload import checkpoint_upload
 from ui.keys import MODEL, TRAIN_PICK
 from ui.links import current_spec, write_link
 from ui.live import train_live
-from ui.train_form import train_form
-from ui.scores_panel import scores_panel
+from ui.panels.train_form import train_form
+from ui.panels.scores import scores_panel
 from ui.sidebar import sidebar
 from ui.state import current_model, models_for
 from ui.text import as_text

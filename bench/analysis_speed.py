@@ -7,13 +7,23 @@ snapshots under 2 s in all; deletion curves up to k = 5 under 10 s. Data: $GATVI
 set, else ../shared/datasets/planetoid. Run it alone: two torch processes on two cores slow each
 other down many times over.
 
-Usage: python bench/analysis_speed.py [--dataset cora] [--repeats 3]
+The model is the reference GAT unless told otherwise: ``--preset`` starts from one of
+gatviz.presets and the knob options override it. With ``--snapshots``, it also prints each α
+snapshot's mean KL from uniform, per layer (the Analysis page's replay).
+
+Usage: python bench/analysis_speed.py [--dataset cora] [--conv gat|gatv2] [--repeats 3]
+           [--preset NAME] [--layers L] [--heads H] [--hidden C] [--dropout P]
+           [--attn-dropout P] [--epochs E] [--patience P] [--seed S] [--snapshots]
+  e.g. the docs' DictionaryLookup figures:
+       python bench/analysis_speed.py --dataset dictionary-lookup --conv gatv2 --layers 1 \
+           --heads 1 --dropout 0 --attn-dropout 0 --epochs 500 --patience 0
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+from dataclasses import replace
 import sys
 import time
 from pathlib import Path
@@ -22,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz import analysis, report as reporting  # noqa: E402
 from gatviz.attention import dataset_attention, explain_alpha  # noqa: E402
-from gatviz.config import ModelConfig, TrainConfig  # noqa: E402
 from gatviz.datasets import PLANETOID, load_dataset  # noqa: E402
 from gatviz.intervention import deletion_curves, uniform_knockout  # noqa: E402
+from gatviz.presets import PRESETS, preset  # noqa: E402
 from gatviz.training import train  # noqa: E402
 
 
@@ -42,17 +52,50 @@ def main() -> None:
     parser.add_argument("--dataset", default="cora")
     parser.add_argument("--conv", default="gat", choices=("gat", "gatv2"))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--preset", default="reference", choices=list(PRESETS))
+    for knob, kind in (
+        ("layers", int),
+        ("heads", int),
+        ("hidden", int),
+        ("dropout", float),
+        ("attn-dropout", float),
+    ):
+        parser.add_argument(f"--{knob}", type=kind, help="ModelConfig: overrides the preset")
+    for knob in ("epochs", "patience", "seed"):
+        parser.add_argument(f"--{knob}", type=int, help="TrainConfig: overrides the preset")
+    parser.add_argument("--snapshots", action="store_true", help="print the KL over training")
     args = parser.parse_args()
+    chosen = preset(args.preset)
+    model_config = replace(
+        chosen.model,
+        conv=args.conv,
+        **{
+            knob: getattr(args, knob)
+            for knob in ("layers", "heads", "hidden", "dropout", "attn_dropout")
+            if getattr(args, knob) is not None
+        },
+    )
+    train_config = replace(
+        chosen.train,
+        **{
+            knob: getattr(args, knob)
+            for knob in ("epochs", "patience", "seed")
+            if getattr(args, knob) is not None
+        },
+    )
     if args.dataset in PLANETOID:
         with planetoid_root() as root:
             dataset = load_dataset(args.dataset, root=root)
     else:
         dataset = load_dataset(args.dataset)
     start = time.perf_counter()
-    result = train(dataset, ModelConfig(conv=args.conv), TrainConfig(epochs=200, seed=0))
+    result = train(dataset, model_config, train_config)
+    metrics = result.metrics
     print(
-        f"{dataset.name}: trained {args.conv} in {time.perf_counter() - start:.1f} s, "
-        f"test acc {result.metrics['test_acc']:.3f}"
+        f"{dataset.name}: trained {args.conv} in {time.perf_counter() - start:.1f} s "
+        f"({model_config}; {train_config}): train acc {metrics['train_acc']:.3f}, test acc "
+        f"{metrics['test_acc']:.3f}, best epoch {metrics['best_epoch']} of "
+        f"{metrics['epochs_run']} run"
     )
     model, n = result.model, dataset.num_nodes
     attention = dataset_attention(model, dataset)
@@ -92,6 +135,15 @@ def main() -> None:
     print(curves.round(3).to_string(index=False))
     if not report.ground_truth.empty:
         print(report.ground_truth.round(3).to_string(index=False))
+    if args.snapshots:
+        print("\nmean KL from uniform (nats) at each α snapshot, per layer (mean over heads)")
+        for snapshot in result.snapshots:
+            kl = analysis.kl_by_head(analysis.node_divergence(snapshot.attention, n))
+            per_layer = kl.groupby("layer")["kl_from_uniform_mean"].mean()
+            print(
+                f"epoch {snapshot.epoch:4d}: "
+                + "  ".join(f"layer {k} {v:.4f}" for k, v in per_layer.items())
+            )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ peak memory printed is that size's alone, and prints (peaks are the process's pe
   (8 heads x 8 hidden), the second epoch's time;
 * mini-batch epoch: every training node once in batches of 1,024 on sampled neighbourhoods
   (fanout 10 per layer), plus the whole-graph evaluation, chunk by chunk;
-* evaluation: ``predict`` for every node (chunk by chunk above a million edges);
+* evaluation: ``predict`` for every node (chunk by chunk above a million edges; with
+  ``--one-pass``, the whole graph in one pass instead, as gatviz evaluated before chunking:
+  run it with ``--skip full mini reference table`` so that the peak is the pass's own);
 * view: from choosing a node to finished HTML, 1 hop, the median over 5 nodes (lowest to
   highest in-degree; after one warm-up view, as in a running app), with α computed on demand
   from the node's receptive field, beside (the reference, same run) the way gatviz
@@ -23,7 +25,7 @@ that the peak after the mini-batch epoch is its own; ``mini`` (an untrained mode
 the evaluation and the views); ``reference`` and ``table``, which need the whole graph's α.
 
 Usage: python bench/scale.py [--sizes 100000 1000000 10000000] [--dir /tmp/gatviz-scale]
-                             [--skip full mini reference table]
+                             [--skip full mini reference table] [--one-pass]
 Run it alone: two PyTorch processes on two cores slow each other down many times over.
 """
 
@@ -92,7 +94,7 @@ def timed(results: dict, name: str, step):
 STEPS = ("full", "mini", "reference", "table")  # the steps that --skip can leave out
 
 
-def run_one(size: int, folder: Path, skip: tuple[str, ...] = ()) -> dict:
+def run_one(size: int, folder: Path, skip: tuple[str, ...] = (), one_pass: bool = False) -> dict:
     import torch
 
     from gatviz.attention import dataset_attention, neighbourhood_attention, write_attention_table
@@ -142,7 +144,11 @@ def run_one(size: int, folder: Path, skip: tuple[str, ...] = ()) -> dict:
         model = timed(results, "mini_batch_epoch_s", mini_batch)
     if model is None:
         return results
-    timed(results, "whole_graph_eval_s", lambda: predict(model, dataset))
+    if one_pass:  # every edge's α, messages and aggregation layout held at once
+        edges = dataset.data.edge_index
+        timed(results, "whole_graph_eval_one_pass_s", lambda: predict(model, dataset, edges))
+    else:
+        timed(results, "whole_graph_eval_s", lambda: predict(model, dataset))
 
     in_degree = torch.bincount(dataset.data.edge_index[1], minlength=dataset.num_nodes)
     nodes = torch.argsort(in_degree)[torch.linspace(0, dataset.num_nodes - 1, 5).long()]
@@ -203,10 +209,16 @@ def main() -> None:
         "untrained model), 'reference' and 'table' (whole-graph α, which "
         "does not fit in memory for the largest graphs)",
     )
+    parser.add_argument(
+        "--one-pass",
+        action="store_true",
+        help="evaluate the whole graph in one pass instead of chunk by chunk",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.dir / str(args.one), tuple(args.skip))), flush=True)
+        results = run_one(args.one, args.dir / str(args.one), tuple(args.skip), args.one_pass)
+        print(json.dumps(results), flush=True)
         return
     for size in args.sizes:
         start = time.perf_counter()
@@ -214,7 +226,8 @@ def main() -> None:
         print(f"# {size:,} edge rows generated in {time.perf_counter() - start:.1f} s", flush=True)
         done = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--dir", str(args.dir)]
-            + (["--skip", *args.skip] if args.skip else []),
+            + (["--skip", *args.skip] if args.skip else [])
+            + (["--one-pass"] if args.one_pass else []),
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONWARNINGS": "ignore"},

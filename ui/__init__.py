@@ -17,7 +17,8 @@ Imports flow one way, top to bottom:
 - ``live``: training with live curves and a Stop button;
 - ``sidebar``: what every page calls first.
 
-The page-specific panels (``attention_panels``, ``analysis_charts``, ...) sit on top.
+The pages' panels, each one part of one page (a form, a section, the downloads), sit on top in
+``ui.panels``.
 """
 
 # Importing the package loads the whole stack (torch, PyG, gatviz): every page imports ``ui``

@@ -9,7 +9,7 @@ import streamlit as st
 
 from gatviz.datasets import GraphDataset
 from gatviz.report import AnalysisReport
-from ui.analysis_figures import deletion_chart, draw
+from ui.panels.analysis_figures import deletion_chart, draw
 from ui.records import ModelRecord, metric_name
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from gatviz.datasets import GraphDataset
-from ui.analysis_figures import draw, snapshot_bars, snapshot_curve
+from ui.panels.analysis_figures import draw, snapshot_bars, snapshot_curve
 from ui.records import ModelRecord
 from ui.views import snapshot_divergence
 

@@ -14,7 +14,7 @@ from gatviz.overlay import (
     drawable_centre,
     structure_html,
 )
-from ui.set_pickers import first_test_graph
+from ui.panels.set_pickers import first_test_graph
 from ui.text import as_text
 
 WHOLE_UP_TO = 400  # nodes: a graph this small is previewed whole

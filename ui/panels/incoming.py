@@ -14,7 +14,7 @@ from gatviz.datasets import GraphDataset
 from gatviz.model import LayerAttention
 from gatviz.overlay import select_heads
 from ui.charts import heads_grid_spec, incoming_bars_spec
-from ui.node_summary import node_summary
+from ui.panels.node_summary import node_summary
 from ui.records import ModelRecord
 
 MAX_TABLE_ROWS = 300  # neighbours listed in a table; a hub's others are summarised

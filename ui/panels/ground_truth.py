@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gatviz.report import AnalysisReport
-from ui.analysis_figures import draw, ground_truth_bars
+from ui.panels.analysis_figures import draw, ground_truth_bars
 from ui.records import ModelRecord
 
 
