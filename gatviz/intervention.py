@@ -27,8 +27,13 @@ from gatviz.datasets import SPLITS, GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT, LayerAttention
 from gatviz.training import predict
+from gatviz.uncertainty import paired_change
 
 DELETION_STRATEGIES = ("most attended", "random", "least attended")
+DELETION_COLUMNS = [
+    "k", "strategy", "test_acc", "changed", "difference", "difference_low", "difference_high",
+    "p_value", "n",
+]  # fmt: skip
 
 
 def _uniform_alpha(conv, inputs, alpha: Tensor) -> Tensor:
@@ -69,12 +74,42 @@ def _changed(first: Tensor, second: Tensor) -> float:
     return float((first != second).double().mean()) if first.numel() else math.nan
 
 
+KNOCKOUT_COLUMNS = [
+    "split", "learned", "learned_low", "learned_high", "uniform", "uniform_low", "uniform_high",
+    "difference", "difference_low", "difference_high", "p_value", "n", "changed",
+]  # fmt: skip
+
+
+def _change_row(task: str, before: Tensor, after: Tensor, y: Tensor) -> dict:
+    """Both scores with their 95 % intervals, ``after − before`` with its interval, the exact
+    McNemar p-value and the rows scored (gatviz.uncertainty)."""
+    change = paired_change(task, before, after, y)
+    return {
+        "learned": change.before.estimate,
+        "learned_low": change.before.low,
+        "learned_high": change.before.high,
+        "uniform": change.after.estimate,
+        "uniform_low": change.after.low,
+        "uniform_high": change.after.high,
+        "difference": change.difference.estimate,
+        "difference_low": change.difference.low,
+        "difference_high": change.difference.high,
+        "p_value": change.p_value,
+        "n": change.before.n,
+    }
+
+
 def uniform_knockout(model: GAT, dataset: GraphDataset) -> pd.DataFrame:
-    """Accuracy per split with the learned α and with α forced uniform, and what changed.
+    """The score per split with the learned α and with α forced uniform, what changed, and how
+    sure that is.
 
     Returns:
-        one row per split (``train, val, test``) and ``all nodes``, columns ``split, learned,
-        uniform, changed`` (the fraction of that split's nodes whose prediction changes)
+        one row per split (``train, val, test``) and ``all nodes``, columns
+        ``split, learned, learned_low, learned_high, uniform, uniform_low, uniform_high,
+        difference, difference_low, difference_high, p_value, n, changed``: each score with its
+        95 % interval (Wilson; a bootstrap for micro-F1), the change ``uniform − learned`` with
+        its paired interval and exact McNemar p-value, the rows scored, and the fraction of
+        them whose prediction changes (``all nodes``: of every node, with no score)
     """
     learned = _predict(model, dataset)
     with uniform_attention(model):
@@ -82,23 +117,19 @@ def uniform_knockout(model: GAT, dataset: GraphDataset) -> pd.DataFrame:
     rows = []
     for split in SPLITS:
         scored = dataset.score_rows(split)
+        y = dataset.targets[scored]
         rows.append(
             {
                 "split": split,
-                "learned": _accuracy(learned, dataset, split),
-                "uniform": _accuracy(uniform, dataset, split),
+                **_change_row(dataset.task, learned[scored], uniform[scored], y),
                 "changed": _changed(learned[scored], uniform[scored]),
             }
         )
+    every = dict.fromkeys(KNOCKOUT_COLUMNS[1:-2], math.nan)
     rows.append(
-        {
-            "split": "all nodes",
-            "learned": math.nan,
-            "uniform": math.nan,
-            "changed": _changed(learned, uniform),
-        }
+        {"split": "all nodes", **every, "n": len(learned), "changed": _changed(learned, uniform)}
     )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=KNOCKOUT_COLUMNS)
 
 
 def _without_ranked(edge_index: Tensor, score: Tensor, k: int) -> Tensor:
@@ -125,16 +156,21 @@ def deletion_curves(
     Attention is the chosen layer's, averaged over its heads; the edges are removed from the
     graph, so every layer of the model then attends over what remains. ``changed`` is the
     fraction of all nodes whose prediction differs from the intact graph's; the random strategy
-    is the mean of ``draws`` seeded draws.
+    is the mean of ``draws`` seeded draws. Each row also compares its test predictions with
+    the intact graph's (its first draw, for random): the change in test score with its paired
+    95 % interval and exact McNemar p-value (gatviz.uncertainty), on ``n`` test rows.
 
     Returns:
-        columns ``k, strategy, test_acc, changed``
+        columns ``k, strategy, test_acc, changed, difference, difference_low, difference_high,
+        p_value, n``
     """
     if not 0 <= layer < len(attention):
         raise GatvizError(f"layer must be 0 to {len(attention) - 1} (got {layer})")
     edge_index, alpha = attention[layer]
     score = alpha.mean(1)
     intact = _predict(model, dataset, edge_index)
+    test = dataset.score_rows("test")
+    y = dataset.targets[test]
     generator = torch.Generator().manual_seed(seed)
     rows = []
     for k in ks:
@@ -143,17 +179,24 @@ def deletion_curves(
                 scores = [torch.rand(score.shape, generator=generator) for _ in range(draws)]
             else:
                 scores = [score if strategy == "most attended" else -score]
-            results = []
-            for s in scores if k > 0 else scores[:1]:
-                pred = _predict(model, dataset, _without_ranked(edge_index, s, k))
-                results.append((_accuracy(pred, dataset, "test"), _changed(pred, intact)))
-            test_acc, changed = np.mean(results, axis=0)
+            predictions = [
+                _predict(model, dataset, _without_ranked(edge_index, s, k))
+                for s in (scores if k > 0 else scores[:1])
+            ]
+            measured = [(_accuracy(p, dataset, "test"), _changed(p, intact)) for p in predictions]
+            test_acc, changed = np.mean(measured, axis=0)
+            change = paired_change(dataset.task, intact[test], predictions[0][test], y)
             rows.append(
                 {
                     "k": k,
                     "strategy": strategy,
                     "test_acc": float(test_acc),
                     "changed": float(changed),
+                    "difference": change.difference.estimate,
+                    "difference_low": change.difference.low,
+                    "difference_high": change.difference.high,
+                    "p_value": change.p_value,
+                    "n": change.difference.n,
                 }
             )
-    return pd.DataFrame(rows, columns=["k", "strategy", "test_acc", "changed"])
+    return pd.DataFrame(rows, columns=DELETION_COLUMNS)

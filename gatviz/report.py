@@ -26,6 +26,7 @@ from gatviz.attention import dataset_attention
 from gatviz.datasets import GraphDataset
 from gatviz.intervention import deletion_curves, uniform_knockout
 from gatviz.model import GAT, LayerAttention
+from gatviz.uncertainty import SMALL_SAMPLE
 
 
 @dataclass
@@ -47,6 +48,7 @@ class AnalysisReport:
     deletion: pd.DataFrame | None = None
     deletion_layer: int = 0
     same_label: pd.DataFrame | None = None  # multi-label data: same_class per label
+    unit: str = "nodes"  # what a test score counts: 'nodes', or 'graphs' for graph tasks
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by file stem, as ``python -m gatviz analyze`` writes them."""
@@ -100,13 +102,41 @@ class AnalysisReport:
                     auroc_random=_number(first["auroc_random"]),
                 )
             layers.append(entry)
-        return {
+        test = self.knockout.set_index("split").loc["test"]
+        summary: dict = {
             "conv": self.conv,
-            "test_acc": _number(self.knockout_value("test", "learned")),
-            "test_acc_uniform_attention": _number(self.knockout_value("test", "uniform")),
+            "test_acc": _number(test["learned"]),
+            "test_acc_interval": [_number(test["learned_low"]), _number(test["learned_high"])],
+            "test_rows": int(test["n"]),
+            "test_acc_uniform_attention": _number(test["uniform"]),
+            "uniform_minus_learned": _number(test["difference"]),
+            "uniform_minus_learned_interval": [
+                _number(test["difference_low"]),
+                _number(test["difference_high"]),
+            ],
+            "uniform_minus_learned_p_value": _number(test["p_value"]),
             "predictions_changed_uniform": _number(self.knockout_value("all nodes", "changed")),
             "layers": layers,
         }
+        if self.deletion is not None and not self.deletion.empty:
+            top = self.deletion[self.deletion["k"] == self.deletion["k"].max()]
+            summary["deletion"] = {
+                "layer": self.deletion_layer,
+                "k": int(top["k"].iloc[0]),
+                **{
+                    row.strategy.replace(" ", "_"): {
+                        "test_acc": _number(row.test_acc),
+                        "minus_intact": _number(row.difference),
+                        "minus_intact_interval": [
+                            _number(row.difference_low),
+                            _number(row.difference_high),
+                        ],
+                        "p_value": _number(row.p_value),
+                    }
+                    for row in top.itertuples()
+                },
+            }
+        return summary
 
 
 def _number(value) -> float | None:
@@ -147,6 +177,7 @@ def analyze(
         if deletion_layer is None
         else deletion_curves(model, dataset, attention, deletion_layer, seed=seed),
         deletion_layer=deletion_layer or 0,
+        unit="graphs" if dataset.task == "graph" else "nodes",
     )
 
 
@@ -159,6 +190,30 @@ CAVEAT = (
     "more than deleting random ones. Ground truth, where a dataset has it, must be beaten by "
     "α, not just by the degree."
 )
+
+
+def _measurable(row) -> bool:
+    """A paired change that its interval and exact test both tell from no change."""
+    low, high, p = row["difference_low"], row["difference_high"], row["p_value"]
+    return not (math.isnan(low) or low <= 0 <= high) and p < 0.05
+
+
+def _change_text(difference: float, low: float, high: float, p: float) -> str:
+    return f"{difference:+.3f}, 95 % CI {low:+.3f} to {high:+.3f}, McNemar p = {p:.2g}"
+
+
+def _with_interval(row, column: str) -> str:
+    return f"{row[column]:.3f} [{row[column + '_low']:.3f}, {row[column + '_high']:.3f}]"
+
+
+def _few(n: int, unit: str) -> str:
+    """A warning when a finding rests on fewer scored rows than SMALL_SAMPLE."""
+    if n >= SMALL_SAMPLE:
+        return ""
+    return (
+        f" Only {n} test {unit}: one more right or wrong moves the score by {1 / n:.3f}, "
+        "so no difference here can be told from chance."
+    )
 
 
 def describe(report: AnalysisReport) -> list[str]:
@@ -179,41 +234,60 @@ def describe(report: AnalysisReport) -> list[str]:
             f"{kl['kl_from_uniform_mean'].mean():.2g} nats over {len(kl)} head(s); "
             f"normalised entropy {entropy:.2f}, where 1 is uniform)."
         )
-    learned, uniform = (report.knockout_value("test", c) for c in ("learned", "uniform"))
+    unit = report.unit
+    test = report.knockout.set_index("split").loc["test"]
     changed = report.knockout_value("all nodes", "changed")
-    if not math.isnan(learned):
-        verdict = (
-            "the learned attention matters to the predictions"
-            if learned - uniform > 0.02
-            else "the model does about as well without its learned attention"
-            if abs(learned - uniform) <= 0.02
-            else "uniform attention does better than the learned one"
+    if not math.isnan(test["learned"]):
+        n = int(test["n"])
+        change = _change_text(
+            test["difference"], test["difference_low"], test["difference_high"], test["p_value"]
         )
+        if _measurable(test):
+            verdict = (
+                f"the learned attention matters to the predictions ({change})"
+                if test["difference"] < 0
+                else f"uniform attention does better than the learned one ({change})"
+            )
+        else:
+            verdict = f"the change ({change}) is not measurable with {n:,} test {unit}"
         out.append(
             f"With every α forced to uniform, {changed:.1%} of the predictions change and "
-            f"test accuracy goes from {learned:.3f} to {uniform:.3f}: {verdict}."
+            f"the test score goes from {_with_interval(test, 'learned')} to "
+            f"{_with_interval(test, 'uniform')}: {verdict}." + _few(n, unit)
         )
     if report.deletion is not None and not report.deletion.empty:
         top = report.deletion[report.deletion["k"] == report.deletion["k"].max()]
-        acc = top.set_index("strategy")["test_acc"]
+        rows = top.set_index("strategy")
+        most = rows.loc["most attended"]
         intact = float(report.deletion[report.deletion["k"] == 0]["test_acc"].iloc[0])
-        k = int(top["k"].iloc[0])
-        hurt, gap = intact - acc["most attended"], acc["random"] - acc["most attended"]
-        faithful = (
-            "so the attention points at edges the predictions depend on"
-            if hurt > 0.01 and gap > 0.02
-            else "so removing the most-attended edges does not lower accuracy: α does not "
-            "point at edges the predictions depend on"
-            if hurt <= 0.01
-            else "so removing the most-attended edges hurts no more than removing random "
-            "ones: α is not a faithful guide to what the model uses here"
+        k, n = int(top["k"].iloc[0]), int(most["n"])
+        change = _change_text(
+            most["difference"], most["difference_low"], most["difference_high"], most["p_value"]
         )
+        gap = rows.loc["random", "test_acc"] - most["test_acc"]
+        if not _measurable(most):
+            faithful = f"a change ({change}) that is not measurable with {n:,} test {unit}: " + (
+                f"these {n} test {unit} cannot tell whether α points at edges the predictions "
+                "depend on"
+                if n < SMALL_SAMPLE
+                else "α does not point at edges the predictions measurably depend on"
+            )
+        elif most["difference"] < 0 and gap > 0.02:
+            faithful = (
+                f"a measurable drop ({change}), more than random edges cause: the "
+                "attention points at edges the predictions depend on"
+            )
+        else:
+            faithful = (
+                f"a measurable change ({change}), but no more than removing random "
+                "edges: α is not a faithful guide to what the model uses here"
+            )
         out.append(
             f"Removing each node's {k} most-attended incoming edges (layer "
             f"{report.deletion_layer}) takes test accuracy from {intact:.3f} to "
-            f"{acc['most attended']:.3f}, "
-            f"against {acc['random']:.3f} for {k} random edges and "
-            f"{acc['least attended']:.3f} for the {k} least-attended, {faithful}."
+            f"{most['test_acc']:.3f}, against {rows.loc['random', 'test_acc']:.3f} for {k} "
+            f"random edges (mean of the draws) and {rows.loc['least attended', 'test_acc']:.3f} "
+            f"for the {k} least-attended: {faithful}." + _few(n, unit)
         )
     same = report.same_class.dropna(subset=["same_class_mass"])
     if not same.empty:

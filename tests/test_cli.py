@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from gatviz.cli import main
+from gatviz.intervention import DELETION_COLUMNS
 
 
 def test_datasets_lists_every_name(capsys):
@@ -133,7 +134,11 @@ def test_analyze_writes_every_table_and_the_headline_json(karate_checkpoint, tmp
     assert {"kl_from_uniform_mean", "same_class_mass", "same_class_mass_uniform"} <= set(head)
     assert summary["layers"][0]["ranking_consistency"] == 1.0
     deletion = pd.read_csv(out / "deletion.csv")
-    assert list(deletion.columns) == ["k", "strategy", "test_acc", "changed"]
+    assert list(deletion.columns) == DELETION_COLUMNS
+    assert summary["test_rows"] == 7 and summary["test_acc_interval"][0] < summary["test_acc"]
+    low, high = summary["uniform_minus_learned_interval"]
+    assert low <= summary["uniform_minus_learned"] <= high
+    assert summary["deletion"]["k"] == 5 and "p_value" in summary["deletion"]["most_attended"]
     assert sorted(deletion["k"].unique()) == [0, 1, 2, 3, 4, 5]
     assert {
         "kl_from_uniform.csv",

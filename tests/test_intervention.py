@@ -55,6 +55,11 @@ def test_uniform_knockout_table(karate, karate_trained):
     assert list(table.index) == ["train", "val", "test", "all nodes"]
     assert table.loc["test", "learned"] == pytest.approx(karate_trained[0].metrics["test_acc"])
     assert 0 <= table.loc["all nodes", "changed"] <= 1
+    test = table.loc["test"]
+    assert test["n"] == 7 and test["learned_low"] <= test["learned"] <= test["learned_high"]
+    assert test["difference"] == pytest.approx(test["uniform"] - test["learned"])
+    # 7 test nodes cannot show a change of one or two nodes: the interval covers 0.
+    assert test["difference_low"] <= 0 <= test["difference_high"] and test["p_value"] > 0.05
 
 
 def test_without_ranked_removes_exactly_the_top_k_incoming_edges_but_never_self_loops():
@@ -71,7 +76,12 @@ def test_deletion_curves(karate, karate_trained):
     model = karate_trained[0].model
     attention = dataset_attention(model, karate)
     curves = deletion_curves(model, karate, attention, layer=1, ks=range(4), draws=3)
-    assert list(curves.columns) == ["k", "strategy", "test_acc", "changed"]
+    assert list(curves.columns) == [
+        "k", "strategy", "test_acc", "changed", "difference", "difference_low",
+        "difference_high", "p_value", "n",
+    ]  # fmt: skip
+    assert (curves["n"] == 7).all()  # karate's test nodes
+    assert (curves[curves["k"] == 0][["difference", "p_value"]] == [0.0, 1.0]).all().all()
     assert len(curves) == 4 * 3
     start = curves[curves["k"] == 0]
     assert (start["changed"] == 0).all()

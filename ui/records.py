@@ -21,6 +21,7 @@ from gatviz.limits import WHOLE_ATTENTION_EDGES
 from gatviz.model import GAT, LayerAttention
 from gatviz.tasks import METRIC_NAMES
 from gatviz.training import EpochStats, Snapshot, predict
+from gatviz.uncertainty import Interval, score_interval
 
 LOCAL_VIEWS = 16  # neighbourhoods (or graphs of a set) whose α a model keeps (the latest first)
 
@@ -190,6 +191,17 @@ def _part(
         snapshots=[Snapshot(s.epoch, cut(s.attention)) for s in record.snapshots],
     )
     return part, view
+
+
+def split_score(record: ModelRecord, dataset: GraphDataset, split: str) -> Interval:
+    """The model's score on ``split`` with its 95 % interval (gatviz.uncertainty), kept with
+    the model: micro-F1's bootstrap takes a moment on PPI."""
+
+    def compute() -> Interval:
+        rows = dataset.score_rows(split)
+        return score_interval(dataset.task, record.pred[rows], dataset.targets[rows])
+
+    return record.derive(("score", split), compute)
 
 
 def metric_name(dataset: GraphDataset) -> str:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from gatviz.datasets import GraphDataset
 from gatviz.tasks import TASK_NAMES
-from ui.records import ModelRecord, metric_name
+from ui.records import ModelRecord, metric_name, split_score
 from ui.text import as_text
 
 _run = threading.local()  # this script run's sidebar status (script runs are threads)
@@ -44,10 +44,14 @@ def show_status(dataset: GraphDataset, record: ModelRecord | None) -> None:
         else:
             config = record.model_config
             st.markdown(f"**Model:** {as_text(record.name)}")
-            test_acc = record.metrics.get("test_acc", float("nan"))
+            test = split_score(record, dataset, "test") if record.pred is not None else None
+            scored = (
+                f"test {metric_name(dataset)} {test.estimate:.3f} [95 % CI {test.low:.3f}–"
+                f"{test.high:.3f}] on {test.n:,} {'graphs' if dataset.task == 'graph' else 'nodes'}"
+                if test is not None and test.n
+                else "no test rows scored"
+            )
             st.caption(
                 f"{config.conv.upper()} · {config.layers} layers · {config.heads} heads "
-                f"× {config.hidden} · test {metric_name(dataset)} {test_acc:.3f} on "
-                f"{int(dataset.score_rows('test').numel()):,} "
-                f"{'graphs' if dataset.task == 'graph' else 'nodes'}"
+                f"× {config.hidden} · {scored}"
             )

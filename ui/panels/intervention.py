@@ -27,8 +27,9 @@ def intervention_panel(
     unit = "graphs" if dataset.task == "graph" else "nodes"
     st.caption(
         "The same trained weights with every α forced to 1/|N(i)|: if the score holds, the "
-        f"model did not need its learned attention. Scores are {metric_name(dataset)}; the "
-        f"test row counts {scored_test:,} {unit}"
+        f"model did not need its learned attention. Scores are {metric_name(dataset)} with "
+        "95 % intervals (Wilson; a bootstrap for micro-F1); the change is paired on the same "
+        f"{unit}, with the exact McNemar test. The test row counts {scored_test:,} {unit}"
         + (
             f", so one {unit[:-1]} more or less right moves it by {1 / scored_test:.3f}"
             if 0 < scored_test and dataset.task != "multilabel"
@@ -44,17 +45,22 @@ def intervention_panel(
         )
     )
     knockout = report.knockout.set_index("split")
-    c = st.columns([2, 1])
+    c = st.columns([3, 1])
+    shown = knockout.drop(index="all nodes").reset_index()
     c[0].dataframe(
-        knockout.drop(index="all nodes")
-        .rename(
-            columns={
-                "learned": "learned α",
-                "uniform": "uniform α",
-                "changed": "predictions changed",
+        pd.DataFrame(
+            {
+                "split": shown["split"],
+                f"{unit} scored": shown["n"].astype(int),
+                "learned α [95 % CI]": _with_interval(shown, "learned"),
+                "uniform α [95 % CI]": _with_interval(shown, "uniform"),
+                "uniform − learned [95 % CI]": _with_interval(shown, "difference", "+"),
+                "McNemar p": shown["p_value"].map("{:.2g}".format),
+                "measurable": _measurable(shown),
+                "predictions changed": shown["changed"].map("{:.1%}".format),
             }
-        )
-        .style.format(precision=3)
+        ),
+        hide_index=True,
     )
     c[1].metric(
         "Predictions changed, all nodes",
@@ -74,3 +80,38 @@ def intervention_panel(
     ):
         with column:
             draw(record, ("deletion", layer, value), lambda: deletion_chart(deletion, value, title))
+    top = deletion[deletion["k"] == deletion["k"].max()].reset_index(drop=True)
+    st.caption(
+        f"At k = {int(top['k'].iloc[0])}, each strategy's test predictions against the intact "
+        "graph's (random: its first draw), paired on the same test "
+        f"{unit}: the change with its 95 % interval and the exact McNemar test."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "strategy": top["strategy"],
+                "test accuracy": top["test_acc"].map("{:.3f}".format),
+                "change vs intact [95 % CI]": _with_interval(top, "difference", "+"),
+                "McNemar p": top["p_value"].map("{:.2g}".format),
+                "measurable": _measurable(top),
+                f"{unit} scored": top["n"].astype(int),
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def _with_interval(frame: pd.DataFrame, column: str, sign: str = "") -> list[str]:
+    """``estimate [low, high]`` per row, three decimals."""
+    return [
+        f"{v:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"
+        for v, lo, hi in zip(frame[column], frame[f"{column}_low"], frame[f"{column}_high"])
+    ]
+
+
+def _measurable(frame: pd.DataFrame) -> list[str]:
+    """'yes' where the change's interval excludes 0 and McNemar's p < 0.05, else 'no'."""
+    return [
+        "yes" if (lo > 0 or hi < 0) and p < 0.05 else "no"
+        for lo, hi, p in zip(frame["difference_low"], frame["difference_high"], frame["p_value"])
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gatviz.datasets import GraphDataset
-from ui.records import ModelRecord, metric_name
+from ui.records import ModelRecord, metric_name, split_score
 
 
 def scores_panel(record: ModelRecord, dataset: GraphDataset) -> None:
@@ -17,9 +17,15 @@ def scores_panel(record: ModelRecord, dataset: GraphDataset) -> None:
     unit = "graphs" if dataset.task == "graph" else "nodes"
     for column, split, label in zip(c, scored, ("Train", "Validation", "Test")):
         value = metrics.get(split + "_acc", float("nan"))
+        interval = split_score(record, dataset, split)
         column.metric(
             f"{label} {metric_name(dataset)}",
             f"{value:.3f}",
+            delta=f"95 % CI {interval.low:.3f}–{interval.high:.3f}"
+            if interval.n
+            else "nothing scored",
+            delta_color="off",
+            delta_arrow="off",
             help=f"On {scored[split]:,} {unit}"
             + (
                 f" of {int(dataset.split_graphs(split).numel())} graphs"

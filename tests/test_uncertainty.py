@@ -1,0 +1,85 @@
+"""gatviz.uncertainty against the textbook formulas, scipy's where scipy has them."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import binomtest
+
+from gatviz.uncertainty import (
+    mcnemar_exact,
+    paired_change,
+    paired_difference,
+    score_interval,
+    wilson,
+)
+
+
+@pytest.mark.parametrize("k, n", [(0, 7), (6, 7), (7, 7), (3, 10), (822, 1000), (1, 1)])
+def test_wilson_equals_scipys_wilson_interval(k, n):
+    ours = wilson(k, n)
+    theirs = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert ours.estimate == k / n and ours.n == n
+    assert ours.low == pytest.approx(theirs.low, abs=1e-12)
+    assert ours.high == pytest.approx(theirs.high, abs=1e-12)
+
+
+@pytest.mark.parametrize("b, c", [(0, 0), (0, 1), (1, 0), (3, 10), (10, 3), (25, 25), (0, 12)])
+def test_exact_mcnemar_equals_a_two_sided_binomial_test_on_the_discordant_rows(b, c):
+    expected = 1.0 if b + c == 0 else binomtest(b, b + c, 0.5).pvalue
+    assert mcnemar_exact(b, c) == pytest.approx(expected, rel=1e-12)
+
+
+def test_paired_difference_is_the_agresti_min_interval():
+    b, c, n = 3, 10, 50
+    bt, ct, nt = b + 0.5, c + 0.5, n + 2
+    centre = (ct - bt) / nt
+    se = math.sqrt(bt + ct - (ct - bt) ** 2 / nt) / nt
+    ours = paired_difference(b, c, n)
+    assert ours.estimate == pytest.approx((c - b) / n)
+    expected = (centre - 1.959964 * se, centre + 1.959964 * se)
+    assert (ours.low, ours.high) == pytest.approx(expected, abs=1e-6)
+
+
+def test_paired_difference_covers_the_truth_about_95_percent_of_the_time():
+    rng = np.random.default_rng(0)
+    n, p_before_only, p_after_only, hits = 60, 0.10, 0.20, 0
+    for _ in range(2000):
+        cells = rng.multinomial(n, [p_before_only, p_after_only, 0.7])
+        hits += paired_difference(int(cells[0]), int(cells[1]), n).covers(0.10)
+    assert 0.93 <= hits / 2000 <= 0.975
+
+
+def test_seven_test_nodes_cannot_show_one_more_right():
+    """Karate's 7 test nodes: 6 right, then 7 right after an intervention."""
+    y = torch.tensor([0, 1, 2, 3, 0, 1, 2])
+    before, after = y.clone(), y.clone()
+    before[3] = 0
+    change = paired_change("node", before, after, y)
+    assert change.before.estimate == pytest.approx(6 / 7) and change.after.estimate == 1.0
+    assert (change.right_only_before, change.right_only_after) == (0, 1)
+    assert change.p_value == 1.0 and change.difference.covers(0.0) and not change.measurable
+    assert change.before.small
+
+
+def test_a_large_change_on_many_rows_is_measurable():
+    y = torch.zeros(1000, dtype=torch.long)
+    before, after = y.clone(), y.clone()
+    after[:200] = 1  # 200 rows wrong after
+    change = paired_change("node", before, after, y)
+    assert change.measurable and change.p_value < 1e-50
+    assert change.difference.high < 0 and change.difference.estimate == pytest.approx(-0.2)
+
+
+def test_micro_f1_gets_a_seeded_bootstrap_interval():
+    generator = torch.Generator().manual_seed(0)
+    y = (torch.rand(200, 5, generator=generator) > 0.5).long()
+    pred = y.clone()
+    pred[:40, 0] = 1 - pred[:40, 0]
+    first, again = score_interval("multilabel", pred, y), score_interval("multilabel", pred, y)
+    assert first == again  # the same resamples every time
+    assert first.low < first.estimate < first.high and first.n == 200
+    change = paired_change("multilabel", y, pred, y)
+    assert change.right_only_before == 40 and change.right_only_after == 0
+    assert change.difference.high < 0 and change.measurable
