@@ -3,13 +3,13 @@
 import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from gatviz.errors import GatvizError
 from gatviz.overlay import LEGEND_HEIGHT, OverlayOptions
 from ui.keys import COMPARE_PICKS
 from ui.links import current_spec
+from ui.panels.score_table import score_table
 from ui.sidebar import sidebar
 from ui.state import models_for
 from ui.text import as_text
@@ -36,23 +36,7 @@ c = st.columns(2)
 first = available[c[0].selectbox("Model A", names, key=COMPARE_PICKS[0])]
 second = available[c[1].selectbox("Model B", names, key=COMPARE_PICKS[1])]
 
-rows = []
-for label, model in (("A", first), ("B", second)):
-    config = model.model_config
-    rows.append(
-        {
-            "model": label,
-            "name": model.name,
-            "layer type": config.conv.upper(),
-            "layers": config.layers,
-            "heads": config.heads,
-            **{
-                f"{split} acc": model.metrics.get(f"{split}_acc", float("nan"))
-                for split in ("train", "val", "test")
-            },
-        }
-    )
-st.dataframe(pd.DataFrame(rows).style.format(precision=3), hide_index=True)
+score_table(first, second, dataset)
 
 try:
     difference = attention_difference(first, second, dataset)

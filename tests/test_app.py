@@ -233,6 +233,8 @@ def test_compare_page_needs_two_models_then_compares_them():
     assert at.selectbox(key="compare_b").value == "v2"
     assert float(at.metric[0].value) > 0  # GAT and GATv2 attend differently
     assert len(at.get("iframe")) == 2
+    versus = next(c.value for c in at.caption if c.value.startswith("Test accuracy, B − A"))
+    assert "McNemar" in versus and "not measurable with 7 test nodes" in versus
 
 
 def test_attention_page_explains_alpha_and_colours_edges_relative_to_uniform():
