@@ -189,6 +189,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default="test",
         help="a set of many graphs: the graphs measured (default: test)",
     )
+    analyze.add_argument(
+        "--seeds",
+        type=int,
+        default=0,
+        help="also retrain the checkpoint's settings with K seeds (its own seed first) and "
+        "measure how much α and the predictions agree across them (default: 0, off)",
+    )
     analyze.add_argument("--out", type=Path, required=True, help="folder for the CSV tables")
     return parser
 
@@ -305,6 +312,7 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
     from gatviz.report import analyze
 
     checkpoint, dataset = _checkpoint_and_dataset(args)
+    whole = dataset  # a seed study trains on every graph of a set, not on the split measured
     model = checkpoint.build_model()
     extra = {}
     if dataset.num_graphs > 1:  # train graphs beside test graphs, on the whole set's α
@@ -321,10 +329,26 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
     if not 0 <= args.layer < model.config.layers:
         raise GatvizError(f"--layer must be 0 to {model.config.layers - 1} (got {args.layer})")
     report = analyze(model, dataset, None if args.no_deletion else args.layer, seed=args.seed)
+    summary = {"dataset": dataset.name, **report.summary()}
+    if args.seeds:
+        from gatviz.seeds import seed_study
+
+        def progress(done: int, total: int) -> None:
+            print(f"seed study: {done} of {total} models trained", file=sys.stderr, flush=True)
+
+        study = seed_study(
+            whole,
+            checkpoint.model_config,
+            checkpoint.train_config,
+            seeds=args.seeds,
+            on_seed=progress,
+        )
+        extra.update(study.tables())
+        summary["seed_study"] = study.summary()
     args.out.mkdir(parents=True, exist_ok=True)
     for stem, table in {**report.tables(), **extra}.items():
         table.to_csv(args.out / f"{stem}.csv", index=False)
-    print(json_line({"dataset": dataset.name, **report.summary(), "out": str(args.out)}))
+    print(json_line({**summary, "out": str(args.out)}))
 
 
 def json_line(values: dict) -> str:

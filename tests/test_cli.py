@@ -366,3 +366,21 @@ def test_cli_mlp_baseline_beside_the_gat(capsys):
     )
     out = json.loads(capsys.readouterr().out)
     assert {"mlp_train_acc", "mlp_val_acc", "mlp_test_acc", "test_acc"} <= set(out)
+
+
+def test_analyze_with_seeds_writes_the_seed_tables_and_their_summary(
+    karate_checkpoint, tmp_path, capsys
+):
+    out = tmp_path / "seeds"
+    args = ["analyze", "--checkpoint", str(karate_checkpoint), "--out", str(out)]
+    assert main([*args, "--no-deletion", "--seeds", "2"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    study = summary["seed_study"]
+    assert len(study["seeds"]) == 2 and len(study["layers"]) == 2
+    assert 0 <= study["churn_mean"] <= 1
+    assert "seed study: 2 of 2 models trained" in captured.err
+    for stem in ("seed_edges", "seed_agreement", "seed_top_neighbour", "seed_churn"):
+        assert (out / f"{stem}.csv").exists()
+    assert main([*args, "--seeds", "1"]) == 1
+    assert "seeds must be between 2 and 20" in capsys.readouterr().err
