@@ -23,6 +23,7 @@ from ui.panels.same_class import same_class_panel
 from ui.panels.seen_unseen import seen_unseen_panel
 from ui.panels.set_pickers import pick_split
 from ui.sidebar import sidebar
+from ui.panels.seeds import seeds_panel
 from ui.panels.snapshots import snapshots_panel
 from ui.state import models_for
 from ui.views import analysis_report, deletion_table, require_whole_attention
@@ -146,5 +147,7 @@ ground_truth_panel(record, report)
 
 st.subheader("Attention over training")
 snapshots_panel(record, dataset, layer, head)
+seeds_panel(whole_record, whole_set)
 
-analysis_export(report, dataset, layer)
+study = whole_record.derived.get(("seeds", st.session_state.get("analysis_seeds")))
+analysis_export(report, dataset, layer, None if study is None else study.tables())

@@ -361,3 +361,17 @@ def test_analysis_of_a_multilabel_set_shows_same_label_attention_per_label(tmp_p
     assert not at.exception and not at.error
     assert any(s.value == "Same-label attention" for s in at.subheader)
     assert any(c.value.startswith("Per label (head 0)") for c in at.caption)
+
+
+def test_analysis_page_trains_two_seeds_on_a_click_and_keeps_them():
+    at = _train(_app().run(), epochs=10)
+    at.switch_page("app_pages/analysis.py").run()
+    next(n for n in at.number_input if n.label == "Seeds (K)").set_value(2)
+    at.run()
+    next(b for b in at.button if b.label == "Train 2 seeds and compare").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any(c.value.startswith("Predictions that differ between two seeds") for c in at.caption)
+    assert any(b.label == "seed_agreement.csv" for b in at.get("download_button"))
+    record = next(iter(at.session_state["models"].values()))
+    assert ("seeds", 2) in record.derived  # kept: a rerun does not train again
