@@ -190,6 +190,16 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a set of many graphs: the graphs measured (default: test)",
     )
     analyze.add_argument(
+        "--attributions",
+        type=int,
+        nargs="?",
+        const=20,
+        default=0,
+        metavar="NODES",
+        help="also score the edges of NODES sampled test nodes (default 20) with every "
+        "attribution method and measure how far α agrees with each (node tasks)",
+    )
+    analyze.add_argument(
         "--seeds",
         type=int,
         default=0,
@@ -330,6 +340,26 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
         raise GatvizError(f"--layer must be 0 to {model.config.layers - 1} (got {args.layer})")
     report = analyze(model, dataset, None if args.no_deletion else args.layer, seed=args.seed)
     summary = {"dataset": dataset.name, **report.summary()}
+    if args.attributions:
+        import pandas as pd
+
+        from gatviz.attribution import agreement, node_attributions, sample_nodes
+
+        nodes = sample_nodes(whole, args.attributions, seed=args.seed)
+        results = []
+        for done, node in enumerate(nodes, 1):
+            results.append(node_attributions(model, whole, node, seed=args.seed))
+            print(f"attributions: {done} of {len(nodes)} nodes", file=sys.stderr, flush=True)
+        extra["attribution_edges"] = pd.concat(
+            [r.table.assign(node=r.node, predicted=r.predicted) for r in results],
+            ignore_index=True,
+        )
+        table = agreement(results)
+        extra["attribution_agreement"] = table
+        summary["attribution_agreement"] = {
+            "nodes": nodes,
+            "rows": table.to_dict("records"),
+        }
     if args.seeds:
         from gatviz.seeds import seed_study
 

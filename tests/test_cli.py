@@ -384,3 +384,27 @@ def test_analyze_with_seeds_writes_the_seed_tables_and_their_summary(
         assert (out / f"{stem}.csv").exists()
     assert main([*args, "--seeds", "1"]) == 1
     assert "seeds must be between 2 and 20" in capsys.readouterr().err
+
+
+def test_analyze_with_attributions_writes_every_methods_edge_scores(
+    karate_checkpoint, tmp_path, capsys
+):
+    out = tmp_path / "attributions"
+    args = ["analyze", "--checkpoint", str(karate_checkpoint), "--out", str(out)]
+    assert main([*args, "--no-deletion", "--attributions", "2"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert len(summary["attribution_agreement"]["nodes"]) == 2
+    edges = pd.read_csv(out / "attribution_edges.csv")
+    assert {
+        "integrated_gradients",
+        "saliency",
+        "gnnexplainer",
+        "alpha_gradient",
+        "attention_flow",
+        "alpha_layer0",
+        "node",
+    } <= set(edges.columns)
+    agreement = pd.read_csv(out / "attribution_agreement.csv")
+    assert {"alpha", "method", "spearman", "kendall", "top_k_overlap"} <= set(agreement.columns)
+    assert "attributions: 2 of 2 nodes" in captured.err
