@@ -4,7 +4,6 @@ import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
 from gatviz.report import CAVEAT, describe
@@ -19,10 +18,12 @@ from ui.links import current_spec, from_query, write_link, write_view
 from ui.panels.analysis_export import analysis_export
 from ui.panels.ground_truth import ground_truth_panel
 from ui.panels.intervention import intervention_panel
+from ui.panels.ranking import ranking_panel
 from ui.panels.same_class import same_class_panel
 from ui.panels.seen_unseen import seen_unseen_panel
 from ui.panels.set_pickers import pick_split
 from ui.sidebar import sidebar
+from ui.panels.attributions import attributions_panel
 from ui.panels.seeds import seeds_panel
 from ui.panels.snapshots import snapshots_panel
 from ui.state import models_for
@@ -124,23 +125,7 @@ with right:
 
 same_class_panel(report, dataset, record, layer, head)
 
-st.subheader("Static or dynamic attention")
-ranking = report.ranking[report.ranking["layer"] == layer]
-consistency = ranking["consistency"].mean()
-c = st.columns([1, 3])
-c[0].metric(
-    "Ranking consistency",
-    "n/a" if pd.isna(consistency) else f"{consistency:.3f}",
-    delta="GAT always gives 1.000",
-    delta_color="off",
-)
-c[1].markdown(
-    "GAT scores a neighbour j of i with LeakyReLU(a_srcᵀWh_j + a_dstᵀWh_i), which grows with "
-    "a_srcᵀWh_j whatever i is, so every node ranks the neighbours it shares with another node "
-    "the same way (*static* attention, Brody et al. 2022); GATv2 can rank them differently. "
-    f"Measured over {int(ranking['target_pairs'].iloc[0]):,} pairs of nodes that share at "
-    "least two neighbours: the fraction whose rankings of the shared neighbours agree."
-)
+ranking_panel(report, layer)
 
 intervention_panel(record, report, dataset, deletion, layer, ppi=whole_set.name == "ppi")
 ground_truth_panel(record, report)
@@ -148,6 +133,7 @@ ground_truth_panel(record, report)
 st.subheader("Attention over training")
 snapshots_panel(record, dataset, layer, head)
 seeds_panel(whole_record, whole_set)
+attributions_panel(record, dataset)
 
 study = whole_record.derived.get(("seeds", st.session_state.get("analysis_seeds")))
 analysis_export(report, dataset, layer, None if study is None else study.tables())

@@ -375,3 +375,16 @@ def test_analysis_page_trains_two_seeds_on_a_click_and_keeps_them():
     assert any(b.label == "seed_agreement.csv" for b in at.get("download_button"))
     record = next(iter(at.session_state["models"].values()))
     assert ("seeds", 2) in record.derived  # kept: a rerun does not train again
+
+
+def test_analysis_page_scores_sampled_nodes_with_every_attribution_method():
+    at = _train(_app().run(), epochs=10)
+    at.switch_page("app_pages/analysis.py").run()
+    next(n for n in at.number_input if n.label == "Test nodes sampled").set_value(3)
+    at.run()
+    next(b for b in at.button if b.label == "Score 3 test nodes with every method").click()
+    at.run()
+    assert not at.exception and not at.error
+    table = at.dataframe[-1].value
+    assert set(table["method"]) >= {"Integrated Gradients", "GNNExplainer", "α ⊙ ∂y/∂α"}
+    assert {"alpha_layer0", "alpha_mean", "attention_flow"} <= set(table["alpha"])
