@@ -1,0 +1,74 @@
+"""Attributions and seeds on a real graph: time per method and node, and what they find.
+
+Trains the reference GAT (seed 0), then for ``--nodes`` sampled test nodes scores each node's
+receptive-field edges with every method of gatviz.attribution, printing the median seconds per
+node of each method and the agreement between α and each method (Spearman, Kendall, top-3
+overlap). Then the seed study of gatviz.seeds with ``--seeds`` K, timed. Goals (issue 16):
+every method for one node under 2 s, 100 nodes under 60 s, K = 5 seeds on Cora under 30 s.
+Data: $GATVIZ_DATA_DIR if set, else ../shared/datasets/planetoid. Run it alone.
+
+Usage: python bench/attribution_speed.py [--dataset cora] [--nodes 100] [--seeds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from planetoid_data import planetoid_root
+from gatviz.attribution import METHODS, agreement, node_attributions, sample_nodes
+from gatviz.config import ModelConfig, TrainConfig
+from gatviz.datasets import PLANETOID, load_dataset
+from gatviz.seeds import seed_study
+from gatviz.training import train
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--nodes", type=int, default=100)
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+    if args.dataset in PLANETOID:
+        with planetoid_root() as root:
+            dataset = load_dataset(args.dataset, root=root)
+    else:
+        dataset = load_dataset(args.dataset)
+    model_config, train_config = ModelConfig(task=dataset.task), TrainConfig()
+    result = train(dataset, model_config, train_config)
+    print(f"{dataset.name}: test accuracy {result.metrics['test_acc']:.3f}")
+    nodes = sample_nodes(dataset, args.nodes)
+    seconds: dict[str, list[float]] = {method: [] for method in METHODS}
+    results = []
+    start = time.perf_counter()
+    for node in nodes:
+        for method in METHODS:
+            begin = time.perf_counter()
+            one = node_attributions(result.model, dataset, node, methods=(method,))
+            seconds[method].append(time.perf_counter() - begin)
+        results.append(node_attributions(result.model, dataset, node))
+    print(f"{len(nodes)} nodes, every method, twice over: {time.perf_counter() - start:.1f} s")
+    print(f"{'method':22} {'median s/node':>14} {'max':>7}")
+    for method, times in seconds.items():
+        print(f"{method:22} {statistics.median(times):14.3f} {max(times):7.3f}")
+    total = [sum(seconds[m][i] for m in METHODS) for i in range(len(nodes))]
+    print(f"{'all methods':22} {statistics.median(total):14.3f} {max(total):7.3f}  (goal < 2 s)")
+    print(f"{len(nodes)} nodes, all methods: {sum(total):.1f} s  (goal < 60 s for 100)")
+    print(agreement(results).round(3).to_string(index=False))
+    _ = one
+    start = time.perf_counter()
+    study = seed_study(dataset, model_config, train_config, seeds=args.seeds)
+    print(f"seed study, K = {args.seeds}: {time.perf_counter() - start:.1f} s  (goal < 30 s)")
+    print(study.statistics.drop(columns="per_seed").round(4).to_string(index=False))
+    summary = study.summary()
+    for layer in summary["layers"]:
+        print(layer)
+    print(f"prediction churn (mean over pairs): {summary['churn_mean']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
