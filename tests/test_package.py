@@ -2,8 +2,11 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import gatviz
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_top_level_names_come_from_the_modules_that_own_them():
@@ -36,3 +39,17 @@ def test_the_readme_library_example_runs(karate):
     assert len(alpha) == 2 and alpha[0].alpha.shape[1] == 2
     report = gatviz.analyze(result.model, karate, deletion_layer=None)
     assert not report.kl.empty
+
+
+def test_the_library_never_imports_streamlit():
+    """gatviz/ is the library of the notebooks and the CLI: importing every module of it
+    leaves streamlit (and the app's ui package) unimported."""
+    code = (
+        "import importlib, pkgutil, sys, gatviz\n"
+        "for module in pkgutil.iter_modules(gatviz.__path__):\n"
+        "    importlib.import_module(f'gatviz.{module.name}')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'ui')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert run.stdout.strip() == "[]"

@@ -58,10 +58,14 @@ def attributions_panel(record: ModelRecord, dataset: GraphDataset) -> None:
 
 
 def _heatmap(table: pd.DataFrame) -> alt.Chart:
-    base = alt.Chart(table).encode(x=alt.X("method:N", title=None), y=alt.Y("alpha:N", title=None))
+    # Horizontal labels: rotated ones took most of the chart's height from the cells.
+    base = alt.Chart(table).encode(
+        x=alt.X("method:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=180)),
+        y=alt.Y("alpha:N", title=None, sort=None),
+    )
     cells = base.mark_rect().encode(
         color=alt.Color("spearman:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1])),
         tooltip=["alpha", "method", alt.Tooltip("spearman", format=".3f"), "nodes"],
     )
     labels = base.mark_text(fontSize=11).encode(text=alt.Text("spearman:Q", format=".2f"))
-    return (cells + labels).properties(height=40 * table["alpha"].nunique(), width="container")
+    return (cells + labels).properties(height=36 * table["alpha"].nunique() + 30, width="container")

@@ -45,9 +45,8 @@ def intervention_panel(
         )
     )
     knockout = report.knockout.set_index("split")
-    c = st.columns([3, 1])
     shown = knockout.drop(index="all nodes").reset_index()
-    c[0].dataframe(
+    st.dataframe(
         pd.DataFrame(
             {
                 "split": shown["split"],
@@ -62,7 +61,7 @@ def intervention_panel(
         ),
         hide_index=True,
     )
-    c[1].metric(
+    st.metric(
         "Predictions changed, all nodes",
         f"{knockout.loc['all nodes', 'changed']:.1%}",
         delta="no change if α did not matter",
