@@ -96,13 +96,36 @@ def paired_difference(b: int, c: int, n: int) -> Interval:
     return Interval((c - b) / n, max(-1.0, centre - Z95 * se), min(1.0, centre + Z95 * se), n)
 
 
-def _bootstrap(statistic, n: int, seed: int = 0) -> tuple[float, float]:
-    """Percentile 95 % interval of ``statistic(rows)`` over rows resampled with replacement."""
+def _f1_counts(pred: Tensor, y: Tensor) -> np.ndarray:
+    """Per row: its true positives and its wrong (node, label) pairs, the two sums micro-F1
+    is made of. Shapes: (n, L) -> (n, 2)."""
+    pred, y = pred.bool(), y.bool()
+    return torch.stack([(pred & y).sum(1), (pred ^ y).sum(1)], 1).double().numpy()
+
+
+def _resampled_f1(counts: list[np.ndarray], seed: int = 0) -> list[np.ndarray]:
+    """Micro-F1 of each of ``counts`` on BOOTSTRAP_DRAWS resamples of the rows, the same
+    resamples for all: each resample's totals are the rows' counts weighted by how often the
+    resample drew them (one matrix product per chunk instead of a pass per resample)."""
+    n = counts[0].shape[0]
+    if n == 0:
+        return [np.full(BOOTSTRAP_DRAWS, math.nan) for _ in counts]
     rng = np.random.default_rng(seed)
-    values = np.array(
-        [statistic(torch.from_numpy(rng.integers(0, n, n))) for _ in range(BOOTSTRAP_DRAWS)]
-    )
-    if np.isnan(values).all():  # e.g. micro-F1 with no positive label anywhere
+    out: list[list[np.ndarray]] = [[] for _ in counts]
+    chunk = max(1, min(BOOTSTRAP_DRAWS, 2_000_000 // max(n, 1)))
+    for start in range(0, BOOTSTRAP_DRAWS, chunk):
+        draws = min(chunk, BOOTSTRAP_DRAWS - start)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=draws)  # (draws, n)
+        for k, count in enumerate(counts):
+            tp, wrong = (weights @ count).T
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[k].append(2 * tp / (2 * tp + wrong))
+    return [np.concatenate(parts) for parts in out]
+
+
+def _percentiles(values: np.ndarray) -> tuple[float, float]:
+    """The 95 % percentile interval, NaN when every resample is NaN (no positive label)."""
+    if np.isnan(values).all():
         return math.nan, math.nan
     low, high = np.nanpercentile(values, [2.5, 97.5])
     return float(low), float(high)
@@ -116,7 +139,7 @@ def score_interval(task: str, pred: Tensor, y: Tensor) -> Interval:
         return Interval(math.nan, math.nan, math.nan, 0)
     if task != "multilabel":
         return wilson(int((pred == y).sum()), n)
-    low, high = _bootstrap(lambda rows: tasks.micro_f1(pred[rows], y[rows]), n)
+    low, high = _percentiles(_resampled_f1([_f1_counts(pred, y)])[0])
     return Interval(tasks.micro_f1(pred, y), low, high, n)
 
 
@@ -160,12 +183,8 @@ def paired_change(task: str, before: Tensor, after: Tensor, y: Tensor) -> Paired
     if task != "multilabel":
         difference = paired_difference(b, c, n)
     else:  # micro-F1 is no proportion: a paired bootstrap over nodes
-        low, high = _bootstrap(
-            lambda rows: (
-                tasks.micro_f1(after[rows], y[rows]) - tasks.micro_f1(before[rows], y[rows])
-            ),
-            n,
-        )
+        f1_before, f1_after = _resampled_f1([_f1_counts(before, y), _f1_counts(after, y)])
+        low, high = _percentiles(f1_after - f1_before)
         difference = Interval(second.estimate - first.estimate, low, high, n)
     return PairedChange(first, second, difference, b, c, mcnemar_exact(b, c))
 

@@ -83,3 +83,27 @@ def test_micro_f1_gets_a_seeded_bootstrap_interval():
     change = paired_change("multilabel", y, pred, y)
     assert change.right_only_before == 40 and change.right_only_after == 0
     assert change.difference.high < 0 and change.measurable
+
+
+def test_the_micro_f1_bootstrap_matches_one_that_resamples_rows_one_by_one():
+    """The weighted-count bootstrap against the textbook loop (other draws, same spread)."""
+    from gatviz.tasks import micro_f1
+
+    generator = torch.Generator().manual_seed(1)
+    y = (torch.rand(300, 6, generator=generator) > 0.6).long()
+    pred = torch.where(torch.rand(300, 6, generator=generator) > 0.8, 1 - y, y)
+    ours = score_interval("multilabel", pred, y)
+    rng = np.random.default_rng(5)
+    loop = [
+        micro_f1(pred[rows], y[rows])
+        for rows in (torch.from_numpy(rng.integers(0, 300, 300)) for _ in range(2000))
+    ]
+    low, high = np.percentile(loop, [2.5, 97.5])
+    assert ours.low == pytest.approx(low, abs=0.01) and ours.high == pytest.approx(high, abs=0.01)
+
+
+def test_nothing_scored_gives_an_undefined_interval():
+    empty = torch.zeros(0, 4, dtype=torch.long)
+    change = paired_change("multilabel", empty, empty, empty)
+    assert change.difference.n == 0 and change.difference.covers(0.0) and not change.measurable
+    assert math.isnan(score_interval("node", torch.zeros(0), torch.zeros(0)).estimate)
