@@ -1,0 +1,5 @@
+import sys
+
+from gatviz.cli import main
+
+sys.exit(main())
