@@ -103,38 +103,60 @@ class SeedStudy:
         }
 
 
+def _row_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spearman's rho and Kendall's tau-b of each row of ``x`` against the same row of ``y``
+    (rows of equal length d), vectorised: rho is Pearson's r of the average ranks; tau-b is
+    Σ sign(x_i − x_j) sign(y_i − y_j) over the pairs i < j, divided by the square root of the
+    untied pairs in x times those in y. Shapes: (R, d), (R, d) -> (R,), (R,)."""
+    rx, ry = stats.rankdata(x, axis=1), stats.rankdata(y, axis=1)
+    rx, ry = rx - rx.mean(1, keepdims=True), ry - ry.mean(1, keepdims=True)
+    rho = (rx * ry).sum(1) / np.sqrt((rx**2).sum(1) * (ry**2).sum(1))
+    i, j = np.triu_indices(x.shape[1], k=1)
+    sx, sy = np.sign(x[:, i] - x[:, j]), np.sign(y[:, i] - y[:, j])
+    tau = (sx * sy).sum(1) / np.sqrt(np.abs(sx).sum(1) * np.abs(sy).sum(1))
+    return rho, tau
+
+
 def _node_correlations(
     first: Tensor, second: Tensor, target: Tensor, num_nodes: int
 ) -> tuple[float, float, int]:
     """Spearman's and Kendall's correlation of two α vectors over each node's incoming edges,
-    averaged over the nodes with at least MIN_EDGES of them (and not constant in both)."""
+    averaged over the nodes with at least MIN_EDGES of them (and not constant in either),
+    computed for all nodes of one in-degree at once."""
     order = torch.argsort(target, stable=True)
-    counts = torch.bincount(target, minlength=num_nodes).tolist()
-    a, b = first[order].numpy(), second[order].numpy()
-    spearman, kendall, start = [], [], 0
-    for count in counts:
-        if count >= MIN_EDGES:
-            x, y = a[start : start + count], b[start : start + count]
-            if np.ptp(x) > 0 and np.ptp(y) > 0:
-                spearman.append(stats.spearmanr(x, y).statistic)
-                kendall.append(stats.kendalltau(x, y).statistic)
-        start += count
+    counts = torch.bincount(target, minlength=num_nodes)
+    starts = torch.cumsum(counts, 0) - counts
+    a, b = first[order].double().numpy(), second[order].double().numpy()
+    spearman, kendall = [], []
+    for degree in torch.unique(counts[counts >= MIN_EDGES]).tolist():
+        nodes = (counts == degree).nonzero().flatten()
+        rows = (starts[nodes, None] + torch.arange(degree)).numpy()  # (R, d) edge positions
+        x, y = a[rows], b[rows]
+        varied = (np.ptp(x, axis=1) > 0) & (np.ptp(y, axis=1) > 0)
+        if varied.any():
+            rho, tau = _row_correlations(x[varied], y[varied])
+            spearman.append(rho)
+            kendall.append(tau)
     if not spearman:
         return math.nan, math.nan, 0
-    return float(np.mean(spearman)), float(np.mean(kendall)), len(spearman)
+    rho, tau = np.concatenate(spearman), np.concatenate(kendall)
+    return float(rho.mean()), float(tau.mean()), int(rho.size)
 
 
 def _top_neighbour(alpha: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
-    """Each node's most-attended source (self-loops excluded; -1 for a node with none)."""
+    """Each node's most-attended source (self-loops excluded; of equal α, the lowest id; -1 for
+    a node with none). Reductions, not indexed writes: which of several writes to one index
+    lands is not defined."""
     source, target = edge_index
     keep = source != target
-    best = torch.full((num_nodes,), -1, dtype=torch.long)
-    score = torch.full((num_nodes,), -math.inf)
     values, sources, targets = alpha[keep], source[keep], target[keep]
-    order = torch.argsort(values, stable=True)  # later (larger) writes win
-    score[targets[order]] = values[order]
-    best[targets[order]] = sources[order]
-    return best
+    best_alpha = torch.full((num_nodes,), -math.inf, dtype=values.dtype)
+    best_alpha = best_alpha.scatter_reduce(0, targets, values, "amax")
+    top = values == best_alpha[targets]
+    none = torch.iinfo(torch.long).max
+    best = torch.full((num_nodes,), none, dtype=torch.long)
+    best = best.scatter_reduce(0, targets[top], sources[top], "amin")
+    return torch.where(best == none, -1, best)
 
 
 def seed_study(

@@ -61,7 +61,27 @@ def test_node_rank_correlations_equal_scipys_node_by_node():
     )
 
 
-def test_top_neighbour_ignores_self_loops():
-    edge_index = torch.tensor([[1, 2, 0, 0, 1], [0, 0, 0, 1, 1]])
-    alpha = torch.tensor([0.3, 0.2, 0.5, 0.4, 0.6])
-    assert _top_neighbour(alpha, edge_index, 3).tolist() == [1, 0, -1]
+def test_top_neighbour_ignores_self_loops_and_breaks_ties_by_the_lowest_id():
+    edge_index = torch.tensor([[1, 2, 0, 0, 1, 3, 0], [0, 0, 0, 1, 1, 2, 2]])
+    alpha = torch.tensor([0.3, 0.2, 0.5, 0.4, 0.6, 0.5, 0.5])
+    assert _top_neighbour(alpha, edge_index, 4).tolist() == [1, 0, 0, -1]
+
+
+def test_node_rank_correlations_equal_scipys_with_ties_and_many_degrees():
+    generator = torch.Generator().manual_seed(3)
+    degrees = torch.randint(1, 13, (60,), generator=generator)
+    target = torch.repeat_interleave(torch.arange(60), degrees)
+    # Rounded to one decimal: plenty of ties, and some nodes constant in one seed.
+    first = (torch.rand(target.numel(), generator=generator) * 4).round() / 4
+    second = (torch.rand(target.numel(), generator=generator) * 4).round() / 4
+    rho, tau, nodes = _node_correlations(first, second, target, 60)
+    expected_rho, expected_tau = [], []
+    for node in range(60):
+        rows = (target == node).numpy()
+        a, b = first[rows].numpy(), second[rows].numpy()
+        if rows.sum() >= 3 and np.ptp(a) > 0 and np.ptp(b) > 0:
+            expected_rho.append(stats.spearmanr(a, b).statistic)
+            expected_tau.append(stats.kendalltau(a, b).statistic)
+    assert nodes == len(expected_rho) > 20
+    assert rho == pytest.approx(np.mean(expected_rho), abs=1e-12)
+    assert tau == pytest.approx(np.mean(expected_tau), abs=1e-12)
