@@ -1,5 +1,0 @@
-import sys
-
-from gatviz.cli import main
-
-sys.exit(main())
