@@ -132,8 +132,7 @@ ground_truth_panel(record, report)
 
 st.subheader("Attention over training")
 snapshots_panel(record, dataset, layer, head)
-seeds_panel(whole_record, whole_set)
+study = seeds_panel(whole_record, whole_set)
 attributions_panel(record, dataset)
 
-study = whole_record.derived.get(("seeds", st.session_state.get("analysis_seeds")))
 analysis_export(report, dataset, layer, None if study is None else study.tables())

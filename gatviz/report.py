@@ -26,7 +26,7 @@ from gatviz.attention import dataset_attention
 from gatviz.datasets import GraphDataset
 from gatviz.intervention import deletion_curves, uniform_knockout
 from gatviz.model import GAT, LayerAttention
-from gatviz.uncertainty import SMALL_SAMPLE
+from gatviz.uncertainty import SMALL_SAMPLE, interval_text, is_measurable
 
 
 @dataclass
@@ -194,8 +194,7 @@ CAVEAT = (
 
 def _measurable(row) -> bool:
     """A paired change that its interval and exact test both tell from no change."""
-    low, high, p = row["difference_low"], row["difference_high"], row["p_value"]
-    return not (math.isnan(low) or low <= 0 <= high) and p < 0.05
+    return is_measurable(row["difference_low"], row["difference_high"], row["p_value"])
 
 
 def _change_text(difference: float, low: float, high: float, p: float) -> str:
@@ -203,7 +202,7 @@ def _change_text(difference: float, low: float, high: float, p: float) -> str:
 
 
 def _with_interval(row, column: str) -> str:
-    return f"{row[column]:.3f} [{row[column + '_low']:.3f}, {row[column + '_high']:.3f}]"
+    return interval_text(row[column], row[column + "_low"], row[column + "_high"])
 
 
 def _few(n: int, unit: str) -> str:

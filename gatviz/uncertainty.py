@@ -24,6 +24,19 @@ SMALL_SAMPLE = 30  # fewer scored rows than this: any score is flagged as restin
 BOOTSTRAP_DRAWS = 2000  # resamples for the bootstrap intervals (seeded: always the same)
 
 
+def is_measurable(low: float, high: float, p_value: float = 0.0) -> bool:
+    """Whether a change is more than its rows can show by chance: its 95 % interval
+    ``[low, high]`` excludes 0 and its test's ``p_value`` is below 0.05 (undefined: not)."""
+    if math.isnan(low) or math.isnan(high):
+        return False
+    return (low > 0 or high < 0) and p_value < 0.05
+
+
+def interval_text(estimate: float, low: float, high: float, fmt: str = ".3f") -> str:
+    """``estimate [low, high]``, each formatted with ``fmt`` (e.g. ``+.3f``, ``.2e``)."""
+    return f"{estimate:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+
+
 @dataclass(frozen=True)
 class Interval:
     """An estimate with its 95 % interval, and ``n``, the rows (nodes or graphs) it rests on."""
@@ -160,7 +173,7 @@ class PairedChange:
     def measurable(self) -> bool:
         """Whether the change is more than these rows can show by chance: its interval
         excludes 0 and the test rejects no change at 5 %."""
-        return not self.difference.covers(0.0) and self.p_value < 0.05
+        return is_measurable(self.difference.low, self.difference.high, self.p_value)
 
     def as_dict(self, prefix: str) -> dict[str, float | int]:
         return {

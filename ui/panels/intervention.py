@@ -9,6 +9,7 @@ import streamlit as st
 
 from gatviz.datasets import GraphDataset
 from gatviz.report import AnalysisReport
+from gatviz.uncertainty import interval_text, is_measurable
 from ui.panels.analysis_figures import deletion_chart, draw
 from ui.records import ModelRecord, metric_name
 
@@ -103,7 +104,7 @@ def intervention_panel(
 def _with_interval(frame: pd.DataFrame, column: str, sign: str = "") -> list[str]:
     """``estimate [low, high]`` per row, three decimals."""
     return [
-        f"{v:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"
+        interval_text(v, lo, hi, f"{sign}.3f")
         for v, lo, hi in zip(frame[column], frame[f"{column}_low"], frame[f"{column}_high"])
     ]
 
@@ -111,6 +112,6 @@ def _with_interval(frame: pd.DataFrame, column: str, sign: str = "") -> list[str
 def _measurable(frame: pd.DataFrame) -> list[str]:
     """'yes' where the change's interval excludes 0 and McNemar's p < 0.05, else 'no'."""
     return [
-        "yes" if (lo > 0 or hi < 0) and p < 0.05 else "no"
+        "yes" if is_measurable(lo, hi, p) else "no"
         for lo, hi, p in zip(frame["difference_low"], frame["difference_high"], frame["p_value"])
     ]

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from gatviz.datasets import SPLITS, GraphDataset
-from gatviz.uncertainty import paired_change
+from gatviz.uncertainty import interval_text, paired_change
 from ui.records import ModelRecord, metric_name, split_score
 
 
@@ -25,7 +25,7 @@ def score_table(first: ModelRecord, second: ModelRecord, dataset: GraphDataset) 
                 "layers": config.layers,
                 "heads": config.heads,
                 **{
-                    f"{split} [95 % CI]": f"{s.estimate:.3f} [{s.low:.3f}, {s.high:.3f}]"
+                    f"{split} [95 % CI]": interval_text(s.estimate, s.low, s.high)
                     for split, s in scores.items()
                 },
             }

@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from gatviz.datasets import GraphDataset
-from gatviz.seeds import MAX_SEEDS, MIN_EDGES, UNSTABLE_CV, seed_study
+from gatviz.seeds import MAX_SEEDS, MIN_EDGES, UNSTABLE_CV, SeedStudy, seed_study
 from ui.records import ModelRecord
 from ui.shared import training_lock
 
 
-def seeds_panel(record: ModelRecord, dataset: GraphDataset) -> None:
-    """``record`` and ``dataset``: the whole graph's or set's (the study trains on it)."""
+def seeds_panel(record: ModelRecord, dataset: GraphDataset) -> SeedStudy | None:
+    """``record`` and ``dataset``: the whole graph's or set's (the study trains on it). The
+    study shown, once trained (for the export), else None."""
     st.subheader("Across seeds")
     st.caption(
         "Would another seed give the same α? The model's settings are trained again with K "
@@ -29,7 +30,7 @@ def seeds_panel(record: ModelRecord, dataset: GraphDataset) -> None:
     study = record.derived.get(("seeds", k))
     if study is None:
         if not c[1].button(f"Train {k} seeds and compare", help="Trains K models here."):
-            return
+            return None
         progress = st.progress(0.0, text="Training the seeds…")
 
         def on_seed(done: int, total: int) -> None:
@@ -72,3 +73,4 @@ def seeds_panel(record: ModelRecord, dataset: GraphDataset) -> None:
         f"over the {len(study.churn)} pairs. Seeds {study.seeds[0]}–{study.seeds[-1]}; "
         "the per-edge table is in the export (seed_edges.csv)."
     )
+    return study

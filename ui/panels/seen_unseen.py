@@ -9,6 +9,7 @@ import streamlit as st
 
 from gatviz.datasets import GraphDataset
 from gatviz.inductive_analysis import divergence_by_split
+from gatviz.uncertainty import interval_text, is_measurable
 from ui.records import ModelRecord
 
 
@@ -31,7 +32,7 @@ def seen_unseen_table(side: pd.DataFrame) -> pd.DataFrame:
     text (from :func:`gatviz.inductive_analysis.divergence_by_split`)."""
 
     def interval(m, lo, hi, sign=""):
-        return [f"{a:{sign}.2e} [{b:{sign}.2e}, {c:{sign}.2e}]" for a, b, c in zip(m, lo, hi)]
+        return [interval_text(a, b, c, f"{sign}.2e") for a, b, c in zip(m, lo, hi)]
 
     return pd.DataFrame(
         {
@@ -47,7 +48,7 @@ def seen_unseen_table(side: pd.DataFrame) -> pd.DataFrame:
                 side["difference"], side["difference_low"], side["difference_high"], "+"
             ),
             "differs": [
-                "yes" if lo > 0 or hi < 0 else "no"
+                "yes" if is_measurable(lo, hi) else "no"
                 for lo, hi in zip(side["difference_low"], side["difference_high"])
             ],
         }
