@@ -144,6 +144,29 @@ def _percentiles(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def mean_interval(values, seed: int = 0) -> Interval:
+    """The mean of per-row ``values`` (one per node or graph: a rank correlation, an AUROC, a
+    share) with the 95 % percentile bootstrap interval over the rows (BOOTSTRAP_DRAWS seeded
+    resamples). NaN values are left out; with fewer than two rows the interval is undefined."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = int(values.size)
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, 0)
+    if n == 1:
+        return Interval(float(values[0]), math.nan, math.nan, 1)
+    generator = np.random.default_rng(seed)
+    chunk = max(1, 4_000_000 // n)  # resamples drawn at once: memory stays bounded on big graphs
+    means = np.concatenate(
+        [
+            values[generator.integers(0, n, size=(min(chunk, BOOTSTRAP_DRAWS - start), n))].mean(1)
+            for start in range(0, BOOTSTRAP_DRAWS, chunk)
+        ]
+    )
+    low, high = _percentiles(means)
+    return Interval(float(values.mean()), low, high, n)
+
+
 def score_interval(task: str, pred: Tensor, y: Tensor) -> Interval:
     """The task's score of ``pred`` against ``y`` (the scored rows only), with its interval:
     Wilson for accuracy, a bootstrap over rows for micro-F1."""

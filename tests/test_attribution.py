@@ -8,9 +8,16 @@ from scipy import stats
 from torch_geometric.data import Data
 from torch_geometric.explain.algorithm.utils import clear_masks, set_masks
 
-from gatviz.attribution import METHODS, agreement, node_attributions, sample_nodes
+from gatviz.attribution import (
+    METHODS,
+    agreement,
+    graph_attributions,
+    node_attributions,
+    sample_nodes,
+)
 from gatviz.config import ModelConfig
-from gatviz.datasets import GraphDataset
+from gatviz.datasets import GraphDataset, load_dataset
+from gatviz.graphset import graph_set
 from gatviz.errors import GatvizError
 from gatviz.model import GAT
 
@@ -49,6 +56,35 @@ def one_edge():
         if float(message.max()) <= 0:
             conv.lin.weight.neg_()
     return model, dataset
+
+
+@pytest.fixture
+def tiny_graph_set():
+    """Three small graphs for graph classification, with a motif mask, and an untrained
+    graph-task GAT (eval mode, no dropout)."""
+    torch.manual_seed(0)
+    graphs, masks = [], []
+    for g in range(3):
+        n = 5 + g
+        ring = torch.arange(n)
+        edge_index = torch.cat(
+            [torch.stack([ring, (ring + 1) % n]), torch.stack([(ring + 1) % n, ring])], dim=1
+        )
+        graphs.append(Data(x=torch.rand(n, 4), edge_index=edge_index, y=torch.full((n,), -1)))
+        masks.append(edge_index[0] < 2)
+    dataset = graph_set(
+        "tiny set",
+        graphs,
+        task="graph",
+        class_names=[],
+        description="hand-built",
+        graph_split=torch.tensor([0, 2, 2]),
+        graph_y=torch.tensor([0, 1, 0]),
+        graph_class_names=["a", "b"],
+        edge_masks={"motif": masks},
+    )
+    config = ModelConfig(task="graph", layers=2, heads=2, dropout=0.0, attn_dropout=0.0)
+    return GAT(4, 2, config).eval(), dataset
 
 
 def test_every_method_ranks_the_one_edge_that_matters_first(one_edge):
@@ -111,3 +147,44 @@ def test_attributions_refuse_what_they_cannot_explain(karate, karate_trained):
         node_attributions(model, karate, 34)
     with pytest.raises(GatvizError, match="methods must be among"):
         node_attributions(model, karate, 0, methods=("shap",))
+
+
+def test_graph_attributions_score_every_edge_of_the_graph_and_add_up(tiny_graph_set):
+    """Graph classification: one row per edge of the graph explained, the edge masks reachable
+    by edge_id, and Integrated Gradients' completeness on the graph's output."""
+    model, dataset = tiny_graph_set
+    result = graph_attributions(model, dataset, 1)
+    one = dataset.graph(1)
+    table = result.table
+    assert result.level == "graph"
+    assert table[["source", "target"]].values.tolist() == one.data.edge_index.t().tolist()
+    assert table["edge_id"].tolist() == list(range(one.num_edges))
+    x, edge_index = one.data.x, one.data.edge_index
+    batch = torch.zeros(x.size(0), dtype=torch.long)
+
+    def output(mask: torch.Tensor) -> float:
+        set_masks(model, mask, edge_index, apply_sigmoid=False)
+        try:
+            with torch.no_grad():
+                return float(model(x, edge_index, batch=batch)[0, result.predicted])
+        finally:
+            clear_masks(model)
+
+    whole, none = output(torch.ones(edge_index.size(1))), output(torch.zeros(edge_index.size(1)))
+    total = float(table["integrated_gradients"].sum())
+    assert total == pytest.approx(whole - none, rel=0.05, abs=1e-3)
+    # The flow starts from the mean readout's 1/n per node: the last layer's edges and loops
+    # carry all of it, so the input edges' share of the last layer is below 1.
+    assert 0 < table["attention_flow"].max() < 1
+    with pytest.raises(GatvizError, match="graph attributions are computed for graph"):
+        graph_attributions(model, load_dataset("karate"), 0)
+    with pytest.raises(GatvizError, match="node attributions are computed for node"):
+        node_attributions(model, dataset, 0)
+
+
+def test_agreement_means_carry_a_bootstrap_interval(karate, karate_trained):
+    model = karate_trained[0].model
+    results = [node_attributions(model, karate, v, methods=("saliency",)) for v in (0, 5, 33)]
+    row = agreement(results).iloc[0]
+    assert row["spearman_low"] <= row["spearman"] <= row["spearman_high"]
+    assert row["kendall_low"] <= row["kendall"] <= row["kendall_high"]

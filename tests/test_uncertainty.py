@@ -107,3 +107,19 @@ def test_nothing_scored_gives_an_undefined_interval():
     change = paired_change("multilabel", empty, empty, empty)
     assert change.difference.n == 0 and change.difference.covers(0.0) and not change.measurable
     assert math.isnan(score_interval("node", torch.zeros(0), torch.zeros(0)).estimate)
+
+
+def test_mean_interval_is_the_bootstrap_of_the_mean():
+    from scipy import stats
+
+    from gatviz.uncertainty import mean_interval
+
+    values = np.random.default_rng(1).normal(0.3, 1.0, 400)
+    interval = mean_interval(values)
+    assert interval.estimate == pytest.approx(values.mean()) and interval.n == 400
+    # For 400 normal values the percentile bootstrap is close to the t interval.
+    t_low, t_high = stats.t.interval(0.95, 399, loc=values.mean(), scale=stats.sem(values))
+    assert interval.low == pytest.approx(t_low, abs=0.015)
+    assert interval.high == pytest.approx(t_high, abs=0.015)
+    assert mean_interval(values) == interval  # seeded
+    assert mean_interval([np.nan, 0.5]).n == 1 and np.isnan(mean_interval([0.5]).low)
