@@ -196,8 +196,9 @@ def _build_parser() -> argparse.ArgumentParser:
         const=20,
         default=0,
         metavar="NODES",
-        help="also score the edges of NODES sampled test nodes (default 20) with every "
-        "attribution method and measure how far α agrees with each (node tasks)",
+        help="also score the edges of NODES sampled test nodes (test graphs for a graph task; "
+        "default 20) with every attribution method: how far α agrees with each, each method's "
+        "deletion curve and, where the dataset has one, its ground-truth AUROC",
     )
     analyze.add_argument(
         "--seeds",
@@ -341,25 +342,14 @@ def _cmd_analyze(args: argparse.Namespace) -> None:
     report = analyze(model, dataset, None if args.no_deletion else args.layer, seed=args.seed)
     summary = {"dataset": dataset.name, **report.summary()}
     if args.attributions:
-        import pandas as pd
+        from gatviz.explanations import attribution_study
 
-        from gatviz.attribution import agreement, node_attributions, sample_nodes
+        def scored(done: int, total: int) -> None:
+            print(f"attributions: {done} of {total} scored", file=sys.stderr, flush=True)
 
-        nodes = sample_nodes(whole, args.attributions, seed=args.seed)
-        results = []
-        for done, node in enumerate(nodes, 1):
-            results.append(node_attributions(model, whole, node, seed=args.seed))
-            print(f"attributions: {done} of {len(nodes)} nodes", file=sys.stderr, flush=True)
-        extra["attribution_edges"] = pd.concat(
-            [r.table.assign(node=r.node, predicted=r.predicted) for r in results],
-            ignore_index=True,
-        )
-        table = agreement(results)
-        extra["attribution_agreement"] = table
-        summary["attribution_agreement"] = {
-            "nodes": nodes,
-            "rows": table.to_dict("records"),
-        }
+        explained = attribution_study(model, whole, args.attributions, args.seed, scored)
+        extra.update(explained.tables())
+        summary["attributions"] = explained.summary()
     if args.seeds:
         from gatviz.seeds import seed_study
 

@@ -14,6 +14,8 @@ from torch_geometric.data import Data
 from gatviz.checkpoint import checkpoint_bytes
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset, attach_split, load_dataset
+from gatviz.graphset import graph_set
+from gatviz.model import GAT
 from gatviz.training import train
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "planetoid"
@@ -106,3 +108,32 @@ def karate_checkpoint(karate, karate_trained, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ckpt") / "karate.safetensors"
     path.write_bytes(checkpoint_bytes(result.model, karate, train_config, result.metrics))
     return path
+
+
+@pytest.fixture
+def tiny_graph_set():
+    """Three small graphs for graph classification, with a motif mask, and an untrained
+    graph-task GAT (eval mode, no dropout)."""
+    torch.manual_seed(0)
+    graphs, masks = [], []
+    for g in range(3):
+        n = 5 + g
+        ring = torch.arange(n)
+        edge_index = torch.cat(
+            [torch.stack([ring, (ring + 1) % n]), torch.stack([(ring + 1) % n, ring])], dim=1
+        )
+        graphs.append(Data(x=torch.rand(n, 4), edge_index=edge_index, y=torch.full((n,), -1)))
+        masks.append(edge_index[0] < 2)
+    dataset = graph_set(
+        "tiny set",
+        graphs,
+        task="graph",
+        class_names=[],
+        description="hand-built",
+        graph_split=torch.tensor([0, 2, 2]),
+        graph_y=torch.tensor([0, 1, 0]),
+        graph_class_names=["a", "b"],
+        edge_masks={"motif": masks},
+    )
+    config = ModelConfig(task="graph", layers=2, heads=2, dropout=0.0, attn_dropout=0.0)
+    return GAT(4, 2, config).eval(), dataset

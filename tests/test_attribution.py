@@ -17,7 +17,6 @@ from gatviz.attribution import (
 )
 from gatviz.config import ModelConfig
 from gatviz.datasets import GraphDataset, load_dataset
-from gatviz.graphset import graph_set
 from gatviz.errors import GatvizError
 from gatviz.model import GAT
 
@@ -56,35 +55,6 @@ def one_edge():
         if float(message.max()) <= 0:
             conv.lin.weight.neg_()
     return model, dataset
-
-
-@pytest.fixture
-def tiny_graph_set():
-    """Three small graphs for graph classification, with a motif mask, and an untrained
-    graph-task GAT (eval mode, no dropout)."""
-    torch.manual_seed(0)
-    graphs, masks = [], []
-    for g in range(3):
-        n = 5 + g
-        ring = torch.arange(n)
-        edge_index = torch.cat(
-            [torch.stack([ring, (ring + 1) % n]), torch.stack([(ring + 1) % n, ring])], dim=1
-        )
-        graphs.append(Data(x=torch.rand(n, 4), edge_index=edge_index, y=torch.full((n,), -1)))
-        masks.append(edge_index[0] < 2)
-    dataset = graph_set(
-        "tiny set",
-        graphs,
-        task="graph",
-        class_names=[],
-        description="hand-built",
-        graph_split=torch.tensor([0, 2, 2]),
-        graph_y=torch.tensor([0, 1, 0]),
-        graph_class_names=["a", "b"],
-        edge_masks={"motif": masks},
-    )
-    config = ModelConfig(task="graph", layers=2, heads=2, dropout=0.0, attn_dropout=0.0)
-    return GAT(4, 2, config).eval(), dataset
 
 
 def test_every_method_ranks_the_one_edge_that_matters_first(one_edge):

@@ -394,7 +394,11 @@ def test_analyze_with_attributions_writes_every_methods_edge_scores(
     assert main([*args, "--no-deletion", "--attributions", "2"]) == 0
     captured = capsys.readouterr()
     summary = json.loads(captured.out.strip().splitlines()[-1])
-    assert len(summary["attribution_agreement"]["nodes"]) == 2
+    explained = summary["attributions"]
+    assert explained["level"] == "node" and len(explained["rows"]) == 2
+    assert set(explained["deletion"]) >= {"alpha_mean", "saliency", "random"}
+    assert explained["deletion"]["saliency"]["0"] == 1.0
+    assert explained["ground_truth_auroc"] == []  # karate marks no edges
     edges = pd.read_csv(out / "attribution_edges.csv")
     assert {
         "integrated_gradients",
@@ -406,5 +410,9 @@ def test_analyze_with_attributions_writes_every_methods_edge_scores(
         "node",
     } <= set(edges.columns)
     agreement = pd.read_csv(out / "attribution_agreement.csv")
-    assert {"alpha", "method", "spearman", "kendall", "top_k_overlap"} <= set(agreement.columns)
-    assert "attributions: 2 of 2 nodes" in captured.err
+    assert {"alpha", "method", "spearman", "spearman_low", "kendall", "top_k_overlap"} <= set(
+        agreement.columns
+    )
+    deletion = pd.read_csv(out / "attribution_deletion.csv")
+    assert {"ranking", "k", "kept", "kept_low", "kept_high", "rows"} <= set(deletion.columns)
+    assert "attributions: 2 of 2 scored" in captured.err

@@ -64,3 +64,22 @@ def test_truth_auroc_finds_a_planted_mask_and_reports_the_baselines(karate, scor
     assert 0.2 < row["random"] < 0.8
     # Without ground truth there is nothing to score.
     assert truth_auroc(attributions, karate).empty
+
+
+def test_a_graph_task_study_scores_test_graphs_against_their_motif(tiny_graph_set):
+    from gatviz.explanations import attribution_study
+
+    model, dataset = tiny_graph_set
+    progress = []
+    study = attribution_study(model, dataset, 5, on_row=lambda d, t: progress.append((d, t)))
+    assert study.level == "graph" and study.rows == [1, 2]  # the two test graphs
+    assert progress == [(1, 2), (2, 2)]
+    assert set(study.truth["mask"]) == {"motif"} and (study.truth["rows"] == 2).all()
+    assert set(study.tables()) == {
+        "attribution_edges",
+        "attribution_agreement",
+        "attribution_deletion",
+        "attribution_ground_truth",
+    }
+    assert "graph" in study.edges().columns
+    assert study.summary()["deletion"]["random"][0] == 1.0
