@@ -133,6 +133,8 @@ ground_truth_panel(record, report)
 st.subheader("Attention over training")
 snapshots_panel(record, dataset, layer, head)
 study = seeds_panel(whole_record, whole_set)
-attributions_panel(record, dataset)
+explained = attributions_panel(whole_record, whole_set)
 
-analysis_export(report, dataset, layer, None if study is None else study.tables())
+extra = {**({} if study is None else study.tables())}
+extra.update({} if explained is None else explained.tables())
+analysis_export(report, dataset, layer, extra)

@@ -289,6 +289,14 @@ def test_a_set_of_graphs_trains_and_every_view_works_per_graph():
     assert not at.exception and not at.error
     assert next(s for s in at.selectbox if s.label == "Graphs measured").value == "test"
     assert any(s.value == "Graphs seen and never seen" for s in at.subheader)
+    # Attributions explain test graphs, and ba-2motif's motif is their ground truth.
+    next(n for n in at.number_input if n.label == "Test graphs sampled").set_value(2)
+    at.run()
+    next(b for b in at.button if b.label == "Score 2 test graphs with every method").click()
+    at.run()
+    assert not at.exception and not at.error
+    truth = at.dataframe[-1].value
+    assert set(truth["edges marked"]) == {"motif"} and (truth["graphs"] == 2).all()
 
 
 def test_dataset_page_loads_many_graphs_from_csv_and_explains_a_bad_graph_file():
@@ -385,6 +393,9 @@ def test_analysis_page_scores_sampled_nodes_with_every_attribution_method():
     next(b for b in at.button if b.label == "Score 3 test nodes with every method").click()
     at.run()
     assert not at.exception and not at.error
-    table = at.dataframe[-1].value
+    table = at.dataframe[-1].value  # karate marks no edges: no ground-truth table
     assert set(table["method"]) >= {"Integrated Gradients", "GNNExplainer", "α ⊙ ∂y/∂α"}
-    assert {"alpha_layer0", "alpha_mean", "attention_flow"} <= set(table["alpha"])
+    assert {"α, layer 0", "α (mean over layers)", "attention flow"} <= set(table["α"])
+    assert table["Spearman [95 %]"].str.match(r"-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]").all()
+    assert any("Deletion curves" in m.value for m in at.markdown)
+    assert any(b.label == "attribution_deletion.csv" for b in at.get("download_button"))

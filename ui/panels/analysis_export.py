@@ -18,7 +18,7 @@ def analysis_export(
     layer: int,
     extra: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """``extra``: more tables by file stem (a seed study's, once run)."""
+    """``extra``: more tables by file stem (the seed and attribution studies', once run)."""
     st.subheader("Export")
     tables = report.tables()
     tables[f"deletion_layer{layer}"] = tables.pop("deletion")
