@@ -2,10 +2,21 @@
 
 import ui  # noqa: F401  (before any other import: see app_pages/home.py)
 
+from dataclasses import replace
+
 import streamlit as st
 
 from gatviz.overlay import drawable_centre
 from ui.panels.attention_downloads import attention_downloads
+from ui.panels.edge_modes import (
+    attribution_of,
+    beside_alpha,
+    edge_values,
+    explainable,
+    seed_study_of,
+    unstable_caption,
+    unstable_marks,
+)
 from ui.panels.explain import explain_panel
 from ui.panels.first_model import offer_training
 from ui.keys import ATTENTION_PICK, MODEL
@@ -89,7 +100,8 @@ controls[3].button(
     disabled=not wrong,
     help="Jump to the next node whose prediction is wrong.",
 )
-view = drawing_controls(dataset)
+study = seed_study_of(record) if dataset.num_graphs == 1 and not many else None
+view = drawing_controls(dataset, study is not None)
 write_link(spec, record)
 write_view(
     {
@@ -103,12 +115,22 @@ write_view(
 )
 
 options = overlay_options(view, node, layer, head)
+mode = view["edges"] if explainable(dataset) else "alpha"
+marks = unstable_marks(study, layer) if study is not None and view["unstable"] else None
 graph, side = st.columns([3, 2])
 with graph:
-    page = overlay_panel(record, dataset, options)
+    if mode == "alpha":
+        page = overlay_panel(record, dataset, options, marks=marks)
+    else:  # an attribution method's scores, summed over layers, on the same layout
+        attribution = attribution_of(record, dataset, node)
+        scored = replace(options, layer=0, head=0, edge_scale="alpha", self_loops=False)
+        page = overlay_panel(record, dataset, scored, edge_values(attribution, mode), marks)
+    unstable_caption(study if view["unstable"] else None, None if marks is None else marks[1])
 layer_views = view_attention(record, dataset, node, view["hops"])
 with side:
     incoming_panel(record, dataset, layer_views, layer, node, head, view["label"])
+if mode != "alpha":
+    beside_alpha(dataset, attribution, mode)
 explain_panel(record, dataset, layer, node, head)
 all_heads(layer_views, node)
 attention_downloads(

@@ -181,6 +181,28 @@ def select_heads(alpha: Tensor, head: int | str) -> tuple[Tensor, str]:
     return alpha[:, head], f"head {head}"
 
 
+@dataclass(frozen=True)
+class EdgeValues:
+    """What the edges show instead of α: a method's score of each edge (an attribution, say).
+    ``name`` titles the legend and the hover, ``raw`` holds each scored edge's value by
+    ``(source, target)``; the overlay draws |value| / max |value| on the α scale.
+    :func:`values_attention` makes the one layer that :func:`build_view` draws them from."""
+
+    name: str
+    raw: dict[tuple[int, int], float]
+
+
+def values_attention(values: EdgeValues) -> list[LayerAttention]:
+    """The scored edges as a one-layer, one-head 'attention' of |value| / max |value|: draw it
+    with ``OverlayOptions(layer=0, head=0, edge_scale='alpha')``."""
+    pairs = list(values.raw)
+    edge_index = torch.tensor(pairs, dtype=torch.long).t().reshape(2, len(pairs))
+    magnitude = torch.tensor([abs(v) for v in values.raw.values()], dtype=torch.float)
+    largest = float(magnitude.max()) if magnitude.numel() else 0.0
+    drawn = magnitude / largest if largest > 0 else magnitude
+    return [LayerAttention(edge_index, drawn.unsqueeze(1))]
+
+
 def build_view(
     dataset: GraphDataset, attention: list[LayerAttention], options: OverlayOptions
 ) -> View:
@@ -434,10 +456,34 @@ def _edge_title(
     return "\n".join(lines)
 
 
-def _legend(dataset: GraphDataset, options: OverlayOptions, title: str, scale: str) -> str:
+def _value_title(
+    dataset: GraphDataset, source: int, target: int, values: EdgeValues, drawn: float
+) -> str:
+    names = dataset.node_names
+    raw = values.raw[(source, target)]
+    return "\n".join(
+        [
+            f"{names[source]} → {names[target]}",
+            f"{values.name} = {raw:+.4g}",
+            f"|score| = {drawn:.2f} of the largest around this node",
+        ]
+    )
+
+
+def _legend(
+    dataset: GraphDataset,
+    options: OverlayOptions,
+    title: str,
+    scale: str,
+    value_name: str | None = None,
+) -> str:
     """A one-line HTML legend above the graph: the edge scale and what node colours mean
-    (names escaped)."""
-    if scale == "relative":
+    (names escaped). ``value_name``: the edges show that score, not α."""
+    if value_name is not None:
+        stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
+        low, high = "0", "max"
+        what = (html.escape(value_name), "|score| as a share of the largest here")
+    elif scale == "relative":
         stops = ", ".join(
             f"{alpha_colour(x, RELATIVE_STOPS)} {round(100 * x)}%" for x, _ in RELATIVE_STOPS
         )
@@ -498,6 +544,8 @@ def overlay_html(
     prob: Tensor | None = None,
     view: View | None = None,
     caption: str | None = None,
+    values: EdgeValues | None = None,
+    marks: dict[tuple[int, int], str] | None = None,
 ) -> str:
     """The overlay as one standalone HTML document (vis-network inlined, no CDN).
 
@@ -509,6 +557,10 @@ def overlay_html(
         prob (Tensor, optional): class probabilities, for the hover's confidence. (N, C)
         view (View, optional): a view already built with the same options.
         caption (str, optional): the legend's title. (default: layer and head)
+        values (EdgeValues, optional): the edges show these scores, not α (the attention
+            given is then :func:`values_attention` of them).
+        marks (dict, optional): edges drawn dashed, each with a line for its hover (the edges
+            unstable across seeds, say), by ``(source, target)``.
     """
     from pyvis.network import Network
 
@@ -537,7 +589,8 @@ def overlay_html(
         )
     # Edges go straight into pyvis's edge list: add_edge() scans every node per call, which
     # made large views quadratic; the dicts are exactly what add_edge would store.
-    relative = view.scale == "relative"
+    relative = view.scale == "relative" and values is None
+    marks = marks or {}
     for (source, target), value, per_head, attended, edge_type in zip(
         view.edge_index.t().tolist(),
         view.alpha.tolist(),
@@ -546,22 +599,28 @@ def overlay_html(
         _edge_types(dataset, view.edge_index),
     ):
         drawn = value * attended if relative else value
-        net.edges.append(
-            {
-                "from": source,
-                "to": target,
-                "arrows": "to",
-                "width": relative_width(drawn) if relative else edge_width(drawn),
-                "color": {"color": relative_colour(drawn) if relative else alpha_colour(drawn)},
-                "title": _edge_title(
-                    dataset, source, target, value, per_head, view.head_label, attended, edge_type
-                ),
-            }
-        )
+        if values is None:
+            title = _edge_title(
+                dataset, source, target, value, per_head, view.head_label, attended, edge_type
+            )
+        else:
+            title = _value_title(dataset, source, target, values, value)
+        edge = {
+            "from": source,
+            "to": target,
+            "arrows": "to",
+            "width": relative_width(drawn) if relative else edge_width(drawn),
+            "color": {"color": relative_colour(drawn) if relative else alpha_colour(drawn)},
+            "title": title,
+        }
+        if (source, target) in marks:
+            edge["dashes"] = True
+            edge["title"] += "\n" + marks[(source, target)]
+        net.edges.append(edge)
     net.set_options(VIS_OPTIONS)
     page = _offline(net.generate_html(notebook=False))
     title = caption or f"layer {options.layer}, {view.head_label}"
-    legend = _legend(dataset, options, title, view.scale)
+    legend = _legend(dataset, options, title, view.scale, None if values is None else values.name)
     return re.sub(r"<body>", lambda m: m.group(0) + legend, page, count=1)
 
 

@@ -399,3 +399,31 @@ def test_analysis_page_scores_sampled_nodes_with_every_attribution_method():
     assert table["Spearman [95 %]"].str.match(r"-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]").all()
     assert any("Deletion curves" in m.value for m in at.markdown)
     assert any(b.label == "attribution_deletion.csv" for b in at.get("download_button"))
+
+
+def test_attention_edges_show_an_attribution_and_dash_the_edges_unstable_across_seeds():
+    at = _train(_app().run(), epochs=10)
+    at.switch_page("app_pages/attention.py").run()
+    unstable = next(c for c in at.checkbox if c.label == "Dash unstable edges")
+    assert unstable.disabled  # no seed study yet
+    next(s for s in at.selectbox if s.label == "Edges show").set_value("gnnexplainer")
+    at.run()
+    assert not at.exception and not at.error
+    assert at.query_params["edges"] == "gnnexplainer"  # the link carries the mode
+    assert any(m.value.startswith("**α beside GNNExplainer**") for m in at.markdown)
+    beside = next(d.value for d in at.dataframe if "edge" in d.value.columns)
+    assert {"α, layer 0", "α, layer 1", "Integrated Gradients", "attention flow"} <= set(beside)
+    record = next(iter(at.session_state["models"].values()))
+    assert len(record.derived[("node_attributions",)]) == 1  # kept: modes switch for free
+    at.switch_page("app_pages/analysis.py").run()
+    next(n for n in at.number_input if n.label == "Seeds (K)").set_value(2)
+    at.run()
+    next(b for b in at.button if b.label == "Train 2 seeds and compare").click()
+    at.run()
+    at.switch_page("app_pages/attention.py").run()
+    next(c for c in at.checkbox if c.label == "Dash unstable edges").check()
+    at.run()
+    assert not at.exception and not at.error
+    assert any(
+        c.value.startswith("Dashed: edges whose α varies across the 2 seeds") for c in at.caption
+    )

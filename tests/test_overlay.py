@@ -9,6 +9,7 @@ from gatviz.errors import GatvizError
 from gatviz.model import GAT
 from gatviz.overlay import (
     READABLE_EDGES,
+    EdgeValues,
     OverlayOptions,
     ViewTooLarge,
     alpha_colour,
@@ -17,6 +18,7 @@ from gatviz.overlay import (
     overlay_html,
     relative_colour,
     relative_width,
+    values_attention,
 )
 from gatviz.training import predict
 
@@ -161,3 +163,35 @@ def test_auto_scale_keeps_raw_alpha_where_it_spreads(tiny):
     model = GAT(tiny.num_features, 2)
     view = build_view(tiny, dataset_attention(model, tiny), OverlayOptions(node=0, hops=1))
     assert view.scale == "alpha"  # three or four neighbours: α near 0.3 reads well on 0-1
+
+
+def _edges_of(page: str) -> list[dict]:
+    import json
+
+    return json.loads(re.search(r"edges = new vis.DataSet\((\[.*?\])\);", page, re.S).group(1))
+
+
+def test_edges_show_a_methods_scores_and_dash_marked_edges(karate_view):
+    """An attribution drawn in place of α: |score| / max |score| on the α scale, the signed
+    score on the hover, the method named in the legend; marked edges dashed with their note."""
+    karate, attention, pred, prob = karate_view
+    raw = {(1, 0): -2.0, (2, 0): 1.0, (3, 0): 0.5}
+    values = EdgeValues("Integrated <Gradients>", raw)
+    layers = values_attention(values)
+    assert layers[0].alpha.flatten().tolist() == [1.0, 0.5, 0.25]
+    options = OverlayOptions(node=0, hops=1, layer=0, head=0, edge_scale="alpha")
+    marks = {(2, 0): "unstable across 5 seeds: α 0.100 ± 0.080"}
+    page = overlay_html(karate, layers, options, pred, prob, values=values, marks=marks)
+    edges = {(e["from"], e["to"]): e for e in _edges_of(page)}
+    assert set(edges) == set(raw)  # only the scored edges
+    assert edges[(1, 0)]["color"]["color"] == alpha_colour(1.0)
+    assert edges[(3, 0)]["width"] == edge_width(0.25)
+    assert "Integrated <Gradients> = -2" in edges[(1, 0)]["title"]
+    assert (
+        edges[(2, 0)].get("dashes") is True and "unstable across 5 seeds" in edges[(2, 0)]["title"]
+    )
+    assert "dashes" not in edges[(1, 0)]
+    assert "<b>Integrated &lt;Gradients&gt;</b>" in page  # the legend names it, escaped
+    # α itself can be marked too.
+    plain = overlay_html(karate, attention, OverlayOptions(node=0, hops=1), pred, prob, marks=marks)
+    assert {(e["from"], e["to"]) for e in _edges_of(plain) if e.get("dashes")} == {(2, 0)}

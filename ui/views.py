@@ -12,7 +12,7 @@ from gatviz.checkpoint import checkpoint_bytes
 from gatviz.datasets import GraphDataset
 from gatviz.intervention import deletion_curves
 from gatviz.limits import WHOLE_ATTENTION_EDGES
-from gatviz.overlay import OverlayOptions, build_view, overlay_html
+from gatviz.overlay import EdgeValues, OverlayOptions, build_view, overlay_html, values_attention
 from gatviz.report import AnalysisReport, analyze
 from ui.records import ModelRecord, view_attention, whole_attention
 from ui.text import as_text
@@ -33,20 +33,51 @@ def require_whole_attention(dataset: GraphDataset, what: str) -> None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _overlay(
-    _record: ModelRecord, _dataset: GraphDataset, uid: str, spec: tuple, options: OverlayOptions
+    _record: ModelRecord,
+    _dataset: GraphDataset,
+    uid: str,
+    spec: tuple,
+    options: OverlayOptions,
+    _values: EdgeValues | None,
+    values_key: tuple | None,
+    _marks: dict | None,
+    marks_key: tuple | None,
 ) -> tuple[str, list[str]]:
-    layers = view_attention(_record, _dataset, options.node, options.hops)
+    if _values is None:
+        layers = view_attention(_record, _dataset, options.node, options.hops)
+    else:
+        layers = values_attention(_values)
     view = build_view(_dataset, layers, options)
-    return overlay_html(_dataset, layers, options, _record.pred, _record.prob, view), view.notes
+    page = overlay_html(
+        _dataset, layers, options, _record.pred, _record.prob, view, None, _values, _marks
+    )
+    return page, view.notes
 
 
 def cached_overlay(
-    record: ModelRecord, dataset: GraphDataset, options: OverlayOptions
+    record: ModelRecord,
+    dataset: GraphDataset,
+    options: OverlayOptions,
+    values: tuple[tuple, EdgeValues] | None = None,
+    marks: tuple[tuple, dict] | None = None,
 ) -> tuple[str, list[str]]:
     """The overlay HTML and the view's notes (what its filters and edge limit hid), cached by
     the model's weights (its uid: two sessions share an entry only for the same model from the
-    shared cache), the dataset spec and the options."""
-    return _overlay(record, dataset, record.uid, record.dataset_spec, options)
+    shared cache), the dataset spec and the options. ``values`` and ``marks``: what the edges
+    show instead of α, and the edges drawn dashed, each as (a key naming it, the thing)."""
+    values_key, edge_values = values or (None, None)
+    marks_key, edge_marks = marks or (None, None)
+    return _overlay(
+        record,
+        dataset,
+        record.uid,
+        record.dataset_spec,
+        options,
+        edge_values,
+        values_key,
+        edge_marks,
+        marks_key,
+    )
 
 
 def attention_csv(

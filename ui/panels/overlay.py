@@ -7,19 +7,24 @@ import streamlit as st
 
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
-from gatviz.overlay import LEGEND_HEIGHT, OverlayOptions
+from gatviz.overlay import LEGEND_HEIGHT, EdgeValues, OverlayOptions
 from ui.records import ModelRecord, whole_attention
 from ui.text import as_text
 from ui.views import cached_overlay
 
 
 def overlay_panel(
-    record: ModelRecord, dataset: GraphDataset, options: OverlayOptions
+    record: ModelRecord,
+    dataset: GraphDataset,
+    options: OverlayOptions,
+    values: tuple[tuple, EdgeValues] | None = None,
+    marks: tuple[tuple, dict] | None = None,
 ) -> str | None:
-    """Draw the overlay; its HTML (for the download), or None when the view cannot be drawn
-    (what to change is said instead)."""
+    """Draw the overlay (``values``, ``marks``: see :func:`ui.views.cached_overlay`); its HTML
+    (for the download), or None when the view cannot be drawn (what to change is said
+    instead)."""
     try:
-        page, notes = cached_overlay(record, dataset, options)
+        page, notes = cached_overlay(record, dataset, options, values, marks)
     except GatvizError as error:
         st.warning(as_text(error))
         return None

@@ -1,4 +1,5 @@
-"""The Attention page's drawing controls: hops, filters, how many edges, colours, whole graph.
+"""The Attention page's drawing controls: hops, filters, how many edges, colours, whole graph,
+what the edges show.
 
 Each is carried by the page's link: (URL key, widget key, parse, default, valid), and only a
 value that differs from its default is written to the URL.
@@ -11,6 +12,7 @@ import streamlit as st
 from gatviz.datasets import GraphDataset
 from gatviz.overlay import MAX_VIEW_EDGES, MAX_VIEW_NODES, READABLE_EDGES, OverlayOptions
 from ui.links import from_query, one_of, parse_bool
+from ui.panels.edge_modes import MODES, explainable, mode_name
 from ui.records import whole_attention
 
 
@@ -28,6 +30,8 @@ def view_keys(dataset: GraphDataset) -> list[tuple]:
         ("edge_scale", "att_edge_scale", one_of("auto", "relative", "alpha"), "auto", None),
         ("whole", "att_whole", parse_bool, dataset.task == "graph", None),
         ("label", "att_label", int, 0, lambda k: 0 <= k < max(dataset.num_classes, 1)),
+        ("edges", "att_edges", one_of(*MODES), "alpha", None),
+        ("unstable", "att_unstable", parse_bool, False, None),
     ]
 
 
@@ -39,8 +43,9 @@ def seed_view(dataset: GraphDataset) -> dict:
     return {key: default for key, _, _, default, _ in keys}
 
 
-def drawing_controls(dataset: GraphDataset) -> dict:
-    """Draw the controls in one row; their values by URL key."""
+def drawing_controls(dataset: GraphDataset, seeds_known: bool) -> dict:
+    """Draw the controls in two rows; their values by URL key. ``seeds_known``: a seed study
+    of the model exists, whose unstable edges can be dashed."""
     graph_task, multilabel = dataset.task == "graph", dataset.task == "multilabel"
     c = st.columns([1.3, 1, 1, 1, 1, 1.2])
     hops = c[0].radio("Hops", [1, 2, 3], horizontal=True, key="att_hops")
@@ -69,7 +74,7 @@ def drawing_controls(dataset: GraphDataset) -> dict:
         disabled=dataset.num_nodes > MAX_VIEW_NODES,
         help=f"Up to {MAX_VIEW_NODES:,} nodes; larger graphs are shown as neighbourhoods.",
     )
-    c = st.columns([3, 2, 3] if multilabel else [3, 3])
+    c = st.columns([3, 2, 3, 2] if multilabel else [3, 3, 2])
     if graph_task:  # nodes carry no prediction: they are coloured by their type
         st.session_state["att_color_by"] = "class"
     color_by = c[0].radio(
@@ -94,7 +99,7 @@ def drawing_controls(dataset: GraphDataset) -> dict:
             help="A node has any number of labels: the colours show this one (true: has it or "
             "not; prediction: its probability).",
         )
-    edge_scale = c[-1].radio(
+    edge_scale = c[-2].radio(
         "Colour edges by",
         ["auto", "relative", "alpha"],
         horizontal=True,
@@ -104,6 +109,26 @@ def drawing_controls(dataset: GraphDataset) -> dict:
         "scale centred on 1. Raw α: 0 to 1. Auto picks × uniform when most α in view are "
         "below 0.25, where raw α would all look alike. Hovering an edge always gives the "
         "raw α.",
+    )
+    if not explainable(dataset):
+        st.session_state["att_edges"] = "alpha"
+    edges = c[-1].selectbox(
+        "Edges show",
+        MODES,
+        key="att_edges",
+        format_func=mode_name,
+        disabled=not explainable(dataset),
+        help="α of the layer and head chosen, or an attribution method's score of each edge "
+        "for the centre node's predicted class (the graph's, for a graph task), summed over "
+        "layers and computed on a click of the mode (a second or two). Attention flow is α "
+        "multiplied along every path into the node.",
+    )
+    unstable = c[-1].checkbox(
+        "Dash unstable edges",
+        key="att_unstable",
+        disabled=not seeds_known,
+        help="Edges whose α varies across retrained seeds are drawn dashed. Needs the seed "
+        "study of the Analysis page ('Across seeds').",
     )
     return {
         "hops": hops,
@@ -115,6 +140,8 @@ def drawing_controls(dataset: GraphDataset) -> dict:
         "edge_scale": edge_scale,
         "whole": whole,
         "label": label,
+        "edges": edges,
+        "unstable": unstable and seeds_known,
     }
 
 
