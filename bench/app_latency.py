@@ -9,9 +9,12 @@ the goal for training (1.5 x library + 2 s), and the server's peak resident memo
 Data: $GATVIZ_DATA_DIR if set, else ../shared/datasets/planetoid. Run it alone: two torch
 processes, or torch beside a browser, on two cores slow each other down many times over.
 
-Usage: python bench/app_latency.py [--threads 1,0]
+Usage: python bench/app_latency.py [--threads 1,0] [--analyse]
   --threads: the server's $GATVIZ_APP_THREADS, one run per value (0 = PyTorch's default, one
   thread per core); default 1, the app's own default.
+  --analyse: also the Analysis page on karate and on Cora, with its seed study (K = 5) and
+  attribution study (20 test nodes) run from their buttons: the hosted-demo budget with karate
+  and Cora analysed.
 """
 
 from __future__ import annotations
@@ -64,10 +67,37 @@ def attention_page(page) -> float:
     return time.perf_counter() - started - 0.5  # wait_for_graph pauses 0.5 s after drawing
 
 
+def analysis_page(page, step, name: str) -> None:
+    """The Analysis page, then its two buttons: the seed study (K = 5) and the attribution
+    study (20 test nodes), each timed from the click to its results, memory after each."""
+    started = time.perf_counter()
+    page.get_by_role("link", name="Analysis").click()
+    page.get_by_text("Attention over training").wait_for(timeout=120_000)
+    settle(page, pause_ms=0)
+    step(f"{name}: Analysis page drawn", time.perf_counter() - started, None)
+    started = time.perf_counter()
+    page.get_by_role("button", name="Train 5 seeds and compare").click()
+    page.get_by_text("Predictions that differ between two seeds").wait_for(timeout=600_000)
+    settle(page, pause_ms=0)
+    step(f"{name}: 5 seeds trained", time.perf_counter() - started, None)
+    started = time.perf_counter()
+    page.get_by_role("button", name="Score 20 test nodes with every method").click()
+    page.get_by_text("Deletion curves").wait_for(timeout=600_000)
+    settle(page, pause_ms=0)
+    step(f"{name}: 20 nodes attributed", time.perf_counter() - started, None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", default="1")
-    threads = parser.parse_args().threads.split(",")
+    parser.add_argument(
+        "--analyse",
+        action="store_true",
+        help="also open the Analysis page on each graph and run its seed study (K = 5) and "
+        "attribution study (20 test nodes)",
+    )
+    args = parser.parse_args()
+    threads = args.threads.split(",")
     with planetoid_root() as root:
         karate, cora = load_dataset("karate"), load_dataset("cora", root=root)
         library = {"karate": library_seconds(karate), "cora": library_seconds(cora)}
@@ -76,10 +106,10 @@ def main() -> None:
                 f"\nserver with GATVIZ_APP_THREADS={value}; library at PyTorch's default "
                 f"({os.cpu_count()} threads on {os.cpu_count()} cores)"
             )
-            report(*browser_run(root, library, value))
+            report(*browser_run(root, library, value, args.analyse))
 
 
-def browser_run(root: Path, library: dict, threads: str) -> tuple[list, float]:
+def browser_run(root: Path, library: dict, threads: str, analyse: bool) -> tuple[list, float]:
     rows = []
     started = time.perf_counter()
     env = {"GATVIZ_DATA_DIR": str(root), "GATVIZ_APP_THREADS": threads}
@@ -97,6 +127,8 @@ def browser_run(root: Path, library: dict, threads: str) -> tuple[list, float]:
         seconds = train_from_button(page, "karate")
         step("karate: train from the button", seconds, library["karate"])
         step("karate: Attention page drawn", attention_page(page), None)
+        if analyse:
+            analysis_page(page, step, "karate")
         page.get_by_role("link", name="Dataset").click()
         page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
         settle(page)
@@ -109,6 +141,8 @@ def browser_run(root: Path, library: dict, threads: str) -> tuple[list, float]:
         seconds = train_from_button(page, "cora")
         step("cora: train from the button", seconds, library["cora"])
         step("cora: Attention page drawn", attention_page(page), None)
+        if analyse:
+            analysis_page(page, step, "cora")
         rss = memory_mb(server.pid)
     return rows, rss
 

@@ -1,13 +1,17 @@
 """Attributions and seeds on a real graph: time per method and node, and what they find.
 
-Trains the reference GAT (seed 0), then for ``--nodes`` sampled test nodes scores each node's
-receptive-field edges with every method of gatviz.attribution, printing the median seconds per
-node of each method and the agreement between α and each method (Spearman, Kendall, top-3
-overlap). Then the seed study of gatviz.seeds with ``--seeds`` K, timed. Goals (issue 16):
-every method for one node under 2 s, 100 nodes under 60 s, K = 5 seeds on Cora under 30 s.
-Data: $GATVIZ_DATA_DIR if set, else ../shared/datasets/planetoid. Run it alone.
+Trains the reference GAT (seed 0; ``--preset`` and ``--conv`` choose another), then for
+``--nodes`` sampled test nodes (test graphs, for a graph task) scores each one's edges with
+every method of gatviz.attribution, printing the median seconds per node of each method, the
+agreement between α and each method (Spearman, Kendall, top-3 overlap, with intervals), each
+ranking's deletion curve beside random and, where the dataset marks the edges that matter, each
+ranking's ground-truth AUROC beside 1/|N(i)| (gatviz.faithfulness). Then the seed study of
+gatviz.seeds with ``--seeds`` K (0: none), timed. Goals (issue 16): every method for one node
+under 2 s, 100 nodes under 60 s, K = 5 seeds on Cora under 30 s. Data: $GATVIZ_DATA_DIR if set,
+else ../shared/datasets/planetoid. Run it alone.
 
 Usage: python bench/attribution_speed.py [--dataset cora] [--nodes 100] [--seeds 5]
+           [--preset NAME] [--conv gat|gatv2]
 """
 
 from __future__ import annotations
@@ -20,9 +24,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planetoid_data import planetoid_root
-from gatviz.attribution import METHODS, agreement, node_attributions, sample_nodes
-from gatviz.config import ModelConfig, TrainConfig
+from dataclasses import replace
+
+from gatviz.attribution import (
+    METHODS,
+    agreement,
+    graph_attributions,
+    node_attributions,
+    sample_nodes,
+)
 from gatviz.datasets import PLANETOID, load_dataset
+from gatviz.faithfulness import deletion_curves, truth_auroc
+from gatviz.presets import PRESETS, preset
 from gatviz.seeds import seed_study
 from gatviz.training import train
 
@@ -32,15 +45,23 @@ def main() -> None:
     parser.add_argument("--dataset", default="cora")
     parser.add_argument("--nodes", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--preset", default="reference", choices=list(PRESETS))
+    parser.add_argument("--conv", choices=("gat", "gatv2"))
     args = parser.parse_args()
     if args.dataset in PLANETOID:
         with planetoid_root() as root:
             dataset = load_dataset(args.dataset, root=root)
     else:
         dataset = load_dataset(args.dataset)
-    model_config, train_config = ModelConfig(task=dataset.task), TrainConfig()
+    chosen = preset(args.preset)
+    model_config = replace(chosen.model, task=dataset.task, conv=args.conv or chosen.model.conv)
+    train_config = chosen.train
     result = train(dataset, model_config, train_config)
-    print(f"{dataset.name}: test accuracy {result.metrics['test_acc']:.3f}")
+    explain = node_attributions if dataset.task == "node" else graph_attributions
+    print(
+        f"{dataset.name}, preset {args.preset}, {model_config.conv}: test accuracy "
+        f"{result.metrics['test_acc']:.3f}"
+    )
     nodes = sample_nodes(dataset, args.nodes)
     seconds: dict[str, list[float]] = {method: [] for method in METHODS}
     results = []
@@ -48,9 +69,9 @@ def main() -> None:
     for node in nodes:
         for method in METHODS:
             begin = time.perf_counter()
-            one = node_attributions(result.model, dataset, node, methods=(method,))
+            one = explain(result.model, dataset, node, methods=(method,))
             seconds[method].append(time.perf_counter() - begin)
-        results.append(node_attributions(result.model, dataset, node))
+        results.append(explain(result.model, dataset, node))
     print(f"{len(nodes)} nodes, every method, twice over: {time.perf_counter() - start:.1f} s")
     print(f"{'method':22} {'median s/node':>14} {'max':>7}")
     for method, times in seconds.items():
@@ -58,8 +79,21 @@ def main() -> None:
     total = [sum(seconds[m][i] for m in METHODS) for i in range(len(nodes))]
     print(f"{'all methods':22} {statistics.median(total):14.3f} {max(total):7.3f}  (goal < 2 s)")
     print(f"{len(nodes)} nodes, all methods: {sum(total):.1f} s  (goal < 60 s for 100)")
-    print(agreement(results).round(3).to_string(index=False))
+    table = agreement(results)
+    print(table[["alpha", "method", "spearman", "spearman_low", "spearman_high", "kendall",
+                 "top_k_overlap", "top_k_overlap_low", "top_k_overlap_high", "nodes"]]
+          .round(3).to_string(index=False))  # fmt: skip
     _ = one
+    start = time.perf_counter()
+    curves = deletion_curves(result.model, dataset, results)
+    truth = truth_auroc(results, dataset)
+    print(f"deletion curves and ground truth: {time.perf_counter() - start:.1f} s")
+    print("share of predictions unchanged after deleting the k top-ranked edges:")
+    print(curves.pivot(index="ranking", columns="k", values="kept").round(3).to_string())
+    if not truth.empty:
+        print(truth.round(3).to_string(index=False))
+    if not args.seeds:
+        return
     start = time.perf_counter()
     study = seed_study(dataset, model_config, train_config, seeds=args.seeds)
     print(f"seed study, K = {args.seeds}: {time.perf_counter() - start:.1f} s  (goal < 30 s)")

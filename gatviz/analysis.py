@@ -35,6 +35,7 @@ from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import LayerAttention
 from gatviz.neighbourhood import edge_positions
+from gatviz.ranks import average_ranks
 
 # Ground-truth masks that mark edges good attention should *down*-weight; for these, the
 # AUROC asks whether α ranks the other edges above them.
@@ -347,13 +348,11 @@ def auroc(score: np.ndarray, positive: np.ndarray) -> float:
 
     The probability that a random positive scores above a random negative (Mann–Whitney U).
     """
-    from scipy.stats import rankdata
-
     positive = np.asarray(positive, dtype=bool)
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
         return math.nan
-    ranks = rankdata(score)
+    ranks = average_ranks(np.asarray(score))
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 from torch import Tensor
 from torch_geometric.nn.conv import MessagePassing
 
@@ -36,6 +35,7 @@ from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT
 from gatviz.neighbourhood import receptive_subgraph
+from gatviz.ranks import kendall_tau, spearman
 from gatviz.uncertainty import mean_interval
 
 METHODS = ("integrated_gradients", "saliency", "gnnexplainer", "alpha_gradient", "attention_flow")
@@ -336,8 +336,8 @@ def agreement(attributions: list[NodeAttribution], k: int = TOP_K) -> pd.DataFra
                     "node": attribution.node,
                     "alpha": alpha,
                     "method": method,
-                    "spearman": stats.spearmanr(a, b).statistic,
-                    "kendall": stats.kendalltau(a, b).statistic,
+                    "spearman": spearman(a, b),
+                    "kendall": kendall_tau(a, b),
                     "top_k_overlap": _top_overlap(a, b, k),
                 }
             )

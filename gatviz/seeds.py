@@ -28,7 +28,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 from torch import Tensor
 
 from gatviz.analysis import kl_by_head, node_divergence
@@ -38,6 +37,7 @@ from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.intervention import uniform_knockout
 from gatviz.model import LayerAttention
+from gatviz.ranks import average_ranks
 from gatviz.training import predict, train
 
 MAX_SEEDS = 20  # models a study trains at most
@@ -108,7 +108,7 @@ def _row_correlations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndar
     (rows of equal length d), vectorised: rho is Pearson's r of the average ranks; tau-b is
     Σ sign(x_i − x_j) sign(y_i − y_j) over the pairs i < j, divided by the square root of the
     untied pairs in x times those in y. Shapes: (R, d), (R, d) -> (R,), (R,)."""
-    rx, ry = stats.rankdata(x, axis=1), stats.rankdata(y, axis=1)
+    rx, ry = average_ranks(x), average_ranks(y)
     rx, ry = rx - rx.mean(1, keepdims=True), ry - ry.mean(1, keepdims=True)
     rho = (rx * ry).sum(1) / np.sqrt((rx**2).sum(1) * (ry**2).sum(1))
     i, j = np.triu_indices(x.shape[1], k=1)

@@ -9,11 +9,11 @@ from collections import OrderedDict
 
 import pandas as pd
 import streamlit as st
-from scipy import stats
 
 from gatviz.attribution import METHODS, NodeAttribution, graph_attributions, node_attributions
 from gatviz.datasets import GraphDataset
 from gatviz.overlay import EdgeValues
+from gatviz.ranks import spearman
 from gatviz.seeds import UNSTABLE_CV, SeedStudy
 from ui.panels.attributions import NAMES
 from ui.records import ModelRecord
@@ -101,7 +101,7 @@ def beside_alpha(dataset: GraphDataset, attribution: NodeAttribution, mode: str)
     mean_alpha = table[layers].mean(axis=1)
     what = "the graph" if attribution.level == "graph" else f"node {attribution.node}"
     rho = (
-        stats.spearmanr(mean_alpha, table[mode]).statistic
+        spearman(mean_alpha.to_numpy(), table[mode].to_numpy())
         if len(table) > 1 and table[mode].nunique() > 1 and mean_alpha.nunique() > 1
         else float("nan")
     )
