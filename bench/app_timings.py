@@ -2,8 +2,11 @@
 
 Starts ``streamlit run app.py``, loads the dataset and trains the default GAT from the Train
 page, then times (wall clock, from the action to the page settled with its charts drawn):
-the Analysis page's first draw, and reruns after changing the layer and the head; beside them,
-as a reference measured the same way in the same run, a rerun of the Attention page. It also trains
+the Analysis page's first draw, and reruns after changing the layer and the head; the seed
+study (K = 5) and the attribution study (20 test nodes) from their buttons, and the layer reruns
+again with both shown; beside them, as a reference measured the same way in the same run, a
+rerun of the Attention page, then the Attention page switched to Integrated Gradients and a
+rerun in that mode. It also trains
 a GATv2 for the Compare page and saves full-height screenshots of the Analysis, Attention (with
 "Explain this α" open) and Compare pages to artifacts/screenshots/<dataset>/.
 
@@ -147,8 +150,31 @@ def main() -> None:
                 f"{statistics.median(head_reruns):.2f} s "
                 f"(runs: {', '.join(f'{r:.2f}' for r in head_reruns)})"
             )
+        # The two studies, from their buttons, then the same reruns with their sections shown.
+        unit = "graphs" if args.dataset in ("mutag", "ba-2motif") else "nodes"
+        for button, done in (
+            ("Train 5 seeds and compare", "Predictions that differ between two seeds"),
+            (f"Score 20 test {unit} with every method", "A ranking that finds what the"),
+        ):
+            started = time.perf_counter()
+            page.get_by_role("button", name=button).click()
+            print(f"{button}: {_until_settled(page, started, done, timeout_s=600):.1f} s")
+        with_studies = []
+        for k in range(args.repeats if layers > 1 else 0):
+            open_select(page, "Layer")
+            option = page.get_by_role("option", name=str(k % 2), exact=True)
+            option.wait_for()
+            started = time.perf_counter()
+            option.click()
+            with_studies.append(_until_settled(page, started, f"layer {k % 2}, head 0", charts=8))
+        if with_studies:
+            print(
+                f"Analysis page with both studies shown, rerun after a layer change: median "
+                f"{statistics.median(with_studies):.2f} s "
+                f"(runs: {', '.join(f'{r:.2f}' for r in with_studies)})"
+            )
         assert errors_shown(page) == 0
-        page.set_viewport_size({"width": 1400, "height": 5200})
+        page.set_viewport_size({"width": 1400, "height": 7800})
         page.wait_for_timeout(1500)
         shot(page, folder, "analysis")
         page.set_viewport_size({"width": 1400, "height": 1000})
@@ -177,6 +203,37 @@ def main() -> None:
         page.set_viewport_size({"width": 1400, "height": 2600})
         page.wait_for_timeout(1500)
         shot(page, folder, "attention")
+        page.set_viewport_size({"width": 1400, "height": 1000})
+        # An attribution mode: from the pick to its overlay drawn (computed once per node),
+        # then a head change in that mode (the same kind of rerun as the reference).
+        open_select(page, "Edges show")
+        started = time.perf_counter()
+        page.get_by_role("option", name="Integrated Gradients", exact=True).click()
+        page.wait_for_url("**edges=integrated_gradients**", timeout=60_000)
+        page.get_by_text("α beside Integrated Gradients").wait_for(timeout=120_000)
+        settle(page, pause_ms=0)
+        seconds = time.perf_counter() - started
+        print(f"Attention page, Integrated Gradients mode drawn: {seconds:.2f} s")
+        in_mode = []
+        for k in range(args.repeats):
+            open_select(page, "Head")
+            option = page.get_by_role("option", name=f"head {(k + 1) % 2}", exact=True)
+            option.wait_for()
+            started = time.perf_counter()
+            option.click()
+            page.wait_for_url(f"**head={(k + 1) % 2}**", timeout=60_000)
+            settle(page, pause_ms=0)
+            in_mode.append(time.perf_counter() - started)
+        print(
+            f"Attention page in that mode, rerun after a head change: median "
+            f"{statistics.median(in_mode):.2f} s (runs: {', '.join(f'{r:.2f}' for r in in_mode)})"
+        )
+        page.get_by_text("Dash unstable edges").click()
+        settle(page)
+        wait_for_graph(page)
+        page.set_viewport_size({"width": 1400, "height": 2000})
+        page.wait_for_timeout(1500)
+        shot(page, folder, "attention_integrated_gradients")
         page.set_viewport_size({"width": 1400, "height": 1000})
 
         print(f"train GATv2 from the button: {_train(page, 'gatv2', args.dataset):.1f} s")

@@ -112,6 +112,33 @@ def test_dataset_train_attention_in_a_real_browser(server, page):
     _no_error(page)
     shot(page, SHOTS, "5_analysis")
 
+    # The two studies from their buttons: their sections draw (seeds' tables, the agreement
+    # heatmap and the deletion curves), and the Attention page then shows a method's scores
+    # with the unstable edges dashed.
+    page.get_by_role("button", name="Train 5 seeds and compare").click()
+    page.get_by_text("Predictions that differ between two seeds").wait_for(timeout=120_000)
+    settle(page)
+    charts = page.evaluate(f"({DRAWN_CHARTS})()")
+    page.get_by_role("button", name="Score 20 test nodes with every method").click()
+    page.get_by_text("A ranking that finds what the prediction rests on").wait_for(timeout=120_000)
+    settle(page)
+    page.wait_for_function(f"() => ({DRAWN_CHARTS})() >= {charts + 2}", timeout=30_000)
+    _no_error(page)
+    shot(page, SHOTS, "6_analysis_studies")
+
+    page.get_by_role("link", name="Attention").click()
+    settle(page)
+    wait_for_graph(page)
+    choose(page, "Edges show", "attention flow")
+    page.get_by_text("α beside attention flow").wait_for(timeout=60_000)
+    page.get_by_text("Dash unstable edges").click()
+    settle(page)
+    frame = wait_for_graph(page)
+    assert "attention flow" in frame.inner_text("#gatviz-legend")
+    assert "edges=attention_flow" in page.url and "unstable=" in page.url
+    _no_error(page)
+    shot(page, SHOTS, "7_attention_flow")
+
 
 def test_every_page_fits_windows_of_1280_and_1920_px(server, page):
     """Every page at a common laptop width and a wide screen, with the model trained above

@@ -178,3 +178,24 @@ def test_predict_on_a_big_graph_goes_chunk_by_chunk(monkeypatch):
     )
     pred, prob = predict(model, dataset)
     assert calls and torch.equal(pred, whole[0]) and torch.allclose(prob, whole[1], atol=1e-6)
+
+
+def test_a_big_feature_matrix_is_converted_once_and_dropped_with_it():
+    """model_input keeps the CSR copy of a whole dataset's features (every pass over Cora
+    converted 15.5 MB again), equal to a fresh conversion, and lets it go with the tensor."""
+    import gc
+
+    from gatviz import training
+    from gatviz.training import model_input
+
+    cpu = torch.device("cpu")
+    x = (torch.rand(2000, 600) < 0.02).float()
+    first = model_input(x, cpu)
+    assert first.layout == torch.sparse_csr and model_input(x, cpu) is first
+    fresh = model_input(x[:1000], cpu)  # a cut: converted, not kept
+    assert model_input(x[:1000], cpu) is not fresh
+    assert torch.equal(fresh.to_dense(), x[:1000])
+    key = id(x)
+    del x, first
+    gc.collect()
+    assert key not in training._CONVERTED

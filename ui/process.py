@@ -14,13 +14,18 @@ if APP_THREADS > 0:
     torch.set_num_threads(APP_THREADS)
 
 
-def _fewer_malloc_arenas(arenas: int = 2) -> None:
+def _fewer_malloc_arenas(arenas: int = 2, mmap_from: int = 1 << 20) -> None:
     """Streamlit runs every rerun in a new thread, and glibc gives threads their own memory
     arenas (up to 8 per core), each keeping what was freed in it: the server's resident memory
-    grows with reruns. Two arenas keep it near what is in use (bench/app_latency.py). Where
-    the C library is not glibc, nothing changes."""
+    grows with reruns. Two arenas keep it near what is in use (bench/app_latency.py). Blocks of
+    ``mmap_from`` bytes and more (a tensor of a quarter million floats) are mapped on their
+    own and go back to the system when freed; by default glibc raises that threshold each
+    time such a block is freed, up to 32 MB, after which big tensors stay in the heap when
+    freed. Where the C library is not glibc, nothing changes."""
     try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # -8: M_ARENA_MAX
+        libc.mallopt(-3, mmap_from)  # -3: M_MMAP_THRESHOLD (setting it keeps it fixed)
     except (OSError, AttributeError):
         pass
 
