@@ -65,20 +65,25 @@ def main() -> None:
     nodes = sample_nodes(dataset, args.nodes)
     seconds: dict[str, list[float]] = {method: [] for method in METHODS}
     results = []
-    start = time.perf_counter()
+    together = []
     for node in nodes:
         for method in METHODS:
             begin = time.perf_counter()
             one = explain(result.model, dataset, node, methods=(method,))
             seconds[method].append(time.perf_counter() - begin)
+        begin = time.perf_counter()
         results.append(explain(result.model, dataset, node))
-    print(f"{len(nodes)} nodes, every method, twice over: {time.perf_counter() - start:.1f} s")
+        together.append(time.perf_counter() - begin)
+    print(
+        f"{len(nodes)} nodes, every method in one call per node (as the app and analyze do): "
+        f"{sum(together):.1f} s, median {statistics.median(together):.3f} s per node, at most "
+        f"{max(together):.3f} s  (goals: < 60 s for 100, < 2 s per node)"
+    )
     print(f"{'method':22} {'median s/node':>14} {'max':>7}")
     for method, times in seconds.items():
         print(f"{method:22} {statistics.median(times):14.3f} {max(times):7.3f}")
     total = [sum(seconds[m][i] for m in METHODS) for i in range(len(nodes))]
-    print(f"{'all methods':22} {statistics.median(total):14.3f} {max(total):7.3f}  (goal < 2 s)")
-    print(f"{len(nodes)} nodes, all methods: {sum(total):.1f} s  (goal < 60 s for 100)")
+    print(f"{'sum of the five':22} {statistics.median(total):14.3f} {max(total):7.3f}")
     table = agreement(results)
     print(table[["alpha", "method", "spearman", "spearman_low", "spearman_high", "kendall",
                  "top_k_overlap", "top_k_overlap_low", "top_k_overlap_high", "nodes"]]
@@ -89,7 +94,10 @@ def main() -> None:
     truth = truth_auroc(results, dataset)
     print(f"deletion curves and ground truth: {time.perf_counter() - start:.1f} s")
     print("share of predictions unchanged after deleting the k top-ranked edges:")
-    print(curves.pivot(index="ranking", columns="k", values="kept").round(3).to_string())
+    cells = curves.assign(
+        cell=[f"{r.kept:.2f} [{r.kept_low:.2f}, {r.kept_high:.2f}]" for r in curves.itertuples()]
+    )
+    print(cells.pivot(index="ranking", columns="k", values="cell").to_string())
     if not truth.empty:
         print(truth.round(3).to_string(index=False))
     if not args.seeds:

@@ -36,6 +36,7 @@ from gatviz.errors import GatvizError
 from gatviz.model import LayerAttention
 from gatviz.neighbourhood import edge_positions
 from gatviz.ranks import average_ranks
+from gatviz.uncertainty import auroc_interval, normal_interval
 
 # Ground-truth masks that mark edges good attention should *down*-weight; for these, the
 # AUROC asks whether α ranks the other edges above them.
@@ -94,14 +95,20 @@ def node_divergence(attention: list[LayerAttention], num_nodes: int) -> pd.DataF
 
 
 def kl_by_head(divergence: pd.DataFrame) -> pd.DataFrame:
-    """The layers × heads summary of :func:`node_divergence`: mean KL from uniform over all nodes
-    and mean normalised entropy over the nodes with a choice (|N(i)| > 1)."""
+    """The layers × heads summary of :func:`node_divergence`: mean KL from uniform over all nodes,
+    with its 95 % interval over the nodes (:func:`gatviz.uncertainty.normal_interval`), and mean
+    normalised entropy over the nodes with a choice (|N(i)| > 1)."""
     grouped = divergence.groupby(["layer", "head"], sort=True)
-    return grouped.agg(
+    table = grouped.agg(
         kl_from_uniform_mean=("kl_from_uniform", "mean"),
+        kl_std=("kl_from_uniform", "std"),
         normalised_entropy_mean=("normalised_entropy", "mean"),
         nodes=("node", "size"),
     ).reset_index()
+    low, high = normal_interval(table["kl_from_uniform_mean"], table["kl_std"], table["nodes"])
+    table.insert(3, "kl_from_uniform_low", low)
+    table.insert(4, "kl_from_uniform_high", high)
+    return table.drop(columns="kl_std")
 
 
 def _js(p: Tensor, q: Tensor, target: Tensor, num_nodes: int) -> Tensor:
@@ -160,8 +167,12 @@ def same_class_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
     renormalised), averaged over those nodes. The uniform baseline gives every neighbour the same
     weight, so it is the node-averaged fraction of same-class neighbours.
 
+    ``difference_low, difference_high``: the 95 % interval of learned minus uniform, paired on
+    the same nodes (:func:`gatviz.uncertainty.normal_interval`).
+
     Returns:
-        columns ``layer, head, same_class_mass, same_class_mass_uniform, nodes``
+        columns ``layer, head, same_class_mass, same_class_mass_uniform, difference_low,
+        difference_high, nodes``
     """
     num_nodes = y.numel()
     frames = []
@@ -174,10 +185,16 @@ def same_class_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
         mass = _node_sum(torch.cat([alpha * same, alpha, same, ones], 1), target, num_nodes)
         heads = alpha.size(1)
         nodes = mass[:, -1] > 0
-        learned = (mass[nodes, :heads] / mass[nodes, heads : 2 * heads].clamp_min(1e-300)).mean(0)
-        uniform = float((mass[nodes, -2] / mass[nodes, -1]).mean()) if nodes.any() else math.nan
+        per_node = mass[nodes, :heads] / mass[nodes, heads : 2 * heads].clamp_min(1e-300)
+        share = mass[nodes, -2] / mass[nodes, -1]  # the uniform baseline, per node
+        learned = per_node.mean(0)
+        uniform = float(share.mean()) if nodes.any() else math.nan
         if not nodes.any():
             learned = torch.full((heads,), math.nan, dtype=torch.float64)
+        # Learned minus uniform, paired on the same nodes.
+        difference = per_node - share.unsqueeze(1)
+        spread = difference.std(0) if int(nodes.sum()) > 1 else torch.full((heads,), math.nan)
+        low, high = normal_interval(difference.mean(0).numpy(), spread.numpy(), int(nodes.sum()))
         frames.append(
             pd.DataFrame(
                 {
@@ -185,6 +202,8 @@ def same_class_mass(attention: list[LayerAttention], y: Tensor) -> pd.DataFrame:
                     "head": np.arange(heads),
                     "same_class_mass": learned.numpy(),
                     "same_class_mass_uniform": uniform,
+                    "difference_low": low,
+                    "difference_high": high,
                     "nodes": int(nodes.sum()),
                 }
             )
@@ -255,12 +274,13 @@ def label_average(by_label: pd.DataFrame) -> pd.DataFrame:
                 "same_class_mass_uniform": float(
                     np.average(part["same_class_mass_uniform"], weights=weights)
                 ),
+                "difference_low": math.nan,  # (node, label) pairs are not independent rows
+                "difference_high": math.nan,
                 "nodes": int(weights.sum()),
             }
         )
-    return pd.DataFrame(
-        rows, columns=["layer", "head", "same_class_mass", "same_class_mass_uniform", "nodes"]
-    )
+    columns = ["layer", "head", "same_class_mass", "same_class_mass_uniform"]
+    return pd.DataFrame(rows, columns=columns + ["difference_low", "difference_high", "nodes"])
 
 
 def _pairs_within_groups(group_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -367,9 +387,13 @@ def ground_truth_auroc(
     which needs no model (on BA-Shapes it alone reaches about 0.96), and random scores (mean of
     ``draws`` seeded draws, about 0.5).
 
+    ``auroc_low, auroc_high``: α's AUROC's 95 % interval (Hanley–McNeil,
+    :func:`gatviz.uncertainty.auroc_interval`; it treats the edges as independent).
+
     Returns:
-        columns ``layer, head, mask, positives, auroc_attention, auroc_inverse_degree,
-        auroc_random``; ``head`` is a head index or ``'mean'``. Empty without ground truth.
+        columns ``layer, head, mask, positives, auroc_attention, auroc_low, auroc_high,
+        auroc_inverse_degree, auroc_random``; ``head`` is a head index or ``'mean'``. Empty
+        without ground truth.
     """
     rows = []
     n = dataset.num_nodes
@@ -403,9 +427,18 @@ def ground_truth_auroc(
             scores = [("mean", alpha_edges.mean(1))] + [
                 (h, alpha_edges[:, h]) for h in range(alpha.size(1))
             ]
+            positives, negatives = int(positive.sum()), int(positive.size - positive.sum())
             for head, score in scores:
+                value = auroc(score.numpy(), positive)
+                low, high = auroc_interval(value, positives, negatives)
                 rows.append(
-                    {**base, "head": head, "auroc_attention": auroc(score.numpy(), positive)}
+                    {
+                        **base,
+                        "head": head,
+                        "auroc_attention": value,
+                        "auroc_low": low,
+                        "auroc_high": high,
+                    }
                 )
     columns = [
         "layer",
@@ -413,6 +446,8 @@ def ground_truth_auroc(
         "mask",
         "positives",
         "auroc_attention",
+        "auroc_low",
+        "auroc_high",
         "auroc_inverse_degree",
         "auroc_random",
     ]

@@ -22,6 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 import torch
+from torch import Tensor
 
 from gatviz.analysis import DOWN_WEIGHTED_MASKS, auroc
 from gatviz.attribution import METHODS, NodeAttribution, explained_input
@@ -31,6 +32,7 @@ from gatviz.uncertainty import mean_interval, wilson
 
 DELETION_STEPS = (0, 1, 2, 3, 5, 10, 20)  # top-ranked edges deleted per row
 RANDOM_DRAWS = 5  # seeded random orders per row, averaged
+BATCH_ELEMENTS = 4_000_000  # feature values of the copies one deletion pass computes at once
 
 
 def rankings(table: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -42,10 +44,23 @@ def rankings(table: pd.DataFrame) -> dict[str, np.ndarray]:
     return scores
 
 
-def _output(model: GAT, x, edge_index, level: str) -> torch.Tensor:
-    if level == "node":
-        return model(x, edge_index)[0]
-    return model(x, edge_index, batch=torch.zeros(x.size(0), dtype=torch.long))[0]
+def _outputs(model: GAT, x: Tensor, edge_index: Tensor, keeps: list[Tensor], level: str) -> Tensor:
+    """The output of each edge subset ``keeps[v]`` (a boolean mask over ``edge_index``) of one
+    input, computed as a disjoint union of copies, a few at a time: row 0 of each copy for a
+    node, each copy's readout for a graph. Shapes: -> (len(keeps), C)."""
+    n = x.size(0)
+    per_pass = max(1, BATCH_ELEMENTS // max(1, x.numel()))
+    rows = []
+    for start in range(0, len(keeps), per_pass):
+        chunk = keeps[start : start + per_pass]
+        edges = torch.cat([edge_index[:, keep] + i * n for i, keep in enumerate(chunk)], dim=1)
+        xs = x.repeat(len(chunk), 1)
+        if level == "node":
+            rows.append(model(xs, edges)[torch.arange(len(chunk)) * n])
+        else:
+            batch = torch.arange(len(chunk)).repeat_interleave(n)
+            rows.append(model(xs, edges, batch=batch))
+    return torch.cat(rows)
 
 
 def deletion_curves(
@@ -72,23 +87,25 @@ def deletion_curves(
     for attribution in attributions:
         x, edge_index, _ = explained_input(model, dataset, attribution.node, attribution.level)
         edges = edge_index.size(1)
-        orders = {
-            name: np.argsort(-score, kind="stable")
+        orders = [
+            (name, np.argsort(-score, kind="stable"))
             for name, score in rankings(attribution.table).items()
-        }
-        randoms = [generator.permutation(edges) for _ in range(RANDOM_DRAWS)]
+        ]
+        orders += [("random", generator.permutation(edges)) for _ in range(RANDOM_DRAWS)]
+        variants, keeps = [], []
+        for k in steps:
+            for name, order in orders:
+                keep = torch.ones(edges, dtype=torch.bool)
+                keep[torch.from_numpy(order[:k].copy())] = False
+                variants.append((name, k))
+                keeps.append(keep)
         with torch.no_grad():
-            for k in steps:
-                for name, order in [*orders.items(), *(("random", r) for r in randoms)]:
-                    keep = torch.ones(edges, dtype=torch.bool)
-                    keep[torch.from_numpy(order[:k].copy())] = False
-                    out = _output(model, x, edge_index[:, keep], attribution.level)
-                    kept.setdefault((name, k), []).append(
-                        float(int(out.argmax()) == attribution.predicted)
-                    )
-                    probability.setdefault((name, k), []).append(
-                        float(out.softmax(-1)[attribution.predicted])
-                    )
+            out = _outputs(model, x, edge_index, keeps, attribution.level)
+        same = (out.argmax(-1) == attribution.predicted).tolist()
+        left = out.softmax(-1)[:, attribution.predicted].tolist()
+        for key, unchanged, p in zip(variants, same, left):
+            kept.setdefault(key, []).append(float(unchanged))
+            probability.setdefault(key, []).append(p)
     rows = []
     for (name, k), values in kept.items():
         n = len(attributions)

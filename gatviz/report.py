@@ -80,16 +80,24 @@ class AnalysisReport:
             heads = [
                 {
                     "kl_from_uniform_mean": _number(row.kl_from_uniform_mean),
+                    "kl_from_uniform_interval": [
+                        _number(row.kl_from_uniform_low),
+                        _number(row.kl_from_uniform_high),
+                    ],
                     "normalised_entropy_mean": _number(row.normalised_entropy_mean),
                     "same_class_mass": _number(same.loc[row.head, "same_class_mass"]),
                     "same_class_mass_uniform": _number(
                         same.loc[row.head, "same_class_mass_uniform"]
                     ),
+                    "same_class_minus_uniform_interval": [
+                        _number(same.loc[row.head, "difference_low"]),
+                        _number(same.loc[row.head, "difference_high"]),
+                    ],
                 }
                 for row in kl.itertuples()
             ]
             ranking = self.ranking[self.ranking["layer"] == layer]["consistency"]
-            entry = {"heads": heads, "ranking_consistency": _number(ranking.mean())}
+            entry: dict = {"heads": heads, "ranking_consistency": _number(ranking.mean())}
             truth = self.ground_truth[
                 (self.ground_truth["layer"] == layer) & (self.ground_truth["head"] == "mean")
             ]
@@ -98,6 +106,7 @@ class AnalysisReport:
                 entry.update(
                     ground_truth_mask=first["mask"],
                     auroc_attention=_number(first["auroc_attention"]),
+                    auroc_interval=[_number(first["auroc_low"]), _number(first["auroc_high"])],
                     auroc_inverse_degree=_number(first["auroc_inverse_degree"]),
                     auroc_random=_number(first["auroc_random"]),
                 )
@@ -295,10 +304,23 @@ def describe(report: AnalysisReport) -> list[str]:
             float(last["same_class_mass"].mean()),
             float(last["same_class_mass_uniform"].iloc[0]),
         )
+        above = int((last["difference_low"] > 0).sum())
+        below = int((last["difference_high"] < 0).sum())
+        heads = len(last)
+        if last["difference_low"].isna().all():  # multi-label: no interval
+            verdict = "."
+        elif above == heads:
+            verdict = ": it favours its own class (in every head, beyond the 95 % interval)."
+        elif below == heads:
+            verdict = ": it avoids its own class (in every head, beyond the 95 % interval)."
+        else:
+            verdict = (
+                f"; the difference is measurable in {above + below} of {heads} head(s) "
+                f"({above} above uniform, {below} below)."
+            )
         out.append(
             f"Layer {int(last['layer'].iloc[0])} puts {mass:.1%} of its attention on "
-            f"same-class neighbours, against {base:.1%} for uniform attention"
-            + (": it favours its own class." if mass - base > 0.02 else ".")
+            f"same-class neighbours, against {base:.1%} for uniform attention" + verdict
         )
     consistency = float(report.ranking["consistency"].mean())
     if not math.isnan(consistency):
@@ -316,15 +338,15 @@ def describe(report: AnalysisReport) -> list[str]:
             )
     truth = report.ground_truth[report.ground_truth["head"] == "mean"]
     for row in truth.itertuples():
-        better = row.auroc_attention - row.auroc_inverse_degree
         out.append(
             f"Layer {row.layer}: α ranks the '{row.mask}' edges with AUROC "
-            f"{row.auroc_attention:.3f}, against {row.auroc_inverse_degree:.3f} for the "
-            f"model-free 1/|N(i)| and {row.auroc_random:.3f} for random scores"
+            f"{interval_text(row.auroc_attention, row.auroc_low, row.auroc_high)}, against "
+            f"{row.auroc_inverse_degree:.3f} for the model-free 1/|N(i)| and "
+            f"{row.auroc_random:.3f} for random scores"
             + (
                 ": the attention adds to what the degree alone tells."
-                if better > 0.02
-                else ": no better than the degree alone."
+                if row.auroc_low > row.auroc_inverse_degree
+                else ": no better than the degree alone, within the 95 % interval."
             )
         )
     return out

@@ -174,3 +174,21 @@ def test_same_label_mass_per_label_on_a_hand_built_graph():
     overall = same_label_mass([LayerAttention(edge_index, alpha)], y)
     assert overall["nodes"].item() == 3
     assert overall["same_class_mass"].item() == pytest.approx((0.75 + 1.0 + 0.25) / 3)
+
+
+def test_mean_kl_and_same_class_mass_carry_intervals_over_nodes(karate):
+    """The mean KL's interval is mean ± z · sd / √n over the nodes; same-class mass minus
+    uniform has its paired interval around the difference of the two means."""
+    model = GAT(karate.num_features, karate.num_classes, ModelConfig(heads=2)).eval()
+    attention = dataset_attention(model, karate)
+    divergence = node_divergence(attention, karate.num_nodes)
+    table = kl_by_head(divergence)
+    one = divergence[(divergence["layer"] == 0) & (divergence["head"] == 1)]["kl_from_uniform"]
+    row = table[(table["layer"] == 0) & (table["head"] == 1)].iloc[0]
+    half = 1.959964 * one.std(ddof=1) / math.sqrt(len(one))
+    assert row["kl_from_uniform_low"] == pytest.approx(one.mean() - half)
+    assert row["kl_from_uniform_high"] == pytest.approx(one.mean() + half)
+    same = same_class_mass(attention, karate.data.y)
+    difference = same["same_class_mass"] - same["same_class_mass_uniform"]
+    assert (same["difference_low"] <= difference + 1e-12).all()
+    assert (difference <= same["difference_high"] + 1e-12).all()

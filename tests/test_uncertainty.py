@@ -123,3 +123,40 @@ def test_mean_interval_is_the_bootstrap_of_the_mean():
     assert interval.high == pytest.approx(t_high, abs=0.015)
     assert mean_interval(values) == interval  # seeded
     assert mean_interval([np.nan, 0.5]).n == 1 and np.isnan(mean_interval([0.5]).low)
+
+
+def test_normal_interval_is_mean_plus_minus_z_standard_errors():
+    from scipy import stats
+
+    from gatviz.uncertainty import normal_interval
+
+    values = np.random.default_rng(2).exponential(size=500)
+    low, high = normal_interval(values.mean(), values.std(ddof=1), values.size)
+    z = stats.norm.ppf(0.975)
+    assert low == pytest.approx(values.mean() - z * stats.sem(values))
+    assert high == pytest.approx(values.mean() + z * stats.sem(values))
+    assert np.isnan(normal_interval(1.0, 0.5, 1)[0])
+
+
+def test_auroc_interval_covers_the_true_auroc_95_percent_of_the_time():
+    """Hanley–McNeil on simulated scores (positives N(1, 1), negatives N(0, 1): the true AUROC
+    is Φ(1/√2) ≈ 0.760), 400 draws of 40 positives and 60 negatives."""
+    from scipy import stats
+
+    from gatviz.analysis import auroc
+    from gatviz.uncertainty import auroc_interval
+
+    truth = stats.norm.cdf(1 / np.sqrt(2))
+    generator = np.random.default_rng(0)
+    covered = 0
+    for _ in range(400):
+        score = np.concatenate([generator.normal(1, 1, 40), generator.normal(0, 1, 60)])
+        positive = np.arange(100) < 40
+        low, high = auroc_interval(auroc(score, positive), 40, 60)
+        covered += low <= truth <= high
+    assert 0.91 <= covered / 400 <= 0.98
+    a = 0.8  # the formula itself, at one point
+    q1, q2 = a / (2 - a), 2 * a**2 / (1 + a)
+    se = np.sqrt((a * (1 - a) + 39 * (q1 - a**2) + 59 * (q2 - a**2)) / (40 * 60))
+    assert auroc_interval(a, 40, 60) == pytest.approx((a - 1.959964 * se, a + 1.959964 * se))
+    assert np.isnan(auroc_interval(0.7, 0, 10)[0])
