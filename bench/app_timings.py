@@ -161,12 +161,14 @@ def main() -> None:
             print(f"{button}: {_until_settled(page, started, done, timeout_s=600):.1f} s")
         with_studies = []
         for k in range(args.repeats if layers > 1 else 0):
+            page.locator('[data-testid="stSelectbox"]').first.scroll_into_view_if_needed()
             open_select(page, "Layer")
-            option = page.get_by_role("option", name=str(k % 2), exact=True)
+            option = page.get_by_role("option", name=str((k + 1) % 2), exact=True)
             option.wait_for()
             started = time.perf_counter()
             option.click()
-            with_studies.append(_until_settled(page, started, f"layer {k % 2}, head 0", charts=8))
+            shown = f"layer {(k + 1) % 2}, head"
+            with_studies.append(_until_settled(page, started, shown, charts=8))
         if with_studies:
             print(
                 f"Analysis page with both studies shown, rerun after a layer change: median "

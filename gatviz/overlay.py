@@ -482,7 +482,7 @@ def _legend(
     if value_name is not None:
         stops = ", ".join(f"{alpha_colour(x)} {round(100 * x)}%" for x, _ in ALPHA_STOPS)
         low, high = "0", "max"
-        what = (html.escape(value_name), "|score| as a share of the largest here")
+        what = (html.escape(value_name), "|score| ÷ the largest")
     elif scale == "relative":
         stops = ", ".join(
             f"{alpha_colour(x, RELATIVE_STOPS)} {round(100 * x)}%" for x, _ in RELATIVE_STOPS
@@ -619,7 +619,9 @@ def overlay_html(
         net.edges.append(edge)
     net.set_options(VIS_OPTIONS)
     page = _offline(net.generate_html(notebook=False))
-    title = caption or f"layer {options.layer}, {view.head_label}"
+    title = caption or (
+        f"layer {options.layer}, {view.head_label}" if values is None else "all layers"
+    )
     legend = _legend(dataset, options, title, view.scale, None if values is None else values.name)
     return re.sub(r"<body>", lambda m: m.group(0) + legend, page, count=1)
 

@@ -60,8 +60,10 @@ def attributions_panel(record: ModelRecord, dataset: GraphDataset) -> Attributio
     count = int(c[0].number_input(f"Test {unit} sampled", 2, 200, 20, key="attribution_nodes"))
     study: AttributionStudy | None = record.derived.get(("attributions", count))
     if study is None:
-        if not c[1].button(f"Score {count} test {unit} with every method"):
+        slot = c[1].empty()  # emptied once scored: the button does not linger beside results
+        if not slot.button(f"Score {count} test {unit} with every method"):
             return None
+        slot.empty()
         progress = st.progress(0.0, text="Scoring…")
 
         def on_row(done: int, total: int) -> None:
@@ -154,7 +156,7 @@ def _curves(curves: pd.DataFrame) -> alt.LayerChart:
     )
     x = alt.X("k:Q", title="top-ranked edges deleted (k)")
     base = alt.Chart(curves).encode(x=x, color=colour)
-    band = base.mark_area(opacity=0.08).encode(y="kept_low:Q", y2="kept_high:Q")
+    band = base.mark_area(opacity=0.07).encode(y="kept_low:Q", y2="kept_high:Q")
     lines = base.mark_line(point=True).encode(
         y=alt.Y("kept:Q", title="predictions unchanged", scale=alt.Scale(domain=[0, 1])),
         strokeDash=alt.condition(
@@ -169,14 +171,21 @@ def _curves(curves: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("probability", format=".3f", title="probability left"),
         ],
     )
-    return (band + lines).properties(height=260, width="container")
+    # Lines first: the legend takes its symbols from the first layer (the faint bands' would
+    # be nearly invisible).
+    return (lines + band).properties(height=260, width="container")
 
 
 def _heatmap(table: pd.DataFrame) -> alt.Chart:
     # Horizontal labels: rotated ones took most of the chart's height from the cells.
     base = alt.Chart(table).encode(
-        x=alt.X("method:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=180)),
-        y=alt.Y("alpha:N", title=None, sort=None),
+        x=alt.X(
+            "method:N",
+            title=None,
+            sort=[n for n in NAMES.values() if n in set(table["method"])],
+            axis=alt.Axis(labelAngle=0, labelLimit=180),
+        ),
+        y=alt.Y("alpha:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("spearman:Q", scale=alt.Scale(scheme="redblue", domain=[-1, 1])),

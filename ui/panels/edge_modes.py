@@ -105,7 +105,7 @@ def beside_alpha(dataset: GraphDataset, attribution: NodeAttribution, mode: str)
         if len(table) > 1 and table[mode].nunique() > 1 and mean_alpha.nunique() > 1
         else float("nan")
     )
-    st.markdown(f"**α beside {mode_name(mode)}**, the {what}'s edges by |score|")
+    st.markdown(f"**α beside {mode_name(mode)}**, {what}'s edges by |score|")
     predicted = as_text(dataset.target_names[attribution.predicted])
     st.caption(
         f"{len(table):,} edges scored for class {predicted}; "

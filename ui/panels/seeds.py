@@ -29,8 +29,10 @@ def seeds_panel(record: ModelRecord, dataset: GraphDataset) -> SeedStudy | None:
     k = int(c[0].number_input("Seeds (K)", 2, MAX_SEEDS, 5, key="analysis_seeds"))
     study = record.derived.get(("seeds", k))
     if study is None:
-        if not c[1].button(f"Train {k} seeds and compare", help="Trains K models here."):
+        slot = c[1].empty()  # emptied once trained: the button does not linger beside results
+        if not slot.button(f"Train {k} seeds and compare", help="Trains K models here."):
             return None
+        slot.empty()
         progress = st.progress(0.0, text="Training the seeds…")
 
         def on_seed(done: int, total: int) -> None:
