@@ -204,9 +204,14 @@ def values_attention(values: EdgeValues) -> list[LayerAttention]:
 
 
 def build_view(
-    dataset: GraphDataset, attention: list[LayerAttention], options: OverlayOptions
+    dataset: GraphDataset,
+    attention: list[LayerAttention],
+    options: OverlayOptions,
+    scores: bool = False,
 ) -> View:
-    """Choose the nodes and edges to draw, the α of each edge, and a stable layout."""
+    """Choose the nodes and edges to draw, the α of each edge, and a stable layout.
+    ``scores``: the "attention" is :func:`values_attention`'s, so a crowded view keeps the
+    largest |score| rather than the largest α × |N(i)|."""
     if not 0 <= options.layer < len(attention):
         raise GatvizError(f"layer must be 0 to {len(attention) - 1} (got {options.layer})")
     edge_index, alpha_heads = attention[options.layer]
@@ -250,12 +255,12 @@ def build_view(
     if options.threshold > 0 or options.top_k is not None:
         notes.append(f"{kept.numel():,} of {int(in_view.sum()):,} edges pass the filters")
     if options.max_edges is not None and kept.numel() > options.max_edges:
+        by = "|score|" if scores else "α × |N(i)|, the multiple of the uniform share"
         notes.append(
             f"the {options.max_edges:,} strongest of these {kept.numel():,} edges are "
-            "drawn (by α × |N(i)|, the multiple of the uniform share; the centre's own "
-            "first)"
+            f"drawn (by {by}; the centre's own first)"
         )
-        kept = _strongest(kept, edge_index, alpha, n, centre, options.max_edges)
+        kept = _strongest(kept, edge_index, alpha, n, centre, options.max_edges, scores)
     if kept.numel() > MAX_VIEW_EDGES:
         raise ViewTooLarge(
             f"the view has {kept.numel():,} edges (limit {MAX_VIEW_EDGES:,}); "
@@ -290,13 +295,19 @@ def build_view(
 
 
 def _strongest(
-    kept: Tensor, edge_index: Tensor, alpha: Tensor, n: int, centre: int | None, limit: int
+    kept: Tensor,
+    edge_index: Tensor,
+    alpha: Tensor,
+    n: int,
+    centre: int | None,
+    limit: int,
+    scores: bool = False,
 ) -> Tensor:
-    """The ``limit`` edges of ``kept`` with the largest α × |N(i)|, the centre's incoming
-    edges first: raw α would favour the edges of low-degree nodes, whose α are large only
-    because they have few neighbours."""
+    """The ``limit`` edges of ``kept`` with the largest α × |N(i)| (``scores``: the largest
+    value), the centre's incoming edges first: raw α would favour the edges of low-degree
+    nodes, whose α are large only because they have few neighbours."""
     target = edge_index[1]
-    score = (alpha * attended_count(edge_index, n)[target])[kept]
+    score = (alpha if scores else alpha * attended_count(edge_index, n)[target])[kept]
     if centre is not None:
         score = torch.where(target[kept] == centre, torch.inf, score)
     return kept[score.argsort(descending=True, stable=True)[:limit]].sort().values
@@ -565,7 +576,7 @@ def overlay_html(
     from pyvis.network import Network
 
     options = options or OverlayOptions()
-    view = view or build_view(dataset, attention, options)
+    view = view or build_view(dataset, attention, options, scores=values is not None)
     colours = _node_colours(dataset, options.color_by, pred, view.nodes, options.label)
     net = Network(
         height=f"{options.height}px",

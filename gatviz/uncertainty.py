@@ -144,7 +144,7 @@ def _percentiles(values: np.ndarray) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def normal_interval(mean, std, n):
+def normal_interval(mean, std, n) -> tuple[np.ndarray, np.ndarray]:
     """The 95 % interval of a mean over ``n`` rows from their standard deviation, mean ± z ·
     std / √n (the central limit theorem: for means over many nodes, where a bootstrap would
     cost seconds). Works elementwise on arrays; undefined (NaN) below two rows.

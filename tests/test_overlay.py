@@ -195,3 +195,12 @@ def test_edges_show_a_methods_scores_and_dash_marked_edges(karate_view):
     # α itself can be marked too.
     plain = overlay_html(karate, attention, OverlayOptions(node=0, hops=1), pred, prob, marks=marks)
     assert {(e["from"], e["to"]) for e in _edges_of(plain) if e.get("dashes")} == {(2, 0)}
+
+
+def test_a_crowded_score_view_keeps_the_largest_scores(karate_view):
+    karate = karate_view[0]
+    values = EdgeValues("Saliency", {(1, 0): 0.2, (2, 1): -3.0, (3, 1): 0.1})
+    options = OverlayOptions(node=0, hops=2, layer=0, head=0, edge_scale="alpha", max_edges=2)
+    view = build_view(karate, values_attention(values), options, scores=True)
+    assert sorted(map(tuple, view.edge_index.t().tolist())) == [(1, 0), (2, 1)]
+    assert any("by |score|" in note for note in view.notes)

@@ -47,7 +47,7 @@ def _overlay(
         layers = view_attention(_record, _dataset, options.node, options.hops)
     else:
         layers = values_attention(_values)
-    view = build_view(_dataset, layers, options)
+    view = build_view(_dataset, layers, options, scores=_values is not None)
     page = overlay_html(
         _dataset, layers, options, _record.pred, _record.prob, view, None, _values, _marks
     )
