@@ -17,7 +17,9 @@ from ui.panels.edge_modes import (
     unstable_caption,
     unstable_marks,
 )
+from ui.panels.embedding import embedding_panel
 from ui.panels.explain import explain_panel
+from ui.panels.whatif import link_value, seed_edits, whatif_panel
 from ui.panels.first_model import offer_training
 from ui.keys import ATTENTION_PICK, MODEL
 from ui.panels.incoming import all_heads, incoming_panel
@@ -102,6 +104,7 @@ controls[3].button(
 )
 study = seed_study_of(record) if dataset.num_graphs == 1 and not many else None
 view = drawing_controls(dataset, study is not None)
+seed_edits(dataset)
 write_link(spec, record)
 write_view(
     {
@@ -110,8 +113,9 @@ write_view(
         "node": node,
         **view,
         **({} if graph_choice is None else {"graph": graph_choice}),
+        "edits": link_value(),
     },
-    defaults,
+    {**defaults, "edits": ""},
 )
 
 options = overlay_options(view, node, layer, head)
@@ -132,6 +136,8 @@ with side:
 if mode != "alpha":
     beside_alpha(dataset, attribution, mode)
 explain_panel(record, dataset, layer, node, head)
+whatif_panel(record, dataset, node, layer)
+embedding_panel(record, dataset, node)
 all_heads(layer_views, node)
 attention_downloads(
     record,

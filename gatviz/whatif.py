@@ -47,6 +47,31 @@ class Edit:
         return f"{self.kind} {self.source} → {self.target}"
 
 
+CODES = {"remove": "r", "add": "a", "features": "f"}
+
+
+def edits_text(edits: list[Edit]) -> str:
+    """Edits as a link carries them: ``r1-0.a33-5.f3-7`` (remove 1 → 0, add 33 → 5, node 7
+    gets node 3's features)."""
+    return ".".join(f"{CODES[e.kind]}{e.source}-{e.target}" for e in edits)
+
+
+def parse_edits(text: str) -> list[Edit]:
+    """The edits of :func:`edits_text`'s form; ValueError for anything else."""
+    if not text:
+        return []
+    kinds = {code: kind for kind, code in CODES.items()}
+    edits = []
+    for part in text.split("."):
+        if len(part) < 4 or part[0] not in kinds or "-" not in part[1:]:
+            raise ValueError(f"not an edit: {part!r}")
+        source, target = part[1:].split("-", 1)
+        edits.append(Edit(kinds[part[0]], int(source), int(target)))
+    if len(edits) > MAX_EDITS:
+        raise ValueError(f"more than {MAX_EDITS} edits")
+    return edits
+
+
 def _check(dataset: GraphDataset, edit: Edit) -> None:
     if edit.kind not in KINDS:
         raise EditError(f"an edit is one of {KINDS} (got {edit.kind!r})")

@@ -427,3 +427,53 @@ def test_attention_edges_show_an_attribution_and_dash_the_edges_unstable_across_
     assert any(
         c.value.startswith("Dashed: edges whose α varies across the 2 seeds") for c in at.caption
     )
+
+
+def test_what_if_edits_are_applied_undone_and_carried_by_the_link():
+    from gatviz.whatif import Edit
+
+    at = _train(_app().run(), epochs=10)
+    at.switch_page("app_pages/attention.py").run()
+    source = next(s for s in at.selectbox if s.label == "Incoming edge from").value
+    next(b for b in at.button if b.label == "Apply").click()
+    at.run()
+    assert not at.exception and not at.error
+    centre = at.session_state["att_node"]
+    assert at.query_params["edits"] == f"r{source}-{centre}"
+    assert {"Prediction before", "after the edits"} <= {
+        m.label.removesuffix(" (changed)") for m in at.metric
+    }
+    alpha = next(d.value for d in at.dataframe if "change" in d.value.columns)
+    assert alpha["after"].isna().sum() == 1  # the removed edge
+    next(b for b in at.button if b.label == "Undo last").click()
+    at.run()
+    assert "edits" not in at.query_params
+    # A link with edits opens with them (the model comes back from the shared cache); one
+    # naming a node that does not exist says so.
+    query = {key: at.query_params[key] for key in at.query_params}
+    for edits, shown in ((f"r{source}-{centre}", None), ("a99-0", "node 99 does not exist")):
+        linked = _app("app_pages/attention.py")
+        for key, value in {**query, "edits": edits}.items():
+            linked.query_params[key] = value
+        linked.run()
+        assert not linked.exception
+        if shown is None:
+            assert linked.session_state["att_edits"] == (Edit("remove", source, centre),)
+        else:
+            assert any(shown in w.value for w in linked.warning)
+
+
+def test_the_embedding_view_draws_once_asked_and_every_projection_works():
+    at = _train(_app().run(), epochs=10)
+    at.switch_page("app_pages/attention.py").run()
+    charts = len(at.get("vega_lite_chart"))
+    next(t for t in at.toggle if t.label.startswith("Embedding")).set_value(True)
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.get("vega_lite_chart")) == charts + 1
+    for method in ("tsne", "umap"):
+        next(r for r in at.radio if r.label == "Projection").set_value(method)
+        at.run()
+        assert not at.exception
+    # umap-learn is not a requirement: the page says how to get it instead of failing.
+    assert any("umap-learn" in w.value for w in at.warning) or "umap" in __import__("sys").modules

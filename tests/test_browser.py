@@ -139,6 +139,24 @@ def test_dataset_train_attention_in_a_real_browser(server, page):
     _no_error(page)
     shot(page, SHOTS, "7_attention_flow")
 
+    # The embedding view: a click on the projection makes the nearest node the centre.
+    before = re.search(r"node=(\d+)", page.url).group(1)
+    page.get_by_text("Embedding: the last hidden layer in 2-D").click()
+    page.get_by_text("Click a point to make it the centre node").wait_for(timeout=60_000)
+    settle(page)
+    chart = page.locator(".st-key-embedding_chart")  # by its key: the heads grid follows it
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    for fx, fy in ((0.2, 0.3), (0.8, 0.7), (0.5, 0.2), (0.3, 0.8)):
+        page.mouse.click(box["x"] + fx * box["width"] * 0.8, box["y"] + fy * box["height"])
+        settle(page)
+        now = re.search(r"node=(\d+)", page.url)
+        if now is None or now.group(1) != before:  # the default centre leaves the URL empty
+            break
+    assert now is None or now.group(1) != before, "a click on the embedding must move the centre"
+    _no_error(page)
+    shot(page, SHOTS, "8_attention_embedding")
+
 
 def test_every_page_fits_windows_of_1280_and_1920_px(server, page):
     """Every page at a common laptop width and a wide screen, with the model trained above

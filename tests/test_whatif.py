@@ -81,3 +81,14 @@ def test_the_greedy_flipping_set_flips_and_no_shorter_prefix_does(karate, model)
 
     assert predicted(found) != before
     assert predicted(found[:-1]) == before
+
+
+def test_edits_travel_in_a_link_and_nothing_else_parses():
+    from gatviz.whatif import edits_text, parse_edits
+
+    edits = [Edit("remove", 1, 0), Edit("add", 33, 5), Edit("features", 3, 7)]
+    assert edits_text(edits) == "r1-0.a33-5.f3-7"
+    assert parse_edits(edits_text(edits)) == edits and parse_edits("") == []
+    for bad in ("x1-0", "r1", "r1-a", "r1-0.", "<script>"):
+        with pytest.raises(ValueError):
+            parse_edits(bad)

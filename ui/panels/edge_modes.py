@@ -90,10 +90,8 @@ def beside_alpha(dataset: GraphDataset, attribution: NodeAttribution, mode: str)
     names = dataset.node_names
     shown = pd.DataFrame(
         {
-            "edge": [
-                f"{as_text(names[s])} → {as_text(names[t])}"
-                for s, t in zip(top["source"], top["target"])
-            ],
+            # Table cells are text already: no markdown escaping here.
+            "edge": [f"{names[s]} → {names[t]}" for s, t in zip(top["source"], top["target"])],
             **{f"α, layer {c.removeprefix('alpha_layer')}": top[c] for c in layers},
             **{NAMES[m]: top[m] for m in METHODS if m in top},
         }

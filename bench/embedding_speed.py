@@ -1,0 +1,61 @@
+"""The embedding view's projections on a real graph: seconds per method.
+
+Trains the reference GAT (seed 0), then times the last hidden layer's extraction and each
+projection of gatviz.embedding (median of --repeats; t-SNE and UMAP once each, they are slow).
+UMAP runs where umap-learn is installed (it is not a requirement). Goals (issue 17): Cora under
+1 s with PCA, under 15 s with UMAP. Data: $GATVIZ_DATA_DIR if set, else
+../shared/datasets/planetoid. Run it alone.
+
+Usage: python bench/embedding_speed.py [--dataset cora] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from planetoid_data import planetoid_root
+from gatviz.datasets import PLANETOID, load_dataset
+from gatviz.embedding import embedding_table, hidden_embedding, project
+from gatviz.errors import GatvizError
+from gatviz.training import train
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="cora")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    if args.dataset in PLANETOID:
+        with planetoid_root() as root:
+            dataset = load_dataset(args.dataset, root=root)
+    else:
+        dataset = load_dataset(args.dataset)
+    model = train(dataset).model
+    times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        embedding_table(model, dataset, "pca")
+        times.append(time.perf_counter() - start)
+    print(
+        f"{dataset.name} ({dataset.num_nodes:,} nodes): the PCA view end to end (embedding, "
+        f"projection, predictions, entropy): median {statistics.median(times):.3f} s  (goal < 1 s)"
+    )
+    hidden = hidden_embedding(model, dataset)
+    print(f"last hidden layer: {tuple(hidden.shape)}")
+    for method in ("pca", "tsne", "umap"):
+        start = time.perf_counter()
+        try:
+            project(hidden, method)
+        except GatvizError as error:
+            print(f"{method}: not run ({error})")
+            continue
+        print(f"{method}: {time.perf_counter() - start:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

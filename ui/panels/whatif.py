@@ -1,0 +1,154 @@
+"""What if? (Attention page) Edits around the centre node — remove one of its incoming edges,
+add one, give it another node's features — kept in the session and the link, undone one at a
+time; α of the centre's incoming edges and its prediction before and after, and the greedy
+smallest set of incoming edges whose removal flips the prediction."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import pandas as pd
+import streamlit as st
+
+from gatviz.datasets import GraphDataset
+from gatviz.errors import GatvizError
+from gatviz.whatif import MAX_EDITS, Edit, WhatIf, edits_text, flipping_set, parse_edits, what_if
+from ui.links import from_query
+from ui.records import ModelRecord
+from ui.text import as_text
+
+EDITS, EDITS_OF = "att_edits", "att_edits_dataset"
+KEPT = 8  # what-ifs a model keeps (each a few neighbourhood passes)
+KINDS = {
+    "remove": "remove an incoming edge",
+    "add": "add an edge from node",
+    "features": "give it the features of node",
+}
+
+
+def seed_edits(dataset: GraphDataset) -> list[Edit]:
+    """The session's edits of this dataset (from the link once; cleared for another dataset)."""
+    from_query("edits", EDITS, lambda text: tuple(parse_edits(text)), ())
+    if st.session_state.get(EDITS_OF) != dataset.name:
+        if EDITS_OF in st.session_state:  # another dataset than the edits were made on
+            st.session_state[EDITS] = ()
+        st.session_state[EDITS_OF] = dataset.name
+    return list(st.session_state[EDITS])
+
+
+def link_value() -> str:
+    return edits_text(list(st.session_state.get(EDITS, ())))
+
+
+def _set(edits: list[Edit]) -> None:
+    st.session_state[EDITS] = tuple(edits)
+
+
+def _result(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[Edit]) -> WhatIf:
+    kept: OrderedDict = record.derived.setdefault(("what_if",), OrderedDict())
+    key = (dataset.name, node, tuple(edits))
+    if key not in kept:
+        kept[key] = what_if(record.model, dataset, node, edits, hops=1)
+        while len(kept) > KEPT:
+            kept.popitem(last=False)
+    kept.move_to_end(key)
+    return kept[key]
+
+
+def whatif_panel(record: ModelRecord, dataset: GraphDataset, node: int, layer: int) -> None:
+    with st.expander("What if? Edit the graph around this node", expanded=bool(
+        st.session_state.get(EDITS)
+    )):  # fmt: skip
+        if dataset.task == "graph":
+            st.caption("What-if edits look at a node's prediction; this model predicts graphs.")
+            return
+        edits = list(st.session_state.get(EDITS, ()))
+        names = dataset.node_names
+        sources = dataset.in_edges.source[
+            dataset.in_edges.ptr[node] : dataset.in_edges.ptr[node + 1]
+        ].tolist()
+        c = st.columns([1.6, 1.4, 1, 1, 1])
+        kind = c[0].selectbox("Edit", list(KINDS), key="whatif_kind", format_func=KINDS.get)
+        if kind == "remove":
+            choices = sorted(set(sources))
+            other = c[1].selectbox(
+                "Incoming edge from",
+                choices,
+                key="whatif_source",
+                format_func=lambda v: f"{v} · {names[v]}",
+                disabled=not choices,
+            )
+        else:
+            other = int(c[1].number_input("Node", 0, dataset.num_nodes - 1, 0, key="whatif_other"))
+        # remove or add other → node, or node gets other's features
+        edit = None if other is None else Edit(kind, int(other), node)
+        c[2].button(
+            "Apply",
+            on_click=lambda: _set(edits + [edit]) if edit is not None else None,
+            disabled=edit is None or len(edits) >= MAX_EDITS,
+            key="whatif_apply",
+        )
+        c[3].button("Undo last", on_click=lambda: _set(edits[:-1]), disabled=not edits)
+        c[4].button("Clear", on_click=lambda: _set([]), disabled=not edits)
+        if edits:
+            st.caption("Edits (in the link): " + "; ".join(e.describe() for e in edits))
+            try:
+                result = _result(record, dataset, node, edits)
+            except GatvizError as error:
+                st.warning(f"{as_text(error)}. Undo the last edit or clear them.")
+                return
+            _show(result, dataset, node, layer)
+        _flip(record, dataset, node, edits)
+
+
+def _show(result: WhatIf, dataset: GraphDataset, node: int, layer: int) -> None:
+    names, targets = dataset.node_names, dataset.target_names
+    change = result.prediction()
+    before, after = change["before"], change["after"]
+    c = st.columns(2)
+    c[0].metric(
+        "Prediction before",
+        as_text(targets[before["class"]]) if dataset.task == "node" else str(before["class"]),
+        f"p = {before['probability']:.3f}",
+        delta_color="off",
+    )
+    flipped = before["class"] != after["class"]
+    c[1].metric(
+        "after the edits" + (" (changed)" if flipped else ""),
+        as_text(targets[after["class"]]) if dataset.task == "node" else str(after["class"]),
+        f"p = {after['probability']:.3f}",
+        delta_color="off",
+    )
+    table = result.alpha[(result.alpha["layer"] == layer) & (result.alpha["target"] == node)]
+    st.markdown(f"**α into node {node}, layer {layer}** (mean over heads), before and after")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "from": [f"{v} · {names[v]}" for v in table["source"]],  # cells are text
+                "before": table["before"],
+                "after": table["after"],
+                "change": table["change"],
+            }
+        ).style.format(precision=4, na_rep="—"),
+        hide_index=True,
+    )
+
+
+def _flip(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[Edit]) -> None:
+    st.caption(
+        "The fewest incoming edges whose removal changes the prediction, searched greedily: "
+        "removed in order of α (the last layer, mean over heads) until the prediction changes."
+    )
+    key = ("flip", dataset.name, node, tuple(edits))
+    found = record.derived.get(key, "not searched")
+    if found == "not searched":
+        if not st.button("Find the smallest flipping set by α", key="whatif_flip"):
+            return
+        found = record.derive(key, lambda: flipping_set(record.model, dataset, node, edits=edits))
+    if found is None:
+        st.caption("Removing its incoming edges one by one by α (up to 50) never changes it.")
+        return
+    st.caption(
+        f"{len(found)} edge(s): " + "; ".join(e.describe() for e in found) + " (apply them to see)"
+    )
+    st.button("Apply these", on_click=lambda: _set(edits + found), key="whatif_apply_flip")
