@@ -448,6 +448,9 @@ def test_what_if_edits_are_applied_undone_and_carried_by_the_link():
     next(b for b in at.button if b.label == "Undo last").click()
     at.run()
     assert "edits" not in at.query_params
+    # Undoing the last edit leaves the panel open (a changed `expanded` redraws it closed).
+    panel = next(e for e in at.expander if e.label.startswith("What if?"))
+    assert panel.proto.expanded
     # A link with edits opens with them (the model comes back from the shared cache); one
     # naming a node that does not exist says so.
     query = {key: at.query_params[key] for key in at.query_params}

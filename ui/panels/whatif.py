@@ -17,7 +17,7 @@ from ui.links import from_query
 from ui.records import ModelRecord
 from ui.text import as_text
 
-EDITS, EDITS_OF = "att_edits", "att_edits_dataset"
+EDITS, EDITS_OF, OPENED = "att_edits", "att_edits_dataset", "att_edits_opened"
 KEPT = 8  # what-ifs a model keeps (each a few neighbourhood passes)
 KINDS = {
     "remove": "remove an incoming edge",
@@ -56,9 +56,13 @@ def _result(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[E
 
 
 def whatif_panel(record: ModelRecord, dataset: GraphDataset, node: int, layer: int) -> None:
-    with st.expander("What if? Edit the graph around this node", expanded=bool(
-        st.session_state.get(EDITS)
-    )):  # fmt: skip
+    # Open once there are edits (a link's, say) and from then on: a change of `expanded` makes
+    # Streamlit redraw the expander closed, so undoing the last edit would shut it.
+    if st.session_state.get(EDITS):
+        st.session_state[OPENED] = True
+    with st.expander(
+        "What if? Edit the graph around this node", expanded=st.session_state.get(OPENED, False)
+    ):
         if dataset.task == "graph":
             st.caption("What-if edits look at a node's prediction; this model predicts graphs.")
             return
@@ -125,11 +129,13 @@ def _show(result: WhatIf, dataset: GraphDataset, node: int, layer: int) -> None:
         pd.DataFrame(
             {
                 "from": [f"{v} · {names[v]}" for v in table["source"]],  # cells are text
-                "before": table["before"],
-                "after": table["after"],
-                "change": table["change"],
+                "before": table["before"].astype(float),
+                "after": table["after"].astype(float),
+                "change": table["change"].astype(float),
             }
-        ).style.format(precision=4, na_rep="—"),
+        ).style.format(
+            {"before": "{:.4f}", "after": "{:.4f}", "change": "{:+.2e}"}, na_rep="— (none)"
+        ),
         hide_index=True,
     )
 
