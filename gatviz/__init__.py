@@ -37,6 +37,7 @@ API = {
     "save_checkpoint": "gatviz.checkpoint",
     "overlay_html": "gatviz.overlay",
     "preset": "gatviz.presets",
+    "show": "gatviz.notebook",
 }
 __all__ = sorted(API)
 
