@@ -177,6 +177,14 @@ def _alpha_frame(view: NeighbourhoodAttention, column: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _check_task(dataset: GraphDataset) -> None:
+    if dataset.task != "node":
+        raise GatvizError(
+            f"what-if edits look at one node's predicted class (node classification); this "
+            f"dataset's task is {dataset.task}"
+        )
+
+
 def what_if(
     model: GAT, dataset: GraphDataset, centre: int, edits: list[Edit], hops: int = 1
 ) -> WhatIf:
@@ -190,8 +198,7 @@ def what_if(
         edits (list[Edit]): applied in order (see :func:`apply_edits`).
         hops (int): how far around the centre α is compared, 1 to 3. (default: 1)
     """
-    if dataset.task == "graph":
-        raise GatvizError("what-if edits look at a node's prediction; this is a graph task")
+    _check_task(dataset)
     if not 0 <= centre < dataset.num_nodes:
         raise EditError(
             f"node {centre} does not exist ({dataset.name} has nodes 0 to {dataset.num_nodes - 1})"
@@ -226,6 +233,7 @@ def flipping_set(
             method's. (default: the last layer's α, mean over heads)
         edits (list[Edit], optional): edits already made, searched on top of. (default: none)
     """
+    _check_task(dataset)
     edits = list(edits or [])
     base = apply_edits(dataset, edits)
     start = neighbourhood_attention(model, base, centre, 1)

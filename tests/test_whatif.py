@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gatviz.attention import dataset_attention, neighbourhood_attention
+from gatviz.errors import GatvizError
 from gatviz.whatif import EditError, Edit, apply_edits, flipping_set, what_if
 
 
@@ -57,6 +58,10 @@ def test_bad_edits_say_what_to_fix(karate, model):
         apply_edits(karate, [Edit("add", 1, 0)])
     with pytest.raises(EditError, match="an edit is one of"):
         apply_edits(karate, [Edit("rewire", 1, 0)])
+    from dataclasses import replace
+
+    with pytest.raises(GatvizError, match="this dataset's task is graph"):
+        flipping_set(model, replace(karate, task="graph", graph_y=torch.tensor([0])), 0)
 
 
 def test_features_edit_copies_a_row_and_leaves_the_original_alone(karate):

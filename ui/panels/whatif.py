@@ -63,8 +63,11 @@ def whatif_panel(record: ModelRecord, dataset: GraphDataset, node: int, layer: i
     with st.expander(
         "What if? Edit the graph around this node", expanded=st.session_state.get(OPENED, False)
     ):
-        if dataset.task == "graph":
-            st.caption("What-if edits look at a node's prediction; this model predicts graphs.")
+        if dataset.task != "node":
+            st.caption(
+                "What-if edits look at one node's predicted class: node classification only "
+                "(this model predicts graphs or many labels per node)."
+            )
             return
         edits = list(st.session_state.get(EDITS, ()))
         names = dataset.node_names
