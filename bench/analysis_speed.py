@@ -29,10 +29,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from planetoid_data import planetoid_root  # noqa: E402
+from planetoid_data import bench_dataset  # noqa: E402
 from gatviz import analysis, report as reporting  # noqa: E402
 from gatviz.attention import dataset_attention, explain_alpha  # noqa: E402
-from gatviz.datasets import PLANETOID, load_dataset  # noqa: E402
 from gatviz.intervention import deletion_curves, uniform_knockout  # noqa: E402
 from gatviz.presets import PRESETS, preset  # noqa: E402
 from gatviz.training import train  # noqa: E402
@@ -83,11 +82,7 @@ def main() -> None:
             if getattr(args, knob) is not None
         },
     )
-    if args.dataset in PLANETOID:
-        with planetoid_root() as root:
-            dataset = load_dataset(args.dataset, root=root)
-    else:
-        dataset = load_dataset(args.dataset)
+    dataset = bench_dataset(args.dataset)
     start = time.perf_counter()
     result = train(dataset, model_config, train_config)
     metrics = result.metrics

@@ -32,6 +32,9 @@ from chromium import (
     DRAWN_CHARTS,
     chromium_page,
     choose,
+    head_reruns,
+    load_on_dataset_page,
+    median_runs,
     errors_shown,
     open_select,  # noqa
     settle,
@@ -98,14 +101,7 @@ def main() -> None:
         streamlit_server({"GATVIZ_DATA_DIR": str(root)}) as url,
         chromium_page(1400, 1000) as page,
     ):
-        page.goto(f"{url}/Dataset")
-        page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
-        settle(page)
-        if args.dataset != "karate":
-            choose(page, "Graph", f"{args.dataset}: {DATASETS[args.dataset]}")
-            page.get_by_role("button", name="Load dataset").click()
-            page.get_by_text(f"Loaded {args.dataset}.").wait_for(timeout=120_000)
-            settle(page)
+        load_on_dataset_page(page, url, args.dataset, f"{args.dataset}: {DATASETS[args.dataset]}")
         seconds = _train(page, "gat", args.dataset)
         print(f"{args.dataset}: train GAT from the button: {seconds:.1f} s")
 
@@ -136,19 +132,19 @@ def main() -> None:
         heads = page.get_by_role("option").count()
         page.keyboard.press("Escape")
         layer = (args.repeats - 1) % 2 if layers > 1 else 0
-        head_reruns = []
+        head_changes = []
         for k in range(1, min(heads, args.repeats + 1)):
             open_select(page, "Head")
             option = page.get_by_role("option", name=f"head {k}", exact=True)
             option.wait_for()
             started = time.perf_counter()
             option.click()
-            head_reruns.append(_until_settled(page, started, f"layer {layer}, head {k}", charts=8))
-        if head_reruns:
+            head_changes.append(_until_settled(page, started, f"layer {layer}, head {k}", charts=8))
+        if head_changes:
             print(
                 f"Analysis page, rerun after a head change: median "
-                f"{statistics.median(head_reruns):.2f} s "
-                f"(runs: {', '.join(f'{r:.2f}' for r in head_reruns)})"
+                f"{statistics.median(head_changes):.2f} s "
+                f"(runs: {', '.join(f'{r:.2f}' for r in head_changes)})"
             )
         # The two studies, from their buttons, then the same reruns with their sections shown.
         unit = "graphs" if args.dataset in ("mutag", "ba-2motif") else "nodes"
@@ -185,21 +181,8 @@ def main() -> None:
         settle(page)
         wait_for_graph(page)
         # The reference: a rerun of the Attention page (head change), the same kind of wait.
-        reference = []
-        for k in range(args.repeats):
-            open_select(page, "Head")
-            option = page.get_by_role("option", name=f"head {k % 2}", exact=True)
-            option.wait_for()
-            started = time.perf_counter()
-            option.click()
-            page.wait_for_url(f"**head={k % 2}**", timeout=60_000)
-            settle(page, pause_ms=0)
-            reference.append(time.perf_counter() - started)
-        print(
-            f"reference, Attention page rerun after a head change: median "
-            f"{statistics.median(reference):.2f} s "
-            f"(runs: {', '.join(f'{r:.2f}' for r in reference)})"
-        )
+        reference = head_reruns(page, args.repeats)
+        print(f"reference, Attention page rerun after a head change: {median_runs(reference)}")
         page.get_by_text("Explain this α").click()
         page.wait_for_timeout(800)
         page.set_viewport_size({"width": 1400, "height": 2600})
@@ -216,23 +199,8 @@ def main() -> None:
         settle(page, pause_ms=0)
         seconds = time.perf_counter() - started
         print(f"Attention page, Integrated Gradients mode drawn: {seconds:.2f} s")
-        in_mode = []
-        for k in range(args.repeats):
-            # By keyboard: with "Explain this α" open, a click on the picker does not open it
-            # (noted in the session notes); ArrowDown does.
-            page.locator(".st-key-att_head input").focus()
-            page.keyboard.press("ArrowDown")
-            option = page.get_by_role("option", name=f"head {(k + 1) % 2}", exact=True)
-            option.wait_for()
-            started = time.perf_counter()
-            option.click()
-            page.wait_for_url(f"**head={(k + 1) % 2}**", timeout=60_000)
-            settle(page, pause_ms=0)
-            in_mode.append(time.perf_counter() - started)
-        print(
-            f"Attention page in that mode, rerun after a head change: median "
-            f"{statistics.median(in_mode):.2f} s (runs: {', '.join(f'{r:.2f}' for r in in_mode)})"
-        )
+        in_mode = head_reruns(page, args.repeats, first=1)
+        print(f"Attention page in that mode, rerun after a head change: {median_runs(in_mode)}")
         page.get_by_text("Dash unstable edges").click()
         settle(page)
         wait_for_graph(page)

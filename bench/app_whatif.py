@@ -16,7 +16,6 @@ Usage: python bench/app_whatif.py [--dataset cora] [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,14 +23,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tests", ROOT / "bench"):
     sys.path.insert(0, str(folder))
-from chromium import chromium_page, choose, settle, shot, streamlit_server, wait_for_graph  # noqa
+from chromium import (  # noqa: E402
+    chromium_page,
+    head_reruns,
+    load_on_dataset_page,
+    median_runs,
+    settle,
+    shot,
+    streamlit_server,
+    wait_for_graph,
+)
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.datasets import DATASETS  # noqa: E402
-
-
-def _runs(values: list[float]) -> str:
-    runs = ", ".join(f"{v:.2f}" for v in values)
-    return f"median {statistics.median(values):.2f} s (runs: {runs})"
 
 
 def main() -> None:
@@ -44,14 +47,7 @@ def main() -> None:
         streamlit_server({"GATVIZ_DATA_DIR": str(root)}) as url,
         chromium_page(1400, 1000) as page,
     ):
-        page.goto(f"{url}/Dataset")
-        page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
-        settle(page)
-        if args.dataset != "karate":
-            choose(page, "Graph", f"{args.dataset}: {DATASETS[args.dataset]}")
-            page.get_by_role("button", name="Load dataset").click()
-            page.get_by_text(f"Loaded {args.dataset}.").wait_for(timeout=120_000)
-            settle(page)
+        load_on_dataset_page(page, url, args.dataset, f"{args.dataset}: {DATASETS[args.dataset]}")
         page.get_by_role("link", name="Attention").click()
         page.get_by_role("button", name="Train the default GAT here").click(timeout=120_000)
         page.get_by_text("True class").first.wait_for(timeout=300_000)
@@ -73,20 +69,12 @@ def main() -> None:
             page.get_by_text("after the edits").first.wait_for(state="detached", timeout=60_000)
             settle(page, pause_ms=0)
             undone.append(time.perf_counter() - started)
-        print(f"what if, an incoming edge removed, click to before/after view: {_runs(applied)}")
-        print(f"what if, undo: {_runs(undone)}")
-        reference = []
-        for k in range(args.repeats):
-            page.locator(".st-key-att_head input").focus()
-            page.keyboard.press("ArrowDown")
-            option = page.get_by_role("option", name=f"head {k % 2}", exact=True)
-            option.wait_for()
-            started = time.perf_counter()
-            option.click()
-            page.wait_for_url(f"**head={k % 2}**", timeout=60_000)
-            settle(page, pause_ms=0)
-            reference.append(time.perf_counter() - started)
-        print(f"reference, Attention page rerun after a head change: {_runs(reference)}")
+        print(
+            f"what if, an incoming edge removed, click to before/after view: {median_runs(applied)}"
+        )
+        print(f"what if, undo: {median_runs(undone)}")
+        reference = head_reruns(page, args.repeats)
+        print(f"reference, Attention page rerun after a head change: {median_runs(reference)}")
         apply.click()
         page.get_by_text("after the edits").first.wait_for(timeout=60_000)
         settle(page)

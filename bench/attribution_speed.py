@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from planetoid_data import planetoid_root
+from planetoid_data import bench_dataset
 from dataclasses import replace
 
 from gatviz.attribution import (
@@ -33,7 +33,6 @@ from gatviz.attribution import (
     node_attributions,
     sample_nodes,
 )
-from gatviz.datasets import PLANETOID, load_dataset
 from gatviz.faithfulness import deletion_curves, truth_auroc
 from gatviz.presets import PRESETS, preset
 from gatviz.seeds import seed_study
@@ -48,11 +47,7 @@ def main() -> None:
     parser.add_argument("--preset", default="reference", choices=list(PRESETS))
     parser.add_argument("--conv", choices=("gat", "gatv2"))
     args = parser.parse_args()
-    if args.dataset in PLANETOID:
-        with planetoid_root() as root:
-            dataset = load_dataset(args.dataset, root=root)
-    else:
-        dataset = load_dataset(args.dataset)
+    dataset = bench_dataset(args.dataset)
     chosen = preset(args.preset)
     model_config = replace(chosen.model, task=dataset.task, conv=args.conv or chosen.model.conv)
     train_config = chosen.train

@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from planetoid_data import planetoid_root
-from gatviz.datasets import PLANETOID, load_dataset
+from planetoid_data import bench_dataset
 from gatviz.embedding import embedding_table, hidden_embedding, project
 from gatviz.errors import GatvizError
 from gatviz.training import train
@@ -30,11 +29,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="cora")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    if args.dataset in PLANETOID:
-        with planetoid_root() as root:
-            dataset = load_dataset(args.dataset, root=root)
-    else:
-        dataset = load_dataset(args.dataset)
+    dataset = bench_dataset(args.dataset)
     model = train(dataset).model
     times = []
     for _ in range(args.repeats):

@@ -23,3 +23,14 @@ def planetoid_root() -> Iterator[Path]:
         for folder in SHARED.iterdir():
             shutil.copytree(folder, Path(tmp) / folder.name)
         yield Path(tmp)
+
+
+def bench_dataset(name: str):
+    """A benchmark's dataset by name: Planetoid graphs from planetoid_root(), the rest from
+    gatviz's own loaders."""
+    from gatviz.datasets import PLANETOID, load_dataset
+
+    if name in PLANETOID:
+        with planetoid_root() as root:
+            return load_dataset(name, root=root)
+    return load_dataset(name)

@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from planetoid_data import planetoid_root
-from gatviz.datasets import PLANETOID, load_dataset
+from planetoid_data import bench_dataset
 from gatviz.overlay import drawable_centre
 from gatviz.training import train
 from gatviz.whatif import Edit, flipping_set, what_if
@@ -39,11 +38,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="cora")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    if args.dataset in PLANETOID:
-        with planetoid_root() as root:
-            dataset = load_dataset(args.dataset, root=root)
-    else:
-        dataset = load_dataset(args.dataset)
+    dataset = bench_dataset(args.dataset)
     model = train(dataset).model
     index = dataset.in_edges
     centre = drawable_centre(index.ptr.diff())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -259,3 +260,46 @@ DRAWN_CHARTS = """() => [...document.querySelectorAll('.vega-embed')].filter(e =
   const c = e.querySelector('canvas'); const s = e.querySelector('svg');
   return (c && c.width > 0 && c.height > 0) || (s && s.querySelectorAll('path,rect').length > 2);
 }).length"""
+
+
+def load_on_dataset_page(page, url: str, name: str, option: str) -> None:
+    """Open the Dataset page and load ``name`` (picked by its ``option`` text; karate is
+    already there)."""
+    page.goto(f"{url}/Dataset")
+    page.get_by_role("button", name="Load dataset").wait_for(timeout=120_000)
+    settle(page)
+    if name != "karate":
+        choose(page, "Graph", option)
+        page.get_by_role("button", name="Load dataset").click()
+        page.get_by_text(f"Loaded {name}.").wait_for(timeout=120_000)
+        settle(page)
+
+
+def head_reruns(page, repeats: int, first: int = 0) -> list[float]:
+    """Seconds from picking a head on the Attention page (heads ``first``, ``first + 1``, ...
+    mod 2) to the page settled, one per repeat. The picker is opened by keyboard (with
+    "Explain this α" open, a click on it does not open it), else by a click."""
+    seconds = []
+    for k in range(repeats):
+        head = (first + k) % 2
+        option = page.get_by_role("option", name=f"head {head}", exact=True)
+        page.locator(".st-key-att_head input").focus()
+        page.keyboard.press("ArrowDown")
+        try:
+            option.wait_for(timeout=3000)
+        except Exception:  # noqa: BLE001 - not opened by keyboard here: by a click
+            page.keyboard.press("Escape")
+            open_select(page, "Head")
+            option.wait_for()
+        started = time.perf_counter()
+        option.click()
+        page.wait_for_url(f"**head={head}**", timeout=60_000)
+        settle(page, pause_ms=0)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def median_runs(seconds: list[float]) -> str:
+    """``median 0.42 s (runs: ...)``, as the benchmarks print their waits."""
+    runs = ", ".join(f"{s:.2f}" for s in seconds)
+    return f"median {statistics.median(seconds):.2f} s (runs: {runs})"
