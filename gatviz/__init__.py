@@ -38,6 +38,7 @@ API = {
     "overlay_html": "gatviz.overlay",
     "preset": "gatviz.presets",
     "show": "gatviz.notebook",
+    "widget": "gatviz.jupyter_widget",
 }
 __all__ = sorted(API)
 
