@@ -7,12 +7,8 @@ from dataclasses import replace
 import streamlit as st
 
 from gatviz.report import CAVEAT, describe
-from ui.panels.analysis_figures import (
-    draw,
-    entropy_histogram,
-    heatmap,
-    js_from_uniform_bars,
-)
+from gatviz.figures import entropy_histogram, heatmap, js_from_uniform_bars
+from ui.panels.analysis_figures import draw
 from ui.keys import ANALYSIS_PICK
 from ui.links import current_spec, from_query, write_link, write_view
 from ui.panels.analysis_export import analysis_export

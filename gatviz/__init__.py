@@ -38,6 +38,9 @@ API = {
     "overlay_html": "gatviz.overlay",
     "preset": "gatviz.presets",
     "show": "gatviz.notebook",
+    "show_heads": "gatviz.notebook",
+    "show_embedding": "gatviz.notebook",
+    "show_analysis": "gatviz.notebook",
     "widget": "gatviz.jupyter_widget",
 }
 __all__ = sorted(API)

@@ -12,7 +12,8 @@ Imports flow one way, top to bottom:
 - ``specs``: a dataset's spec, its cached load and the link that rebuilds it;
 - ``shared``: the models this server keeps for every session (links reopen them);
 - ``links``: the URL: open a session from it, write the current view into it;
-- ``charts``: hand-written Vega-Lite specs (curves, bars, the heads grid);
+- ``charts``: hand-written Vega-Lite specs (curves, bars; the heads grid and the Analysis
+  page's figures are ``gatviz.figures``');
 - ``views``: cached library calls the pages render (overlays, analyses, downloads);
 - ``live``: training with live curves and a Stop button;
 - ``sidebar``: what every page calls first.

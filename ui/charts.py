@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"
+from gatviz.figures import VEGA_LITE
+
 LOSS_COLUMNS, ACCURACY_COLUMNS = ["train_loss", "val_loss"], ["train_acc", "val_acc", "test_acc"]
 CURVE_HEIGHT = 160  # pixels of a curve chart's plot area
-ALPHA_RANGE = ["#cfd8e3", "#f4a259", "#b3001b"]  # the overlay's α colours, low to high
 
 
 def curves_spec(rows: list[dict], columns: list[str], height: int) -> dict:
@@ -72,53 +72,6 @@ def incoming_bars_spec(long: pd.DataFrame, order: list[str], height: int) -> dic
                 {"field": "head", "type": "nominal"},
                 {"field": "α", "type": "quantitative", "format": ".3f"},
             ],
-        },
-    }
-
-
-HEADS_GRID_WIDTH = 520  # pixels for all the heads' plots of a row: fits a 1,280 px window
-
-
-def heads_grid_spec(overview: pd.DataFrame, order: list[str]) -> dict:
-    """Vega-Lite small multiples of α by neighbour, a row per layer and a column per head
-    (``layer``, ``head``, ``from``, ``α`` columns), coloured like the overlay. A facet's
-    width cannot follow its container, so the heads share HEADS_GRID_WIDTH: eight heads of
-    110 px ran off the right edge."""
-    heads = int(overview["head"].nunique()) if len(overview) else 1
-    width = max(36, min(110, HEADS_GRID_WIDTH // heads))
-    return {
-        "$schema": VEGA_LITE,
-        "data": {"values": overview.to_dict("records")},
-        "facet": {
-            "row": {"field": "layer", "type": "nominal"},
-            "column": {"field": "head", "type": "nominal"},
-        },
-        "spec": {
-            "width": width,
-            "height": 90,
-            "mark": "bar",
-            "encoding": {
-                "x": {
-                    "field": "from",
-                    "type": "nominal",
-                    "sort": order,
-                    "title": "neighbour",
-                    "axis": {"labels": len(order) <= width // 8},
-                },
-                "y": {"field": "α", "type": "quantitative"},
-                "color": {
-                    "field": "α",
-                    "type": "quantitative",
-                    "scale": {"range": ALPHA_RANGE},
-                    "legend": None,
-                },
-                "tooltip": [
-                    {"field": "layer", "type": "nominal"},
-                    {"field": "head", "type": "nominal"},
-                    {"field": "from", "type": "nominal"},
-                    {"field": "α", "type": "quantitative", "format": ".3f"},
-                ],
-            },
         },
     }
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from gatviz.report import AnalysisReport
-from ui.panels.analysis_figures import draw, ground_truth_bars
+from gatviz.figures import ground_truth_bars
+from ui.panels.analysis_figures import draw
 from ui.records import ModelRecord
 
 

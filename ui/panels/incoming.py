@@ -9,16 +9,16 @@ import math
 import pandas as pd
 import streamlit as st
 
-from gatviz.attention import entropy, incoming_alpha
+from gatviz.attention import entropy
 from gatviz.datasets import GraphDataset
 from gatviz.model import LayerAttention
 from gatviz.overlay import select_heads
-from ui.charts import heads_grid_spec, incoming_bars_spec
+from gatviz.figures import MAX_BARS, heads_grid_spec, heads_overview
+from ui.charts import incoming_bars_spec
 from ui.panels.node_summary import node_summary
 from ui.records import ModelRecord
 
 MAX_TABLE_ROWS = 300  # neighbours listed in a table; a hub's others are summarised
-MAX_BARS = 30  # neighbours drawn as bars
 
 
 def incoming_panel(
@@ -75,11 +75,7 @@ def all_heads(layers: list[LayerAttention], node: int) -> None:
         f"Incoming α of node {node} in every layer (rows) and head (columns), strongest "
         "neighbours first: heads that agree look alike."
     )
-    overview = incoming_alpha(layers, node).rename(columns={"alpha": "α"})
-    overview["from"] = overview.pop("source").astype(str)
-    order = overview.groupby("from")["α"].mean().sort_values(ascending=False).index.tolist()
-    if len(order) > MAX_BARS:
-        st.caption(f"The {MAX_BARS} neighbours with the highest mean α of {len(order):,}.")
-        order = order[:MAX_BARS]
-        overview = overview[overview["from"].isin(order)]
+    overview, order, total = heads_overview(layers, node)
+    if total > MAX_BARS:
+        st.caption(f"The {MAX_BARS} neighbours with the highest mean α of {total:,}.")
     st.vega_lite_chart(heads_grid_spec(overview, order), width="content")

@@ -10,7 +10,8 @@ import streamlit as st
 from gatviz.datasets import GraphDataset
 from gatviz.report import AnalysisReport
 from gatviz.uncertainty import interval_text, is_measurable
-from ui.panels.analysis_figures import deletion_chart, draw
+from gatviz.figures import deletion_chart
+from ui.panels.analysis_figures import draw
 from ui.records import ModelRecord, metric_name
 
 

@@ -7,7 +7,8 @@ import streamlit as st
 
 from gatviz.datasets import GraphDataset
 from gatviz.report import AnalysisReport
-from ui.panels.analysis_figures import draw, same_class_bars
+from gatviz.figures import same_class_bars
+from ui.panels.analysis_figures import draw
 from ui.records import ModelRecord
 
 MAX_LABELS = 20  # labels listed, those whose α departs most from uniform first

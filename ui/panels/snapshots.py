@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from gatviz.datasets import GraphDataset
-from ui.panels.analysis_figures import draw, snapshot_bars, snapshot_curve
+from gatviz.figures import snapshot_bars, snapshot_curve
+from ui.panels.analysis_figures import draw
 from ui.records import ModelRecord
 from ui.views import snapshot_divergence
 
