@@ -47,7 +47,8 @@ def embedding_panel(record: ModelRecord, dataset: GraphDataset, node: int) -> No
         format_func=COLOURS.get,
     )
     try:
-        with st.spinner(f"Projecting with {NAMES[method]}…"):
+        first = " (a server's first UMAP also compiles its kernels: about 30 s)"
+        with st.spinner(f"Projecting with {NAMES[method]}…" + (first if method == "umap" else "")):
             table = record.derive(
                 ("embedding", method), lambda: embedding_table(record.model, dataset, method)
             )
