@@ -136,7 +136,7 @@ with side:
 if mode != "alpha":
     beside_alpha(dataset, attribution, mode)
 explain_panel(record, dataset, layer, node, head)
-whatif_panel(record, dataset, node, layer)
+whatif_panel(record, dataset, node, layer, head)
 embedding_panel(record, dataset, node)
 all_heads(layer_views, node)
 attention_downloads(

@@ -6,12 +6,15 @@ is applying the others); :func:`what_if` recomputes every layer's α around a no
 (on the receptive field's cut, :func:`gatviz.attention.neighbourhood_attention`), and sets the α
 and the prediction before and after side by side. :func:`flipping_set` searches, greedily, for
 the fewest of a node's incoming edges whose removal changes its prediction: it removes them in
-the order of their α (or of an attribution method's scores) and stops at the first change.
+the order of their α (or of an attribution method's scores, :func:`attribution_scores`) and
+stops at the first change. :func:`edited_overlay` draws the edited graph around the node with
+α after the edits, the added edges dashed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 import torch
@@ -21,7 +24,7 @@ from torch_geometric.data import Data
 from gatviz.attention import NeighbourhoodAttention, neighbourhood_attention
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
-from gatviz.model import GAT
+from gatviz.model import GAT, LayerAttention
 
 KINDS = ("remove", "add", "features")
 MAX_EDITS = 100  # edits one what-if holds at most
@@ -254,3 +257,64 @@ def flipping_set(
         if int(view.pred[centre]) != predicted:
             return removed
     return None
+
+
+def attribution_scores(
+    model: GAT,
+    dataset: GraphDataset,
+    centre: int,
+    method: str,
+    edits: list[Edit] | None = None,
+    seed: int = 0,
+) -> dict[tuple[int, int], float]:
+    """An attribution method's score of each of ``centre``'s incoming edges (self-loop aside)
+    for its predicted class, on the graph after ``edits``: the order :func:`flipping_set`
+    removes them in (the largest first: the edges the prediction leans on most). Copies of an
+    edge add up.
+
+    Args:
+        method (str): one of :data:`gatviz.attribution.METHODS`.
+        seed (int): seeds GNNExplainer. (default: 0)
+    """
+    from gatviz.attribution import node_attributions
+
+    _check_task(dataset)
+    edited = apply_edits(dataset, list(edits or []))
+    table = node_attributions(model, edited, centre, methods=(method,), seed=seed).table
+    into = table[(table["target"] == centre) & (table["source"] != centre)]
+    summed = into.groupby("source")[method].sum()
+    return {(int(source), centre): float(score) for source, score in summed.items()}
+
+
+ADDED = "added by a what-if edit"
+
+
+def edited_overlay(
+    result: WhatIf,
+    dataset: GraphDataset,
+    layer: int = 0,
+    head: int | str = "mean",
+    **options: Any,
+) -> str:
+    """The overlay of the edited graph around the centre (its in-neighbours, one hop): α after
+    the edits in ``layer`` and ``head``, the predictions after them on hover, the edges an edit
+    added dashed. ``dataset`` is the graph before the edits (as given to :func:`what_if`);
+    ``options`` are any other :class:`~gatviz.overlay.OverlayOptions` field."""
+    from gatviz.overlay import OverlayOptions, overlay_html
+
+    edited = apply_edits(dataset, result.edits)
+    after = result.after
+    inside = torch.zeros(dataset.num_nodes, dtype=torch.bool)
+    inside[after.nodes[after.distance <= 1]] = True  # their α and predictions are exact
+    layers = [
+        LayerAttention(edges[:, inside[edges[1]]], alpha[inside[edges[1]]])
+        for edges, alpha in after.attention
+    ]
+    chosen = OverlayOptions(node=result.centre, layer=layer, head=head, hops=1, **options)
+    added = {(e.source, e.target): ADDED for e in result.edits if e.kind == "add"}
+    caption = f"after the edits: layer {layer}, " + (
+        f"head {head}" if isinstance(head, int) else f"{head} over heads"
+    )
+    return overlay_html(
+        edited, layers, chosen, after.pred, after.prob, caption=caption, marks=added
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -137,3 +139,8 @@ def tiny_graph_set():
     )
     config = ModelConfig(task="graph", layers=2, heads=2, dropout=0.0, attn_dropout=0.0)
     return GAT(4, 2, config).eval(), dataset
+
+
+def drawn_edges(page: str) -> list[dict]:
+    """The edges an overlay page hands vis-network (``from``, ``to``, ``title``, ...)."""
+    return json.loads(re.search(r"edges = new vis.DataSet\((\[.*?\])\);", page, re.S).group(1))

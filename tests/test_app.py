@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import drawn_edges
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import load_dataset
 
@@ -445,6 +446,21 @@ def test_what_if_edits_are_applied_undone_and_carried_by_the_link():
     }
     alpha = next(d.value for d in at.dataframe if "change" in d.value.columns)
     assert alpha["after"].isna().sum() == 1  # the removed edge
+    # The edited graph is drawn too: the removed edge is not in it.
+    edited = at.get("iframe")[-1].proto.srcdoc
+    assert "after the edits: layer" in edited
+    pairs = {(e["from"], e["to"]) for e in drawn_edges(edited)}
+    assert (source, centre) not in pairs and (centre, centre) in pairs
+    # The flipping set, searched by an attribution method's order.
+    next(s for s in at.selectbox if s.label == "Order the edges by").set_value("attention_flow")
+    at.run()
+    next(b for b in at.button if b.label == "Find the smallest flipping set").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any(
+        c.value.startswith("By attention flow, ") or "by attention flow (up to 50)" in c.value
+        for c in at.caption
+    )
     next(b for b in at.button if b.label == "Undo last").click()
     at.run()
     assert "edits" not in at.query_params

@@ -3,6 +3,7 @@ import re
 import pytest
 import torch
 
+from conftest import drawn_edges
 from gatviz.attention import dataset_attention
 from gatviz.csv_graph import load_csv
 from gatviz.errors import GatvizError
@@ -165,12 +166,6 @@ def test_auto_scale_keeps_raw_alpha_where_it_spreads(tiny):
     assert view.scale == "alpha"  # three or four neighbours: α near 0.3 reads well on 0-1
 
 
-def _edges_of(page: str) -> list[dict]:
-    import json
-
-    return json.loads(re.search(r"edges = new vis.DataSet\((\[.*?\])\);", page, re.S).group(1))
-
-
 def test_edges_show_a_methods_scores_and_dash_marked_edges(karate_view):
     """An attribution drawn in place of α: |score| / max |score| on the α scale, the signed
     score on the hover, the method named in the legend; marked edges dashed with their note."""
@@ -182,7 +177,7 @@ def test_edges_show_a_methods_scores_and_dash_marked_edges(karate_view):
     options = OverlayOptions(node=0, hops=1, layer=0, head=0, edge_scale="alpha")
     marks = {(2, 0): "unstable across 5 seeds: α 0.100 ± 0.080"}
     page = overlay_html(karate, layers, options, pred, prob, values=values, marks=marks)
-    edges = {(e["from"], e["to"]): e for e in _edges_of(page)}
+    edges = {(e["from"], e["to"]): e for e in drawn_edges(page)}
     assert set(edges) == set(raw)  # only the scored edges
     assert edges[(1, 0)]["color"]["color"] == alpha_colour(1.0)
     assert edges[(3, 0)]["width"] == edge_width(0.25)
@@ -194,7 +189,7 @@ def test_edges_show_a_methods_scores_and_dash_marked_edges(karate_view):
     assert "<b>Integrated &lt;Gradients&gt;</b>" in page  # the legend names it, escaped
     # α itself can be marked too.
     plain = overlay_html(karate, attention, OverlayOptions(node=0, hops=1), pred, prob, marks=marks)
-    assert {(e["from"], e["to"]) for e in _edges_of(plain) if e.get("dashes")} == {(2, 0)}
+    assert {(e["from"], e["to"]) for e in drawn_edges(plain) if e.get("dashes")} == {(2, 0)}
 
 
 def test_a_crowded_score_view_keeps_the_largest_scores(karate_view):

@@ -1,12 +1,14 @@
 """gatviz.whatif: an edit changes what it should and nothing else, undo gives the same bytes,
 bad edits say what to fix, and the greedy flipping set flips."""
 
+import re
+
 import pytest
 import torch
 
 from gatviz.attention import dataset_attention, neighbourhood_attention
 from gatviz.errors import GatvizError
-from gatviz.whatif import EditError, Edit, apply_edits, flipping_set, what_if
+from gatviz.whatif import EditError, Edit, apply_edits, attribution_scores, flipping_set, what_if
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +99,39 @@ def test_edits_travel_in_a_link_and_nothing_else_parses():
     for bad in ("x1-0", "r1", "r1-a", "r1-0.", "<script>"):
         with pytest.raises(ValueError):
             parse_edits(bad)
+
+
+def test_attribution_scores_order_the_centres_incoming_edges_on_the_edited_graph(karate, model):
+    from gatviz.attribution import node_attributions
+
+    centre, removed = 0, Edit("remove", 1, 0)
+    scores = attribution_scores(model, karate, centre, "integrated_gradients", [removed])
+    edited = apply_edits(karate, [removed])
+    neighbours = set(edited.data.edge_index[0, edited.data.edge_index[1] == centre].tolist())
+    assert set(scores) == {(s, centre) for s in neighbours - {centre}}  # edge 1 -> 0 is gone
+    table = node_attributions(model, edited, centre, methods=("integrated_gradients",)).table
+    row = table[(table["source"] == 2) & (table["target"] == centre)]
+    assert scores[(2, centre)] == pytest.approx(float(row["integrated_gradients"].sum()))
+    # The flipping set in that order removes the highest-scored edge first.
+    found = flipping_set(model, karate, centre, scores=scores, edits=[removed])
+    first = max(scores, key=scores.get)
+    assert found is None or (found[0].source, found[0].target) == first
+
+
+def test_the_edited_graph_is_drawn_with_alpha_after_the_edits(karate, model):
+    from conftest import drawn_edges
+    from gatviz.whatif import ADDED, edited_overlay
+
+    centre = 0
+    edits = [Edit("remove", 1, centre), Edit("add", 33, centre)]
+    result = what_if(model, karate, centre, edits)
+    edges = {(e["from"], e["to"]): e for e in drawn_edges(edited_overlay(result, karate))}
+    assert (1, centre) not in edges
+    assert edges[(33, centre)]["dashes"] is True and ADDED in edges[(33, centre)]["title"]
+    into = result.alpha[(result.alpha["layer"] == 0) & (result.alpha["target"] == centre)]
+    for row in into.dropna(subset=["after"]).itertuples():
+        shown = re.search(
+            r"α \(mean over heads\) = ([0-9.e-]+)", edges[(row.source, centre)]["title"]
+        )
+        assert float(shown.group(1)) == pytest.approx(row.after, rel=1e-3)
+    assert sum(edge.get("dashes", False) for edge in edges.values()) == 1

@@ -1,7 +1,8 @@
 """What if? (Attention page) Edits around the centre node — remove one of its incoming edges,
 add one, give it another node's features — kept in the session and the link, undone one at a
-time; α of the centre's incoming edges and its prediction before and after, and the greedy
-smallest set of incoming edges whose removal flips the prediction."""
+time; α of the centre's incoming edges and its prediction before and after, the edited graph
+drawn around it, and the greedy smallest set of incoming edges whose removal flips the
+prediction, in the order of α or of an attribution method's scores."""
 
 from __future__ import annotations
 
@@ -12,13 +13,29 @@ import streamlit as st
 
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
-from gatviz.whatif import MAX_EDITS, Edit, WhatIf, edits_text, flipping_set, parse_edits, what_if
+from gatviz.attribution import METHODS
+from gatviz.overlay import LEGEND_HEIGHT
+from gatviz.whatif import (
+    MAX_EDITS,
+    Edit,
+    WhatIf,
+    attribution_scores,
+    edited_overlay,
+    edits_text,
+    flipping_set,
+    parse_edits,
+    what_if,
+)
 from ui.links import from_query
+from ui.panels.attributions import NAMES
 from ui.records import ModelRecord
 from ui.text import as_text
 
 EDITS, EDITS_OF, OPENED = "att_edits", "att_edits_dataset", "att_edits_opened"
 KEPT = 8  # what-ifs a model keeps (each a few neighbourhood passes)
+KEPT_PAGES = 4  # edited graphs' overlays a model keeps (each ~0.7 MB of HTML)
+EDITED_HEIGHT = 420  # pixels of the edited graph's view
+ORDERS = {"alpha": "α (last layer, mean over heads)", **{m: NAMES[m] for m in METHODS}}
 KINDS = {
     "remove": "remove an incoming edge",
     "add": "add an edge from node",
@@ -55,7 +72,22 @@ def _result(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[E
     return kept[key]
 
 
-def whatif_panel(record: ModelRecord, dataset: GraphDataset, node: int, layer: int) -> None:
+def _edited_page(
+    record: ModelRecord, dataset: GraphDataset, result: WhatIf, layer: int, head: int | str
+) -> str:
+    kept: OrderedDict = record.derived.setdefault(("what_if_pages",), OrderedDict())
+    key = (dataset.name, result.centre, tuple(result.edits), layer, head)
+    if key not in kept:
+        kept[key] = edited_overlay(result, dataset, layer, head, height=EDITED_HEIGHT)
+        while len(kept) > KEPT_PAGES:
+            kept.popitem(last=False)
+    kept.move_to_end(key)
+    return kept[key]
+
+
+def whatif_panel(
+    record: ModelRecord, dataset: GraphDataset, node: int, layer: int, head: int | str
+) -> None:
     # Open once there are edits (a link's, say) and from then on: a change of `expanded` makes
     # Streamlit redraw the expander closed, so undoing the last edit would shut it.
     if st.session_state.get(EDITS):
@@ -105,6 +137,14 @@ def whatif_panel(record: ModelRecord, dataset: GraphDataset, node: int, layer: i
                 st.warning(f"{as_text(error)}. Undo the last edit or clear them.")
                 return
             _show(result, dataset, node, layer)
+            st.markdown(
+                f"**The edited graph around node {node}**: α after the edits (layer {layer}), "
+                "the predictions after them on hover, added edges dashed"
+            )
+            st.iframe(
+                _edited_page(record, dataset, result, layer, head),
+                height=EDITED_HEIGHT + LEGEND_HEIGHT,
+            )
         _flip(record, dataset, node, edits)
 
 
@@ -146,18 +186,36 @@ def _show(result: WhatIf, dataset: GraphDataset, node: int, layer: int) -> None:
 def _flip(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[Edit]) -> None:
     st.caption(
         "The fewest incoming edges whose removal changes the prediction, searched greedily: "
-        "removed in order of α (the last layer, mean over heads) until the prediction changes."
+        "removed in order of α, or of an attribution method's score for the predicted class "
+        "(the edges it leans on most first), until the prediction changes."
     )
-    key = ("flip", dataset.name, node, tuple(edits))
+    c = st.columns([2, 1])
+    order = c[0].selectbox(
+        "Order the edges by", list(ORDERS), format_func=ORDERS.get, key="whatif_order"
+    )
+    key = ("flip", dataset.name, node, tuple(edits), order)
     found = record.derived.get(key, "not searched")
     if found == "not searched":
-        if not st.button("Find the smallest flipping set by α", key="whatif_flip"):
+        if not c[1].button("Find the smallest flipping set", key="whatif_flip"):
             return
-        found = record.derive(key, lambda: flipping_set(record.model, dataset, node, edits=edits))
+
+        def search() -> list[Edit] | None:
+            scores = None
+            if order != "alpha":
+                with st.spinner(f"Scoring the incoming edges by {ORDERS[order]}…"):
+                    scores = attribution_scores(record.model, dataset, node, order, edits)
+            return flipping_set(record.model, dataset, node, scores=scores, edits=edits)
+
+        found = record.derive(key, search)
     if found is None:
-        st.caption("Removing its incoming edges one by one by α (up to 50) never changes it.")
+        st.caption(
+            f"Removing its incoming edges one by one by {ORDERS[order]} (up to 50) never "
+            "changes it."
+        )
         return
     st.caption(
-        f"{len(found)} edge(s): " + "; ".join(e.describe() for e in found) + " (apply them to see)"
+        f"By {ORDERS[order]}, {len(found)} edge(s): "
+        + "; ".join(e.describe() for e in found)
+        + " (apply them to see)"
     )
     st.button("Apply these", on_click=lambda: _set(edits + found), key="whatif_apply_flip")
