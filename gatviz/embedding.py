@@ -67,6 +67,11 @@ def project(embedding: Tensor, method: str = "pca", seed: int = 0) -> np.ndarray
         import umap
     except ImportError as error:
         raise GatvizError("UMAP needs the umap-learn package: pip install umap-learn") from error
+    if not hasattr(umap, "UMAP"):  # PyPI's "umap" is another package, also imported as umap
+        raise GatvizError(
+            "the umap module installed is not umap-learn's (it has no UMAP): pip uninstall umap, "
+            "then pip install umap-learn"
+        )
     return umap.UMAP(n_components=2, random_state=seed).fit_transform(data.numpy())
 
 

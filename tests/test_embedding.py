@@ -55,3 +55,9 @@ def test_projections_refuse_what_they_cannot_do(karate, karate_trained, monkeypa
     monkeypatch.setitem(__import__("sys").modules, "umap", None)
     with pytest.raises(GatvizError, match="pip install umap-learn"):
         project(torch.rand(4, 4), "umap")
+    # PyPI's unrelated "umap" package imports as umap too, without UMAP.
+    import types
+
+    monkeypatch.setitem(__import__("sys").modules, "umap", types.ModuleType("umap"))
+    with pytest.raises(GatvizError, match="not umap-learn's"):
+        project(torch.rand(4, 4), "umap")
