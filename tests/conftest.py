@@ -22,6 +22,14 @@ from gatviz.training import train
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "planetoid"
 
+# Under pytest-xdist (the test command runs two workers on two cores) every process torch runs in
+# keeps to one thread: the workers, and what they start (Streamlit servers, notebook kernels,
+# the CLI), which inherit OMP_NUM_THREADS. Two workers of two threads each, and their servers
+# and kernels beside them, fought for the cores many times over.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
+
 
 def _status_kb(field: str) -> int:
     with open("/proc/self/status") as status:
