@@ -196,8 +196,10 @@ def _flip(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[Edi
     key = ("flip", dataset.name, node, tuple(edits), order)
     found = record.derived.get(key, "not searched")
     if found == "not searched":
-        if not c[1].button("Find the smallest flipping set", key="whatif_flip"):
+        slot = c[1].empty()  # the button goes once the set is found
+        if not slot.button("Find the smallest flipping set", key="whatif_flip"):
             return
+        slot.empty()
 
         def search() -> list[Edit] | None:
             scores = None
