@@ -14,9 +14,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import anywidget
 import pandas as pd
-import traitlets
+
+try:
+    import anywidget
+    import traitlets
+except ImportError as error:  # the library's own requirements leave the notebook extras out
+    raise ImportError(
+        "gatviz.widget needs anywidget: pip install anywidget (or pip install gatviz[notebook])"
+    ) from error
 
 from gatviz.attention import dataset_attention, incoming_alpha
 from gatviz.datasets import GraphDataset
