@@ -208,7 +208,8 @@ def _csr_propagate(self, edge_index, size=None, **kwargs):
     """``propagate`` for PyG's GAT layers: their weighted neighbour sum as one CSR product.
 
     Both layers call ``propagate(edge_index, x=(x_src, x_dst), alpha=alpha)`` with messages
-    ``α_ij * x_j`` summed at i. Explain mode, propagate hooks, other edge formats and bipartite
+    ``α_ij * x_j`` summed at i. Explain mode, propagate hooks, other edge formats (a
+    ``SparseTensor``, or a torch sparse adjacency, which is a ``Tensor`` too) and bipartite
     inputs (sources and targets of different sizes, as chunked inference passes) go to PyG's own
     ``MessagePassing.propagate``. It must sit in each class's own namespace: PyG swaps in a
     generated ``propagate`` unless the class defines one itself.
@@ -223,6 +224,7 @@ def _csr_propagate(self, edge_index, size=None, **kwargs):
         or size is not None
         or bipartite
         or type(edge_index) is not Tensor
+        or edge_index.layout != torch.strided  # a sparse adjacency, not an edge_index
         or self.aggr != "add"
     ):
         return MessagePassing.propagate(self, edge_index, size=size, **kwargs)
@@ -234,13 +236,26 @@ def _csr_propagate(self, edge_index, size=None, **kwargs):
     return _AttentionSum.apply(alpha, x_src, cache[3])
 
 
+def _as_pyg(layer: type):
+    """A ``__repr__`` that names the PyG ``layer`` the class stands in for, as PyG writes it."""
+
+    def __repr__(self) -> str:
+        return layer.__name__ + layer.__repr__(self)[len(type(self).__name__) :]
+
+    return __repr__
+
+
 class FusedGATConv(GATConv):
-    """PyG's ``GATConv`` with the neighbour sum done by :class:`_AttentionSum`."""
+    """PyG's ``GATConv`` with the neighbour sum done by :class:`_AttentionSum`; a drop-in,
+    it prints as ``GATConv(...)``."""
 
     propagate = _csr_propagate
+    __repr__ = _as_pyg(GATConv)
 
 
 class FusedGATv2Conv(GATv2Conv):
-    """PyG's ``GATv2Conv`` with the neighbour sum done by :class:`_AttentionSum`."""
+    """PyG's ``GATv2Conv`` with the neighbour sum done by :class:`_AttentionSum`; a drop-in,
+    it prints as ``GATv2Conv(...)``."""
 
     propagate = _csr_propagate
+    __repr__ = _as_pyg(GATv2Conv)

@@ -58,6 +58,24 @@ def test_attention_sum_is_the_weighted_neighbour_sum_with_gradients():
     assert torch.autograd.gradcheck(lambda a, v: _AttentionSum.apply(a, v, plan), (alpha, x))
 
 
+@pytest.mark.parametrize("plain, fused", [(GATConv, FusedGATConv), (GATv2Conv, FusedGATv2Conv)])
+def test_a_sparse_adjacency_gives_what_the_edge_index_gives(plain, fused):
+    """PyG's layers also take a torch sparse adjacency (a Tensor too, which the CSR path must
+    leave to PyG: it raised 'too many values to unpack'), and the drop-ins print as PyG's."""
+    from torch_geometric.utils import coalesce, to_torch_csc_tensor
+
+    edge_index = coalesce(_random_graph(loops=False))  # an adjacency holds each edge once
+    x = torch.randn(25, 6, generator=torch.Generator().manual_seed(3))
+    layer = fused(6, 4, heads=2)
+    reference = plain(6, 4, heads=2)
+    reference.load_state_dict(layer.state_dict())
+    out = layer(x, edge_index)
+    adjacency = to_torch_csc_tensor(edge_index, size=(25, 25)).t()
+    assert torch.allclose(layer(x, adjacency), out, atol=1e-5)
+    assert torch.allclose(reference(x, adjacency), out, atol=1e-5)
+    assert repr(layer) == repr(reference) == f"{plain.__name__}(6, 4, heads=2)"
+
+
 def test_propagate_hooks_fall_back_to_pyg():
     edge_index = _random_graph()
     layer = FusedGATConv(6, 4, heads=2, add_self_loops=False)
