@@ -16,7 +16,7 @@ outputs and gradients) and exists only because, on a CPU, the plain one dominate
 from __future__ import annotations
 
 import warnings
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -236,10 +236,10 @@ def _csr_propagate(self, edge_index, size=None, **kwargs):
     return _AttentionSum.apply(alpha, x_src, cache[3])
 
 
-def _as_pyg(layer: type):
+def _as_pyg(layer: type[MessagePassing]) -> Callable[[MessagePassing], str]:
     """A ``__repr__`` that names the PyG ``layer`` the class stands in for, as PyG writes it."""
 
-    def __repr__(self) -> str:
+    def __repr__(self: MessagePassing) -> str:
         return layer.__name__ + layer.__repr__(self)[len(type(self).__name__) :]
 
     return __repr__
