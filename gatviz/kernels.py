@@ -16,7 +16,7 @@ outputs and gradients) and exists only because, on a CPU, the plain one dominate
 from __future__ import annotations
 
 import warnings
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, cast
 
 import torch
 from torch import Tensor, nn
@@ -240,7 +240,8 @@ def _as_pyg(layer: type[MessagePassing]) -> Callable[[MessagePassing], str]:
     """A ``__repr__`` that names the PyG ``layer`` the class stands in for, as PyG writes it."""
 
     def __repr__(self: MessagePassing) -> str:
-        return layer.__name__ + layer.__repr__(self)[len(type(self).__name__) :]
+        pyg = cast(Callable[[MessagePassing], str], layer.__repr__)  # the unbound method
+        return layer.__name__ + pyg(self)[len(type(self).__name__) :]
 
     return __repr__
 
