@@ -130,6 +130,18 @@ def _build_parser() -> argparse.ArgumentParser:
         "settings, no edges) and print its scores beside the GAT's",
     )
     train.add_argument("--out", type=Path, help="write the checkpoint (.safetensors) here")
+    train.add_argument(
+        "--nproc",
+        type=int,
+        help="data-parallel training in this many processes on this machine: starts torchrun "
+        "(needs --batch-size; each process takes --batch-size seed nodes per step)",
+    )
+    train.add_argument(
+        "--backend",
+        choices=("auto", "gloo", "nccl"),
+        default="auto",
+        help="under torchrun: the torch.distributed backend (auto: nccl on GPUs, else gloo)",
+    )
 
     attention = commands.add_parser(
         "attention",
@@ -224,10 +236,51 @@ def _cmd_datasets(args: argparse.Namespace) -> None:
     )
 
 
+def _launch_torchrun(args: argparse.Namespace) -> None:
+    """``--nproc N``: the same command under ``torchrun --standalone --nproc-per-node N``."""
+    import subprocess
+
+    if args.nproc < 1:
+        raise GatvizError(f"--nproc must be at least 1 (got {args.nproc})")
+    if not args.batch_size:
+        raise GatvizError(
+            "--nproc trains in mini-batches split across the processes: give --batch-size"
+        )
+    rest, skip = [], False
+    for word in args.argv:
+        if skip:
+            skip = False
+        elif word == "--nproc":
+            skip = True
+        elif not word.startswith("--nproc="):
+            rest.append(word)
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               f"--nproc-per-node={args.nproc}", "-m", "gatviz", *rest]  # fmt: skip
+    code = subprocess.run(command).returncode
+    if code:
+        raise GatvizError(f"torchrun ended with exit status {code} (each rank's reason is above)")
+
+
 def _cmd_train(args: argparse.Namespace) -> None:
+    from gatviz import distributed
     from gatviz.checkpoint import save_checkpoint
     from gatviz.training import train
 
+    if args.nproc is not None:
+        return _launch_torchrun(args)
+    world = distributed.world_from_env()
+    if world is not None and world.size > 1:
+        distributed.start(world, args.backend)
+        try:
+            _train_command(args, train, save_checkpoint, world)
+        finally:
+            distributed.stop()
+        return
+    _train_command(args, train, save_checkpoint, None)
+
+
+def _train_command(args: argparse.Namespace, train, save_checkpoint, world) -> None:
+    """Train as the options say; only rank 0 (or the one process) prints and writes."""
     dataset = _load(args)
     chosen = preset(args.preset)
     given = {key: value for key, value in vars(args).items() if value is not None}
@@ -239,8 +292,12 @@ def _cmd_train(args: argparse.Namespace) -> None:
     train_config = replace(
         chosen.train, **{f.name: given[f.name] for f in fields(TrainConfig) if f.name in given}
     )
-    result = train(dataset, model_config, train_config)
+    result = train(dataset, model_config, train_config, world=world)
+    if world is not None and not world.main:
+        return
     metrics = {"dataset": dataset.name, **result.metrics}
+    if world is not None:
+        metrics["world_size"] = world.size
     if args.mlp_baseline:
         from gatviz.baselines import mlp_baseline
 
@@ -397,6 +454,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # --nproc starts them again
     try:
         COMMANDS[args.command](args)
     except GatvizError as error:

@@ -31,6 +31,7 @@ from torch import Tensor
 from gatviz import tasks
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
+from gatviz.distributed import World, agree, epoch_order, mean_over_ranks, rank_batches
 from gatviz.errors import ConfigError, TrainingError
 from gatviz.kernels import sparse_features
 from gatviz.model import ACTIVATIONS, GAT, LayerAttention
@@ -232,6 +233,7 @@ def train(
     model_config: ModelConfig | None = None,
     train_config: TrainConfig | None = None,
     on_epoch: EpochCallback | None = None,
+    world: World | None = None,
 ) -> TrainResult:
     """Train a GAT on ``dataset``'s training nodes.
 
@@ -241,7 +243,16 @@ def train(
         train_config (TrainConfig): optimiser, epochs, patience, seed. (default: ``TrainConfig()``)
         on_epoch (callable): called with each epoch's :class:`EpochStats`; returning ``False``
             stops training after that epoch. (default: None)
+        world (World, optional): this process's rank in a data-parallel job whose process
+            group is started (:mod:`gatviz.distributed`); mini-batches only. Only rank 0
+            evaluates and holds the result's history and best weights. (default: one process)
     """
+    world = world or World()
+    if world.size > 1 and not (train_config and train_config.batch_size):
+        raise ConfigError(
+            "data-parallel training splits the seed nodes into batches across the ranks: "
+            "give a batch size (--batch-size)"
+        )
     model_config = model_config or ModelConfig(task=dataset.task)
     train_config = train_config or TrainConfig()
     data = dataset.data
@@ -252,6 +263,11 @@ def train(
             "trained on it; add labels or load a checkpoint trained elsewhere"
         )
     if dataset.num_graphs > 1 or dataset.task != "node":
+        if world.size > 1:
+            raise ConfigError(
+                "data-parallel training is for one graph's nodes (node classification); "
+                f"{dataset.name} is a set of graphs or a graph task: train it in one process"
+            )
         from gatviz.inductive import train_on_graphs
 
         return train_on_graphs(dataset, model_config, train_config, on_epoch)
@@ -270,6 +286,15 @@ def train(
     )
     has_val = val_idx.numel() > 0
 
+    trainer: torch.nn.Module = model
+    if world.size > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        # Every rank built the same initial weights (the same seed); DDP checks by broadcasting
+        # rank 0's. Dropout and neighbour sampling then draw per rank.
+        trainer = DistributedDataParallel(model)
+        torch.manual_seed(train_config.seed + world.rank)
+
     result = TrainResult(model)
     snapshot_epochs = _snapshot_epochs(model, edge_index, data.num_nodes, train_config, result)
     if 0 in snapshot_epochs:
@@ -281,7 +306,13 @@ def train(
     for epoch in range(1, train_config.epochs + 1):
         model.train()
         if train_config.batch_size:
-            loss = _batch_epoch(model, optimizer, dataset, train_idx, train_config, device)
+            loss = _batch_epoch(
+                trainer, optimizer, dataset, train_idx, train_config, device, epoch, world
+            )
+            if not world.main:  # rank 0 evaluates and says whether to go on
+                if not agree(False, world):
+                    break
+                continue
         else:
             optimizer.zero_grad()
             logits = model(x, edge_index)
@@ -308,9 +339,10 @@ def train(
             _accuracy(pred, y, val_idx),
             _accuracy(pred, y, test_idx),
         )
-        if not keeper.keep(stats, model, result, on_epoch):
+        if not agree(keeper.keep(stats, model, result, on_epoch), world):
             break
-    keeper.finish(model)
+    if world.main:
+        keeper.finish(model)
     return result
 
 
@@ -362,20 +394,25 @@ def check_task_fits(model_config: ModelConfig, dataset: GraphDataset) -> None:
 
 
 def _batch_epoch(
-    model: GAT,
+    model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     dataset: GraphDataset,
     train_idx: Tensor,
     config: TrainConfig,
     device: torch.device,
+    epoch: int,
+    world: World,
 ) -> float:
-    """One pass over the training nodes in shuffled batches, each on its sampled neighbourhood;
-    returns the mean training loss. Shuffling and sampling draw from PyTorch's seeded generator.
-    """
-    data, total = dataset.data, 0.0
-    order = train_idx.cpu()[torch.randperm(train_idx.numel())]
-    for batch in order.split(config.batch_size):
-        sub = sample_subgraph(dataset.in_edges, batch, config.fanout, model.config.layers)
+    """One pass over the training nodes in batches, each on its sampled neighbourhood; returns
+    the mean training loss (over every rank's seeds). The order is the epoch's permutation,
+    shared by the ranks, each taking its interleaved share (:mod:`gatviz.distributed`); ``model``
+    may be wrapped in DistributedDataParallel, which all-reduces the gradients."""
+    data, total, seen = dataset.data, 0.0, 0
+    order = train_idx.cpu()[epoch_order(train_idx.numel(), config.seed, epoch)]
+    layers = _gat(model).config.layers
+    for batch in rank_batches(order, world, config.batch_size):
+        batch = batch.unique()  # sorted; padding can repeat a node only in a tiny split
+        sub = sample_subgraph(dataset.in_edges, batch, config.fanout, layers)
         seeds = batch.numel()  # the batch comes first in the subgraph, in sorted order
         logits = model(model_input(data.x[sub.nodes], device), sub.edge_index.to(device))
         loss = F.cross_entropy(logits[:seeds], data.y[sub.nodes[:seeds]].to(device))
@@ -383,7 +420,15 @@ def _batch_epoch(
         loss.backward()
         optimizer.step()
         total += loss.item() * seeds
-    return total / max(train_idx.numel(), 1)
+        seen += seeds
+    return mean_over_ranks(total, seen, world)
+
+
+def _gat(model: torch.nn.Module) -> GAT:
+    """``model``, or the GAT a DistributedDataParallel wraps."""
+    inner = getattr(model, "module", model)
+    assert isinstance(inner, GAT)
+    return inner
 
 
 def _snapshot_epochs(

@@ -1,0 +1,147 @@
+"""Data-parallel training on torch.distributed, with real torchrun processes (gloo, on this
+machine): the seed split is DistributedSampler's, W ranks with B seeds give one process's
+weights with W·B seeds, and `torchrun ... -m gatviz train` writes that one checkpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from torch.utils.data import DistributedSampler
+
+from gatviz.config import TrainConfig
+from gatviz.datasets import load_dataset
+from gatviz.distributed import World, backend_for, epoch_order, rank_batches
+from gatviz.errors import ConfigError
+from gatviz.training import train
+
+ROOT = Path(__file__).resolve().parents[1]
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+@pytest.mark.parametrize("count, world, batch", [(20, 2, 3), (21, 2, 4), (7, 3, 2), (2, 4, 1)])
+def test_ranks_take_distributed_samplers_share_in_equal_steps(count, world, batch):
+    seed, epoch = 5, 3
+    order = epoch_order(count, seed, epoch)
+    shares = [rank_batches(order, World(rank, world), batch) for rank in range(world)]
+    for rank, batches in enumerate(shares):
+        sampler = DistributedSampler(range(count), num_replicas=world, rank=rank, seed=seed)
+        sampler.set_epoch(epoch)
+        assert torch.cat(batches).tolist() == list(sampler)
+    assert len({tuple(b.numel() for b in batches) for batches in shares}) == 1  # same steps
+    if count % world == 0:  # step k of the ranks = step k of one process with world × batch
+        single = rank_batches(order, World(), world * batch)
+        for k, step in enumerate(single):
+            together = torch.cat([batches[k] for batches in shares])
+            assert sorted(together.tolist()) == sorted(step.tolist())
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(path))
+
+
+def _max_difference(a: dict, b: dict) -> float:
+    assert sorted(a) == sorted(b)
+    return max(float((a[k] - b[k]).abs().max()) for k in a)
+
+
+def test_two_ranks_with_b_seeds_equal_one_process_with_2b(tmp_path):
+    worker = str(ROOT / "tests" / "ddp_worker.py")
+    ranks = subprocess.run(
+        [*TORCHRUN, "--nproc-per-node", "2", worker, "3", f"{tmp_path / 'two.st'}:5"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert ranks.returncode == 0, ranks.stderr[-2000:]
+    alone = subprocess.run(
+        [sys.executable, worker, "3", f"{tmp_path / 'one.st'}:10", f"{tmp_path / 'half.st'}:5"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert alone.returncode == 0, alone.stderr[-2000:]
+    two, one, half = (_weights(tmp_path / f"{n}.st") for n in ("two", "one", "half"))
+    assert _max_difference(two, one) < 1e-10  # float64, SGD, no dropout, full neighbourhoods
+    assert _max_difference(half, one) > 1e-4  # the negative control: B seeds alone differ
+
+
+def test_torchrun_gatviz_train_writes_the_checkpoint_of_one_process_with_the_doubled_batch(
+    tmp_path,
+):
+    """Adam in float32, 39 epochs (patience 1 stops both at the same epoch)."""
+    common = ["--dataset", "karate", "--fanout", "0", "--dropout", "0", "--attn-dropout", "0",
+              "--epochs", "40", "--patience", "1"]  # fmt: skip
+    ranks = subprocess.run(
+        [
+            *TORCHRUN,
+            "--nproc-per-node",
+            "2",
+            "-m",
+            "gatviz",
+            "train",
+            *common,
+            "--batch-size",
+            "5",
+            "--out",
+            str(tmp_path / "two.safetensors"),
+        ],  # fmt: skip
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert ranks.returncode == 0, ranks.stderr[-2000:]
+    lines = [line for line in ranks.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1 and json.loads(lines[0])["world_size"] == 2  # rank 0 alone writes
+    # Rank 0's early stop ends every rank (the others would wait in DDP's all-reduce).
+    assert json.loads(lines[0])["epochs_run"] == 39
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.safetensors"]
+    alone = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gatviz",
+            "train",
+            *common,
+            "--batch-size",
+            "10",
+            "--out",
+            str(tmp_path / "one.safetensors"),
+        ],  # fmt: skip
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert alone.returncode == 0, alone.stderr[-2000:]
+    assert json.loads(alone.stdout.splitlines()[-1])["epochs_run"] == 39
+    two, one = _weights(tmp_path / "two.safetensors"), _weights(tmp_path / "one.safetensors")
+    assert _max_difference(two, one) < 1e-5  # float32 Adam: the same steps, rounding apart
+
+
+def test_impossible_distributed_settings_say_what_to_fix():
+    karate = load_dataset("karate")
+    with pytest.raises(ConfigError, match="give a batch size"):
+        train(karate, train_config=TrainConfig(epochs=1), world=World(0, 2))
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="use --backend gloo on CPU"):
+            backend_for("nccl")
+    with pytest.raises(ConfigError, match="backend must be one of"):
+        backend_for("mpi")
+    out = subprocess.run(
+        [sys.executable, "-m", "gatviz", "train", "--nproc", "2"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1 and out.stderr.strip().count("\n") == 0
+    assert "give --batch-size" in out.stderr
