@@ -137,6 +137,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "(needs --batch-size; each process takes --batch-size seed nodes per step)",
     )
     train.add_argument(
+        "--nnodes",
+        type=int,
+        default=1,
+        help="with --nproc: machines in the job; each runs the same command with the same "
+        "--rdzv-endpoint (torchrun's c10d rendezvous)",
+    )
+    train.add_argument(
+        "--rdzv-endpoint", help="with --nnodes > 1: host:port of the rendezvous (on one machine)"
+    )
+    train.add_argument(
+        "--rdzv-timeout",
+        type=float,
+        default=60,
+        help="with --nnodes > 1: seconds to wait for the rendezvous (default: %(default)s)",
+    )
+    train.add_argument(
         "--backend",
         choices=("auto", "gloo", "nccl"),
         default="auto",
@@ -237,28 +253,19 @@ def _cmd_datasets(args: argparse.Namespace) -> None:
 
 
 def _launch_torchrun(args: argparse.Namespace) -> None:
-    """``--nproc N``: the same command under ``torchrun --standalone --nproc-per-node N``."""
-    import subprocess
+    """``--nproc N``: the same command under torchrun (see :mod:`gatviz.launch`)."""
+    from gatviz import launch
 
-    if args.nproc < 1:
-        raise GatvizError(f"--nproc must be at least 1 (got {args.nproc})")
     if not args.batch_size:
         raise GatvizError(
             "--nproc trains in mini-batches split across the processes: give --batch-size"
         )
-    rest, skip = [], False
-    for word in args.argv:
-        if skip:
-            skip = False
-        elif word == "--nproc":
-            skip = True
-        elif not word.startswith("--nproc="):
-            rest.append(word)
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               f"--nproc-per-node={args.nproc}", "-m", "gatviz", *rest]  # fmt: skip
-    code = subprocess.run(command).returncode
-    if code:
-        raise GatvizError(f"torchrun ended with exit status {code} (each rank's reason is above)")
+    command = launch.torchrun_command(
+        args.argv, args.nproc, args.nnodes, args.rdzv_endpoint, args.rdzv_timeout
+    )
+    if args.nnodes > 1:
+        launch.check_rendezvous(args.rdzv_endpoint, args.rdzv_timeout)
+    launch.run_torchrun(command)
 
 
 def _cmd_train(args: argparse.Namespace) -> None:

@@ -15,6 +15,7 @@ import torch
 from safetensors.torch import load_file
 from torch.utils.data import DistributedSampler
 
+from gatviz.cli import main
 from gatviz.config import TrainConfig
 from gatviz.datasets import load_dataset
 from gatviz.distributed import World, backend_for, epoch_order, rank_batches
@@ -76,12 +77,21 @@ def test_two_ranks_with_b_seeds_equal_one_process_with_2b(tmp_path):
     assert _max_difference(half, one) > 1e-4  # the negative control: B seeds alone differ
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_torchrun_gatviz_train_writes_the_checkpoint_of_one_process_with_the_doubled_batch(
     tmp_path,
 ):
-    """Adam in float32, 39 epochs (patience 1 stops both at the same epoch)."""
+    """Adam in float32, 14 epochs (patience 1 stops both at the same epoch): under torchrun on
+    one machine, and as two machines on 127.0.0.1 (two torchrun agents, c10d rendezvous)."""
     common = ["--dataset", "karate", "--fanout", "0", "--dropout", "0", "--attn-dropout", "0",
-              "--epochs", "40", "--patience", "1"]  # fmt: skip
+              "--epochs", "40", "--patience", "1", "--lr", "0.02"]  # fmt: skip
     ranks = subprocess.run(
         [
             *TORCHRUN,
@@ -104,7 +114,7 @@ def test_torchrun_gatviz_train_writes_the_checkpoint_of_one_process_with_the_dou
     lines = [line for line in ranks.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1 and json.loads(lines[0])["world_size"] == 2  # rank 0 alone writes
     # Rank 0's early stop ends every rank (the others would wait in DDP's all-reduce).
-    assert json.loads(lines[0])["epochs_run"] == 39
+    assert json.loads(lines[0])["epochs_run"] == 14
     assert sorted(p.name for p in tmp_path.iterdir()) == ["two.safetensors"]
     alone = subprocess.run(
         [
@@ -123,12 +133,46 @@ def test_torchrun_gatviz_train_writes_the_checkpoint_of_one_process_with_the_dou
         text=True,
     )
     assert alone.returncode == 0, alone.stderr[-2000:]
-    assert json.loads(alone.stdout.splitlines()[-1])["epochs_run"] == 39
+    assert json.loads(alone.stdout.splitlines()[-1])["epochs_run"] == 14
     two, one = _weights(tmp_path / "two.safetensors"), _weights(tmp_path / "one.safetensors")
     assert _max_difference(two, one) < 1e-5  # float32 Adam: the same steps, rounding apart
 
+    endpoint = f"127.0.0.1:{_free_port()}"
+    nodes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gatviz",
+                "train",
+                *common,
+                "--batch-size",
+                "5",
+                "--nproc",
+                "1",
+                "--nnodes",
+                "2",
+                "--rdzv-endpoint",
+                endpoint,
+                "--rdzv-timeout",
+                "60",
+                "--out",
+                str(tmp_path / "nodes.safetensors"),
+            ],  # fmt: skip
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [node.communicate(timeout=180) for node in nodes]
+    assert [node.returncode for node in nodes] == [0, 0], [err[-1500:] for _, err in outputs]
+    assert sum(out.count('"world_size": 2') for out, _ in outputs) == 1  # one rank 0 of two
+    assert _max_difference(_weights(tmp_path / "nodes.safetensors"), one) < 1e-5
 
-def test_impossible_distributed_settings_say_what_to_fix():
+
+def test_impossible_distributed_settings_say_what_to_fix(capsys):
     karate = load_dataset("karate")
     with pytest.raises(ConfigError, match="give a batch size"):
         train(karate, train_config=TrainConfig(epochs=1), world=World(0, 2))
@@ -137,11 +181,73 @@ def test_impossible_distributed_settings_say_what_to_fix():
             backend_for("nccl")
     with pytest.raises(ConfigError, match="backend must be one of"):
         backend_for("mpi")
-    out = subprocess.run(
-        [sys.executable, "-m", "gatviz", "train", "--nproc", "2"],
+    assert main(["train", "--nproc", "2"]) == 1
+    error = capsys.readouterr().err
+    assert error.strip().count("\n") == 0 and "give --batch-size" in error
+
+
+def test_a_rank_that_dies_mid_epoch_ends_the_job_with_one_line(tmp_path):
+    """torchrun stops the other ranks when one dies (a rank blocked in a collective would
+    also fail after gatviz.distributed.TIMEOUT_S); `gatviz train --nproc` says which, in one
+    line."""
+    import time
+
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gatviz",
+            "train",
+            "--dataset",
+            "karate",
+            "--nproc",
+            "2",
+            "--batch-size",
+            "2",
+            "--fanout",
+            "0",
+            "--epochs",
+            "100000",
+            "--patience",
+            "0",
+        ],  # fmt: skip
         env=_env(),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
-    assert out.returncode == 1 and out.stderr.strip().count("\n") == 0
-    assert "give --batch-size" in out.stderr
+    deadline = time.monotonic() + 60
+    ranks: list[int] = []
+    while len(ranks) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        ranks = _ranks_of(job.pid)
+    assert len(ranks) == 2, "torchrun did not start two ranks"
+    time.sleep(4)  # into training
+    os.kill(ranks[-1], 9)
+    killed = time.monotonic()
+    _, err = job.communicate(timeout=60)
+    assert time.monotonic() - killed < 30
+    assert job.returncode == 1 and err.strip().count("\n") == 0, err[-1500:]
+    assert "failed first" in err and "SIGKILL" in err
+
+
+def _ranks_of(launcher: int) -> list[int]:
+    """The rank processes under ``launcher`` (gatviz -> torchrun's agent -> ranks)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    agents = children.get(launcher, [])
+    return sorted(pid for agent in agents for pid in children.get(agent, []))
+
+
+def test_a_rendezvous_that_cannot_be_reached_is_one_line(capsys):
+    args = ["--rdzv-endpoint", "nohost.invalid:29400", "--batch-size", "5", "--rdzv-timeout", "5"]
+    assert main(["train", "--nproc", "1", "--nnodes", "2", *args]) == 1
+    error = capsys.readouterr().err
+    assert error.strip().count("\n") == 0
+    assert "cannot reach the rendezvous at nohost.invalid:29400" in error
