@@ -50,6 +50,9 @@ def _add_dataset_args(parser: argparse.ArgumentParser, default: str | None = "ka
     )
     parser.add_argument("--nodes", type=Path, help="CSV node table (id[,name][,label][,...])")
     parser.add_argument(
+        "--pack", type=Path, help="a folder written by `gatviz pack`, memory-mapped, not read"
+    )
+    parser.add_argument(
         "--split-seed",
         type=int,
         default=0,
@@ -61,6 +64,10 @@ def _load(args: argparse.Namespace, name: str | None = None):
     from gatviz.csv_graph import load_csv
     from gatviz.datasets import load_dataset
 
+    if getattr(args, "pack", None) is not None:
+        from gatviz.pack import load_pack
+
+        return load_pack(args.pack)
     if args.edges is not None:
         return load_csv(args.edges, args.nodes, name=args.edges.stem, seed=args.split_seed)
     if args.nodes is not None:
@@ -166,6 +173,14 @@ def _build_parser() -> argparse.ArgumentParser:
     attention.add_argument("--checkpoint", type=Path, required=True)
     _add_dataset_args(attention, default=None)
     attention.add_argument("--out", type=Path, required=True)
+
+    pack = commands.add_parser(
+        "pack",
+        help="write a graph as a folder of memory-mapped arrays (read back with --pack): "
+        "processes on one machine then share one copy",
+    )
+    _add_dataset_args(pack)
+    pack.add_argument("--out", type=Path, required=True, help="a new (or empty) folder")
 
     render = commands.add_parser("render", help="write an attention overlay as HTML")
     render.add_argument("--checkpoint", type=Path, required=True)
@@ -320,10 +335,10 @@ def _checkpoint_and_dataset(args: argparse.Namespace):
     from gatviz.checkpoint import read_checkpoint
 
     checkpoint = read_checkpoint(args.checkpoint)
-    if not (args.dataset or args.edges or checkpoint.dataset):
+    if not (args.dataset or args.edges or args.pack or checkpoint.dataset):
         raise GatvizError(
             "the checkpoint does not name its dataset (a PyG model exported "
-            "without 'dataset'); give --dataset or --edges"
+            "without 'dataset'); give --dataset, --edges or --pack"
         )
     dataset = _load(args, args.dataset or checkpoint.dataset)
     for note in checkpoint.check_fits(dataset):
@@ -450,8 +465,19 @@ def json_line(values: dict) -> str:
     return json.dumps(clean(values), allow_nan=False)
 
 
+def _cmd_pack(args: argparse.Namespace) -> None:
+    from gatviz.pack import write_pack
+
+    dataset = _load(args)
+    folder = write_pack(dataset, args.out)
+    size = sum(path.stat().st_size for path in folder.iterdir())
+    print(json_line({"dataset": dataset.name, "nodes": dataset.num_nodes,
+                     "edges": dataset.num_edges, "bytes": size, "out": str(folder)}))  # fmt: skip
+
+
 COMMANDS = {
     "datasets": _cmd_datasets,
+    "pack": _cmd_pack,
     "train": _cmd_train,
     "attention": _cmd_attention,
     "render": _cmd_render,
