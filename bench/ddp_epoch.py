@@ -4,14 +4,17 @@ For each size, writes bench/scale.py's synthetic graph (SIZE edge rows, SIZE / 1
 features, 5 classes) and runs one training epoch of gatviz's default GAT (8 heads x 8 hidden,
 every training node once, fanout 10, --batch seeds per rank) under torchrun: 1 rank with every
 core, then 2 ranks with half the cores each (threads per rank = cores / ranks, so that the
-ranks do not oversubscribe them). Each rank loads the graph itself (no shared pack yet), so the
-memory printed is each rank's own peak (VmHWM) and their sum. The epoch is the second one, the
+ranks do not oversubscribe them). Each rank loads the graph itself, from the CSV files (a copy
+per rank) or from a pack (gatviz pack: memory-mapped, one copy in the page cache for all); the
+memory printed is each rank's own peak (VmHWM, which counts the mapped pages a rank touched) and
+their sum. The epoch is the second one, the
 slowest rank's time; the first includes building the model and the in-edge index.
 
 The doubled batch keeps the step count: 1 rank with 2B seeds per step and 2 ranks with B each
 take the same steps on the same seeds (tests/test_distributed.py checks the weights agree).
 
-Usage: python bench/ddp_epoch.py [--sizes 1000000] [--batch 512] [--dir /tmp/gatviz-scale]
+Usage: python bench/ddp_epoch.py [--sizes 1000000] [--batch 512] [--sources csv pack]
+                                [--dir /tmp/gatviz-scale]
 Run it alone.
 """
 
@@ -36,8 +39,9 @@ def _vmhwm_mb() -> float:
     return int(line.split()[1]) / 1024
 
 
-def rank_main(folder: Path, batch: int) -> None:
-    """One rank: load, two epochs, report the second epoch's seconds and the peak memory."""
+def rank_main(folder: Path, batch: int, source: str) -> None:
+    """One rank: load (the CSV files, or the pack, memory-mapped), two epochs, report the
+    second epoch's seconds and the peak memory."""
     import torch
     import torch.distributed as dist
 
@@ -52,7 +56,12 @@ def rank_main(folder: Path, batch: int) -> None:
         start(world, "gloo")
     else:
         torch.set_num_threads(os.cpu_count() or 1)
-    dataset = load_csv(folder / "edges.csv", folder / "nodes.csv", name="scale")
+    if source == "pack":
+        from gatviz.pack import load_pack
+
+        dataset = load_pack(folder / "pack")
+    else:
+        dataset = load_csv(folder / "edges.csv", folder / "nodes.csv", name="scale")
     dataset.in_edges  # built once, as training would
     torch.manual_seed(0)
     model = GAT(dataset.num_features, dataset.num_classes, ModelConfig())
@@ -83,6 +92,7 @@ def rank_main(folder: Path, batch: int) -> None:
             json.dumps(
                 {
                     "ranks": world.size,
+                    "source": source,
                     "threads_per_rank": torch.get_num_threads(),
                     "train_nodes": int(train_idx.numel()),
                     "epoch_s": round(max(float(g[0]) for g in gathered), 2),
@@ -100,10 +110,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--batch", type=int, default=512, help="seeds per rank and step")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/gatviz-scale"))
-    parser.add_argument("--rank", nargs=2, help=argparse.SUPPRESS)  # folder, batch: a rank
+    parser.add_argument("--rank", nargs=3, help=argparse.SUPPRESS)  # folder, batch, source
+    parser.add_argument("--sources", nargs="+", default=["csv", "pack"], choices=["csv", "pack"])
     args = parser.parse_args()
     if args.rank:
-        rank_main(Path(args.rank[0]), int(args.rank[1]))
+        rank_main(Path(args.rank[0]), int(args.rank[1]), args.rank[2])
         return
     from scale import generate
 
@@ -111,21 +122,26 @@ def main() -> None:
     for size in args.sizes:
         folder = args.dir / str(size)
         generate(size, folder)
-        for ranks in (1, 2):
-            batch = args.batch * (2 // ranks)  # the same seeds per step in all
-            command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                       f"--nproc-per-node={ranks}", __file__, "--rank", str(folder),
-                       str(batch)]  # fmt: skip
-            out = subprocess.run(command, env=env, capture_output=True, text=True)
-            lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-            if out.returncode or not lines:
-                print(f"{size:,} rows, {ranks} rank(s): failed: {out.stderr.strip()[-400:]}")
-                continue
-            result = json.loads(lines[-1])
-            print(
-                f"{size:,} edge rows, batch {batch} x {ranks} rank(s): {json.dumps(result)}",
-                flush=True,
-            )
+        if "pack" in args.sources and not (folder / "pack" / "pack.json").exists():
+            from gatviz.csv_graph import load_csv
+            from gatviz.pack import write_pack
+
+            write_pack(load_csv(folder / "edges.csv", folder / "nodes.csv", name="scale"),
+                       folder / "pack")  # fmt: skip
+        for source in args.sources:
+            for ranks in (1, 2):
+                batch = args.batch * (2 // ranks)  # the same seeds per step in all
+                command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                           f"--nproc-per-node={ranks}", __file__, "--rank", str(folder),
+                           str(batch), source]  # fmt: skip
+                out = subprocess.run(command, env=env, capture_output=True, text=True)
+                lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+                if out.returncode or not lines:
+                    print(f"{size:,} rows, {ranks} rank(s): failed: {out.stderr.strip()[-400:]}")
+                    continue
+                print(
+                    f"{size:,} edge rows, batch {batch} x {ranks} rank(s): {lines[-1]}", flush=True
+                )
 
 
 if __name__ == "__main__":
