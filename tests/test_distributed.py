@@ -65,14 +65,10 @@ def test_two_ranks_with_b_seeds_equal_one_process_with_2b(tmp_path):
         text=True,
     )
     assert ranks.returncode == 0, ranks.stderr[-2000:]
-    alone = subprocess.run(
-        [sys.executable, worker, "3", f"{tmp_path / 'one.st'}:10", f"{tmp_path / 'half.st'}:5"],
-        env=_env(),
-        capture_output=True,
-        text=True,
-    )
-    assert alone.returncode == 0, alone.stderr[-2000:]
-    two, one, half = (_weights(tmp_path / f"{n}.st") for n in ("two", "one", "half"))
+    from ddp_worker import run  # the one-process runs, in this process
+
+    two = _weights(tmp_path / "two.st")
+    one, half = run(World(), 3, 10), run(World(), 3, 5)
     assert _max_difference(two, one) < 1e-10  # float64, SGD, no dropout, full neighbourhoods
     assert _max_difference(half, one) > 1e-4  # the negative control: B seeds alone differ
 
@@ -86,7 +82,7 @@ def _free_port() -> int:
 
 
 def test_torchrun_gatviz_train_writes_the_checkpoint_of_one_process_with_the_doubled_batch(
-    tmp_path,
+    tmp_path, capsys
 ):
     """Adam in float32, 14 epochs (patience 1 stops both at the same epoch): under torchrun on
     one machine, and as two machines on 127.0.0.1 (two torchrun agents, c10d rendezvous)."""
@@ -116,55 +112,38 @@ def test_torchrun_gatviz_train_writes_the_checkpoint_of_one_process_with_the_dou
     # Rank 0's early stop ends every rank (the others would wait in DDP's all-reduce).
     assert json.loads(lines[0])["epochs_run"] == 14
     assert sorted(p.name for p in tmp_path.iterdir()) == ["two.safetensors"]
-    alone = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gatviz",
-            "train",
-            *common,
-            "--batch-size",
-            "10",
-            "--out",
-            str(tmp_path / "one.safetensors"),
-        ],  # fmt: skip
-        env=_env(),
-        capture_output=True,
-        text=True,
+    # The one-process run, in this process (the same command line).
+    assert (
+        main(["train", *common, "--batch-size", "10", "--out", str(tmp_path / "one.safetensors")])
+        == 0
     )
-    assert alone.returncode == 0, alone.stderr[-2000:]
-    assert json.loads(alone.stdout.splitlines()[-1])["epochs_run"] == 14
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["epochs_run"] == 14
     two, one = _weights(tmp_path / "two.safetensors"), _weights(tmp_path / "one.safetensors")
     assert _max_difference(two, one) < 1e-5  # float32 Adam: the same steps, rounding apart
 
+    # Two machines on 127.0.0.1: one through gatviz's launcher, one through torchrun itself,
+    # meeting at the same c10d rendezvous (the launcher's id is "gatviz").
     endpoint = f"127.0.0.1:{_free_port()}"
+    rank_args = [
+        "train",
+        *common,
+        "--batch-size",
+        "5",
+        "--out",
+        str(tmp_path / "nodes.safetensors"),
+    ]
+    commands = [
+        [sys.executable, "-m", "gatviz", *rank_args, "--nproc", "1", "--nnodes", "2",
+         "--rdzv-endpoint", endpoint],
+        [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc-per-node", "1",
+         "--rdzv-backend", "c10d", "--rdzv-endpoint", endpoint, "--rdzv-id", "gatviz",
+         "-m", "gatviz", *rank_args],
+    ]  # fmt: skip
     nodes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gatviz",
-                "train",
-                *common,
-                "--batch-size",
-                "5",
-                "--nproc",
-                "1",
-                "--nnodes",
-                "2",
-                "--rdzv-endpoint",
-                endpoint,
-                "--rdzv-timeout",
-                "60",
-                "--out",
-                str(tmp_path / "nodes.safetensors"),
-            ],  # fmt: skip
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        for _ in range(2)
+        for command in commands
     ]
     outputs = [node.communicate(timeout=180) for node in nodes]
     assert [node.returncode for node in nodes] == [0, 0], [err[-1500:] for _, err in outputs]
