@@ -58,6 +58,7 @@ def test_attention_sum_is_the_weighted_neighbour_sum_with_gradients():
     assert torch.autograd.gradcheck(lambda a, v: _AttentionSum.apply(a, v, plan), (alpha, x))
 
 
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks are implicitly disabled")
 @pytest.mark.parametrize("plain, fused", [(GATConv, FusedGATConv), (GATv2Conv, FusedGATv2Conv)])
 def test_a_sparse_adjacency_gives_what_the_edge_index_gives(plain, fused):
     """PyG's layers also take a torch sparse adjacency (a Tensor too, which the CSR path must
