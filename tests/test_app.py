@@ -92,6 +92,9 @@ def test_train_page_trains_and_keeps_several_models():
     assert at.get("download_button")
     at = _train(at, epochs=3, name="second")
     assert list(at.session_state["models"]) == ["first", "second"]
+    import torch.distributed
+
+    assert not torch.distributed.is_initialized()  # the app never joins a process group
     assert any(h.value == "Results: second" for h in at.subheader)  # the new one is shown
     # An unrelated widget never retrains.
     models_before = dict(at.session_state["models"])
