@@ -147,16 +147,6 @@ def widget(
     **options: Any,
 ) -> AttentionWidget:
     """The attention overlay of ``model`` on ``dataset`` as a widget: click a node, then read
-    ``widget.selected`` and ``widget.alpha_table``. The arguments are :func:`gatviz.show`'s.
-
-    Args:
-        model (GAT): a trained model.
-        dataset (GraphDataset): the graph.
-        node (int, optional): the centre of the view; None draws the whole graph.
-        layer (int): the layer whose α is drawn. (default: 0)
-        head (int | str): a head, or 'mean' / 'max'. (default: 'mean')
-        hops (int): how far the view reaches around ``node``, 1 to 3. (default: 2)
-        **options: any other :class:`~gatviz.overlay.OverlayOptions` field.
-    """
+    ``widget.selected`` and ``widget.alpha_table``. The arguments are :func:`gatviz.show`'s."""
     chosen = OverlayOptions(node=node, layer=layer, head=head, hops=hops, **options)
     return AttentionWidget(model, dataset, chosen)

@@ -131,14 +131,7 @@ def streamlit_process(env: dict | None = None, timeout: float = 60):
         env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not answers(f"{url}/_stcore/health", process, timeout):
         process.kill()
         raise RuntimeError(
             f"streamlit did not start within {timeout:.0f} s:\n"
@@ -149,6 +142,19 @@ def streamlit_process(env: dict | None = None, timeout: float = 60):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def answers(url: str, process: subprocess.Popen, timeout: float) -> bool:
+    """Whether ``url`` answers 200 within ``timeout`` seconds while ``process`` (the server
+    starting) is alive."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if urllib.request.urlopen(url, timeout=2).status == 200:
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
 
 
 @contextmanager

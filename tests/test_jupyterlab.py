@@ -15,7 +15,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-from chromium import DRAWN_PIXELS, ROOT, _free_port, chromium_page, require_chromium, shot
+from chromium import (
+    DRAWN_PIXELS,
+    ROOT,
+    _free_port,
+    answers,
+    chromium_page,
+    require_chromium,
+    shot,
+)
 
 SHOTS = Path(os.environ.get("GATVIZ_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
 TOKEN = "gatviz-test"
@@ -54,14 +62,7 @@ def jupyterlab(folder: Path, timeout: float = 90):
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not answers(f"{url}/api/status?token={TOKEN}", process, timeout):
         process.kill()
         raise RuntimeError(
             "jupyter lab did not start:\n" + (folder / "lab.log").read_text()[-2000:]

@@ -7,6 +7,7 @@ prediction, in the order of α or of an attribution method's scores."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Callable, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -32,6 +33,7 @@ from ui.records import ModelRecord
 from ui.text import as_text
 
 EDITS, EDITS_OF, OPENED = "att_edits", "att_edits_dataset", "att_edits_opened"
+T = TypeVar("T")
 KEPT = 8  # what-ifs a model keeps (each a few neighbourhood passes)
 KEPT_PAGES = 4  # edited graphs' overlays a model keeps (each ~0.7 MB of HTML)
 EDITED_HEIGHT = 420  # pixels of the edited graph's view
@@ -61,28 +63,31 @@ def _set(edits: list[Edit]) -> None:
     st.session_state[EDITS] = tuple(edits)
 
 
-def _result(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[Edit]) -> WhatIf:
-    kept: OrderedDict = record.derived.setdefault(("what_if",), OrderedDict())
-    key = (dataset.name, node, tuple(edits))
+def _kept(record: ModelRecord, name: str, size: int, key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()`` kept with the model under ``key``, for the latest ``size`` keys."""
+    kept: OrderedDict = record.derived.setdefault((name,), OrderedDict())
     if key not in kept:
-        kept[key] = what_if(record.model, dataset, node, edits, hops=1)
-        while len(kept) > KEPT:
+        kept[key] = compute()
+        while len(kept) > size:
             kept.popitem(last=False)
     kept.move_to_end(key)
     return kept[key]
+
+
+def _result(record: ModelRecord, dataset: GraphDataset, node: int, edits: list[Edit]) -> WhatIf:
+    return _kept(record, "what_if", KEPT, (dataset.name, node, tuple(edits)),
+                 lambda: what_if(record.model, dataset, node, edits, hops=1))  # fmt: skip
 
 
 def _edited_page(
     record: ModelRecord, dataset: GraphDataset, result: WhatIf, layer: int, head: int | str
 ) -> str:
-    kept: OrderedDict = record.derived.setdefault(("what_if_pages",), OrderedDict())
     key = (dataset.name, result.centre, tuple(result.edits), layer, head)
-    if key not in kept:
-        kept[key] = edited_overlay(result, dataset, layer, head, height=EDITED_HEIGHT)
-        while len(kept) > KEPT_PAGES:
-            kept.popitem(last=False)
-    kept.move_to_end(key)
-    return kept[key]
+
+    def draw() -> str:
+        return edited_overlay(result, dataset, layer, head, height=EDITED_HEIGHT)
+
+    return _kept(record, "what_if_pages", KEPT_PAGES, key, draw)
 
 
 def whatif_panel(
