@@ -22,7 +22,6 @@ Usage: python bench/analysis_speed.py [--dataset cora] [--conv gat|gatv2] [--rep
 from __future__ import annotations
 
 import argparse
-import statistics
 from dataclasses import replace
 import sys
 import time
@@ -30,20 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planetoid_data import bench_dataset  # noqa: E402
+from timing import timed  # noqa: E402
 from gatviz import analysis, report as reporting  # noqa: E402
 from gatviz.attention import dataset_attention, explain_alpha  # noqa: E402
 from gatviz.intervention import deletion_curves, uniform_knockout  # noqa: E402
 from gatviz.presets import PRESETS, preset  # noqa: E402
 from gatviz.training import train  # noqa: E402
-
-
-def _timed(function, repeats: int):
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -112,13 +103,13 @@ def main() -> None:
     total = 0.0
     print(f"{'analysis':28} {'seconds':>8}")
     for name, step in steps.items():
-        seconds, _ = _timed(step, args.repeats)
+        seconds, _ = timed(step, args.repeats)
         total += seconds
         print(f"{name:28} {seconds:8.3f}")
     print(f"{'all of the above':28} {total:8.3f}   (goal < 2 s)")
-    seconds, curves = _timed(lambda: deletion_curves(model, dataset, attention, 0), 1)
+    seconds, curves = timed(lambda: deletion_curves(model, dataset, attention, 0), 1)
     print(f"{'deletion curves k = 0..5':28} {seconds:8.3f}   (goal < 10 s)")
-    seconds, report = _timed(lambda: reporting.analyze(model, dataset), 1)
+    seconds, report = timed(lambda: reporting.analyze(model, dataset), 1)
     print(f"{'analyze() end to end':28} {seconds:8.3f}")
     print()
     print("\n".join(reporting.describe(report)))

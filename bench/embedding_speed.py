@@ -13,13 +13,13 @@ Usage: python bench/embedding_speed.py [--dataset cora] [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planetoid_data import bench_dataset
+from timing import timed
 from gatviz.embedding import embedding_table, hidden_embedding, project
 from gatviz.errors import GatvizError
 from gatviz.training import train
@@ -32,14 +32,10 @@ def main() -> None:
     args = parser.parse_args()
     dataset = bench_dataset(args.dataset)
     model = train(dataset).model
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        embedding_table(model, dataset, "pca")
-        times.append(time.perf_counter() - start)
+    view_s, _ = timed(lambda: embedding_table(model, dataset, "pca"), args.repeats)
     print(
         f"{dataset.name} ({dataset.num_nodes:,} nodes): the PCA view end to end (embedding, "
-        f"projection, predictions, entropy): median {statistics.median(times):.3f} s  (goal < 1 s)"
+        f"projection, predictions, entropy): median {view_s:.3f} s  (goal < 1 s)"
     )
     hidden = hidden_embedding(model, dataset)
     print(f"last hidden layer: {tuple(hidden.shape)}")

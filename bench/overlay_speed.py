@@ -10,29 +10,19 @@ Usage: python bench/overlay_speed.py [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planetoid_data import planetoid_root  # noqa: E402
+from timing import timed  # noqa: E402
 from gatviz.attention import dataset_attention  # noqa: E402
 from gatviz.datasets import load_dataset  # noqa: E402
 from gatviz.model import GAT  # noqa: E402
 from gatviz.overlay import OverlayOptions, build_view, overlay_html  # noqa: E402
 from gatviz.training import predict  # noqa: E402
-
-
-def _median_seconds(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -51,11 +41,11 @@ def main() -> None:
     for hops in (1, 2, 3):
         options = OverlayOptions(node=hub, hops=hops, head="mean", color_by="correct")
         view = build_view(cora, attention, options)
-        view_s = _median_seconds(lambda: build_view(cora, attention, options), args.repeats)
-        html_s = _median_seconds(
+        view_s, _ = timed(lambda: build_view(cora, attention, options), args.repeats)
+        html_s, html = timed(
             lambda: overlay_html(cora, attention, options, pred, prob), args.repeats
         )
-        size = len(overlay_html(cora, attention, options, pred, prob)) / 1e6
+        size = len(html) / 1e6
         print(
             f"{hops:>4} {view.nodes.numel():>6} {view.edge_index.size(1):>6} "
             f"{view_s:>8.3f} {html_s:>8.3f} {size:>8.2f}"

@@ -12,25 +12,15 @@ Usage: python bench/whatif_speed.py [--dataset cora] [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planetoid_data import bench_dataset
+from timing import timed
 from gatviz.overlay import drawable_centre
 from gatviz.training import train
 from gatviz.whatif import Edit, flipping_set, what_if
-
-
-def _timed(function, repeats: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -44,12 +34,12 @@ def main() -> None:
     centre = drawable_centre(index.ptr.diff())
     source = int(index.source[index.ptr[centre]])
     edit = Edit("remove", source, centre)
-    seconds, result = _timed(lambda: what_if(model, dataset, centre, [edit]), args.repeats)
+    seconds, result = timed(lambda: what_if(model, dataset, centre, [edit]), args.repeats)
     print(
         f"{dataset.name}, node {centre} (in-degree {int(index.ptr.diff()[centre])}): what_if with "
         f"{edit.describe()}: median {seconds:.3f} s  (goal < 0.3 s); {result.prediction()}"
     )
-    seconds, found = _timed(lambda: flipping_set(model, dataset, centre), args.repeats)
+    seconds, found = timed(lambda: flipping_set(model, dataset, centre), args.repeats)
     print(f"flipping_set: median {seconds:.3f} s; {len(found) if found else 'no'} edge(s)")
 
 
