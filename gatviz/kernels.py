@@ -9,8 +9,11 @@ outputs and gradients) and exists only because, on a CPU, the plain one dominate
   stored values and the first layer's projection is a CSR product (:class:`FeatureLinear`).
 * :class:`FusedGATConv` / :class:`FusedGATv2Conv`: PyG's layers with the same parameters and the
   same attention (PyG computes e_ij, the softmax and α); only the neighbourhood sum
-  ``h_i = Σ_j α_ij W h_j`` is done as one CSR product instead of materialising an
-  (E, heads, channels) message tensor, gathering into it and scattering out of it.
+  ``h_i = Σ_j α_ij W h_j`` is done as CSR products (one per head, over one edge layout that
+  :func:`aggregation_plan` builds once per edge set) instead of materialising an
+  (E, heads, channels) message tensor, gathering into it and scattering out of it. Bipartite
+  inputs (sources and a prefix of them as targets, as chunked inference and trimmed
+  mini-batches pass) are summed the same way.
 """
 
 from __future__ import annotations
@@ -71,6 +74,23 @@ def with_values(x: Tensor, values: Tensor) -> Tensor:
     return out
 
 
+def head_rows(x: Tensor, n: int) -> Tensor:
+    """The first ``n`` rows of ``x``, dense or from :func:`sparse_features` (whose prefix keeps
+    the transpose layout, so that the first layer reads it as it reads the whole)."""
+    if not is_sparse_features(x):
+        return x[:n]
+    crow = x.crow_indices()[: n + 1]
+    stored = int(crow[-1])
+    t_crow, t_col, t_perm = getattr(x, "gatviz_transpose")
+    keep = t_col < n  # the transpose's entries in the first n rows, in their order
+    column = torch.repeat_interleave(torch.arange(x.size(1)), t_crow.diff())
+    head = _csr(crow, x.col_indices()[:stored], x.values()[:stored], (n, int(x.size(1))))
+    setattr(
+        head, "gatviz_transpose", (_pointers(column[keep], x.size(1)), t_col[keep], t_perm[keep])
+    )
+    return head
+
+
 class _SparseMatmul(torch.autograd.Function):
     """``x @ weight.T`` for CSR x from :func:`sparse_features`; the gradient is for the weight."""
 
@@ -110,12 +130,14 @@ def read_sparse_features(conv: nn.Module) -> None:
 
 
 class AggregationPlan(NamedTuple):
-    """The CSR layout of ``A``, the (N·H, N·H) block matrix with A[(i,h), (j,h)] = α_ij of head h.
+    """The CSR layout of ``A`` (N_dst, N_src) with A[i, j] = α_ij, shared by every head.
 
-    Row (i, h) holds target i's incoming edges for head h, so ``A @ x`` with x viewed as
-    (N·H, C) is every head's weighted neighbour sum at once. ``order`` maps CSR positions to
-    entries of ``alpha.view(-1)``; the ``t_`` fields are the same for Aᵀ (the gradient wrt x),
-    and ``inverse`` maps CSR positions back to α's layout (the gradient wrt α).
+    Row i holds target i's incoming edges in their edge-list order, so that with head h's α as
+    the values, ``A @ x[:, h]`` is head h's weighted neighbour sum. ``order`` maps CSR
+    positions to edges; the ``t_`` fields are the same for Aᵀ (the gradient wrt x), and
+    ``inverse`` maps CSR positions back to the edges (the gradient wrt α). The layout is one
+    entry per edge whatever the number of heads (a block matrix over (node, head) pairs
+    would need H entries per edge in each of its index arrays, and H times the time to build).
     """
 
     crow: Tensor
@@ -128,45 +150,40 @@ class AggregationPlan(NamedTuple):
     shape: tuple[int, int]
 
 
-def _block_csr(
-    rows: Tensor, cols: Tensor, num_nodes: int, heads: int
-) -> tuple[Tensor, Tensor, Tensor]:
-    """CSR (crow, col, order) of the block matrix whose row (r, h) lists cols c of edges r->c."""
-    num_edges = rows.numel()
-    perm = torch.argsort(rows, stable=True)
-    degree = torch.bincount(rows, minlength=num_nodes)
-    start = torch.cumsum(degree, 0) - degree  # first sorted edge of each row
-    sorted_rows = rows[perm]
-    within = torch.arange(num_edges, device=rows.device) - start[sorted_rows]
-    head = torch.arange(heads, device=rows.device)
-    # Row (r, h) starts at H * start[r] + h * degree[r]; edge k of r sits k further on.
-    position = (heads * start[sorted_rows] + within).unsqueeze(1) + head.unsqueeze(0) * degree[
-        sorted_rows
-    ].unsqueeze(1)  # (E, H)
-    order = torch.empty(num_edges * heads, dtype=torch.long, device=rows.device)
-    order[position.reshape(-1)] = (perm.unsqueeze(1) * heads + head).reshape(-1)
-    col = torch.empty_like(order)
-    col[position.reshape(-1)] = (cols[perm].unsqueeze(1) * heads + head).reshape(-1)
-    crow = torch.zeros(num_nodes * heads + 1, dtype=torch.long, device=rows.device)
-    crow[1:] = torch.cumsum(degree.repeat_interleave(heads), 0)
-    return crow, col, order
+def _sorted_csr(rows: Tensor, cols: Tensor, num_rows: int) -> tuple[Tensor, Tensor, Tensor]:
+    """CSR (crow, col, order) of the matrix with an entry (r, c) per edge; ``order`` lists the
+    edges row by row, in their original order within a row. A sampled neighbourhood's edges
+    already come grouped by target, and then no sort is needed."""
+    if rows.numel() < 2 or bool((rows[1:] >= rows[:-1]).all()):
+        order = torch.arange(rows.numel(), device=rows.device)
+    else:
+        order = torch.argsort(rows, stable=True)
+    crow = torch.zeros(num_rows + 1, dtype=torch.long, device=rows.device)
+    torch.cumsum(torch.bincount(rows, minlength=num_rows), 0, out=crow[1:])
+    return crow, cols.index_select(0, order), order
 
 
-def aggregation_plan(edge_index: Tensor, num_nodes: int, heads: int) -> AggregationPlan:
+def aggregation_plan(
+    edge_index: Tensor, num_nodes: int, num_targets: int | None = None
+) -> AggregationPlan:
+    """The plan for summing over ``edge_index`` (2, E): sources among ``num_nodes`` nodes,
+    targets among the first ``num_targets`` (default: all of them)."""
     source, target = edge_index
-    crow, col, order = _block_csr(target, source, num_nodes, heads)
-    t_crow, t_col, t_order = _block_csr(source, target, num_nodes, heads)
+    num_targets = num_nodes if num_targets is None else num_targets
+    crow, col, order = _sorted_csr(target, source, num_targets)
+    t_crow, t_col, t_order = _sorted_csr(source, target, num_nodes)
     inverse = torch.empty_like(order)
     inverse[order] = torch.arange(order.numel(), device=order.device)
-    n = num_nodes * heads
-    return AggregationPlan(crow, col, order, inverse, t_crow, t_col, t_order, (n, n))
+    return AggregationPlan(
+        crow, col, order, inverse, t_crow, t_col, t_order, (num_targets, num_nodes)
+    )
 
 
 class _AttentionSum(torch.autograd.Function):
-    """``out[i, h] = Σ_j α_ij^h x[j, h]`` over the edges j -> i, as CSR products.
+    """``out[i, h] = Σ_j α_ij^h x[j, h]`` over the edges j -> i, as one CSR product per head.
 
     Shapes:
-        alpha: (E, H), x: (N, H, C) -> out: (N, H, C)
+        alpha: (E, H), x: (N, H, C) -> out: (N_dst, H, C)
     """
 
     @staticmethod
@@ -176,64 +193,78 @@ class _AttentionSum(torch.autograd.Function):
         x: Tensor,
         plan: AggregationPlan,  # type: ignore[override]
     ) -> Tensor:
-        n, h, c = x.shape
-        values = alpha.reshape(-1).index_select(0, plan.order)
-        a = _csr(plan.crow, plan.col, values, plan.shape)
-        ctx.save_for_backward(alpha, x)
+        heads = x.shape[1]
+        per_head = x.transpose(0, 1).contiguous()  # (H, N, C): each head's rows contiguous
+        values = alpha.index_select(0, plan.order).t().contiguous()  # (H, E) in CSR order
+        out = torch.stack(
+            [_csr(plan.crow, plan.col, values[h], plan.shape) @ per_head[h] for h in range(heads)],
+            dim=1,
+        )
+        ctx.save_for_backward(values, per_head)
         ctx.plan = plan
-        return (a @ x.reshape(n * h, c)).view(n, h, c)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
-        alpha, x = ctx.saved_tensors
+        values, per_head = ctx.saved_tensors
         plan = ctx.plan
-        n, h, c = x.shape
-        grad_out = grad_out.reshape(n * h, c).contiguous()
+        heads = per_head.shape[0]
+        grad = grad_out.transpose(0, 1).contiguous()  # (H, N_dst, C)
         grad_alpha = grad_x = None
         if ctx.needs_input_grad[0]:
             # dL/dα_ij^h = <dL/dout[i, h], x[j, h]>, sampled at A's non-zeros.
-            pattern = _csr(plan.crow, plan.col, alpha.new_zeros(plan.order.numel()), plan.shape)
-            sampled = torch.sparse.sampled_addmm(
-                pattern, grad_out, x.reshape(n * h, c).t(), beta=0.0
-            )
-            grad_alpha = sampled.values().index_select(0, plan.inverse).view_as(alpha)
+            pattern = _csr(plan.crow, plan.col, values.new_zeros(plan.order.numel()), plan.shape)
+            sampled = torch.stack(
+                [
+                    torch.sparse.sampled_addmm(pattern, grad[h], per_head[h].t(), beta=0.0).values()
+                    for h in range(heads)
+                ],
+                dim=1,
+            )  # (E, H) in CSR order
+            grad_alpha = sampled.index_select(0, plan.inverse)
         if ctx.needs_input_grad[1]:
-            values = alpha.reshape(-1).index_select(0, plan.t_order)
-            a_t = _csr(plan.t_crow, plan.t_col, values, plan.shape)
-            grad_x = (a_t @ grad_out).view(n, h, c)
+            t_values = values.index_select(1, plan.inverse.index_select(0, plan.t_order))
+            t_shape = (plan.shape[1], plan.shape[0])
+            grad_x = torch.stack(
+                [
+                    _csr(plan.t_crow, plan.t_col, t_values[h], t_shape) @ grad[h]
+                    for h in range(heads)
+                ],
+                dim=1,
+            )
         return grad_alpha, grad_x, None
 
 
 def _csr_propagate(self, edge_index, size=None, **kwargs):
-    """``propagate`` for PyG's GAT layers: their weighted neighbour sum as one CSR product.
+    """``propagate`` for PyG's GAT layers: their weighted neighbour sum as CSR products.
 
     Both layers call ``propagate(edge_index, x=(x_src, x_dst), alpha=alpha)`` with messages
-    ``α_ij * x_j`` summed at i. Explain mode, propagate hooks, other edge formats (a
-    ``SparseTensor``, or a torch sparse adjacency, which is a ``Tensor`` too) and bipartite
-    inputs (sources and targets of different sizes, as chunked inference passes) go to PyG's own
-    ``MessagePassing.propagate``. It must sit in each class's own namespace: PyG swaps in a
-    generated ``propagate`` unless the class defines one itself.
+    ``α_ij * x_j`` summed at i; bipartite inputs (sources and targets of different sizes, as
+    chunked inference passes) give one row per target. Explain mode, propagate hooks, an
+    explicit ``size`` and other edge formats (a ``SparseTensor``, or a torch sparse adjacency,
+    which is a ``Tensor`` too) go to PyG's own ``MessagePassing.propagate``. It must sit in
+    each class's own namespace: PyG swaps in a generated ``propagate`` unless the class defines
+    one itself.
     """
     x, alpha = kwargs.get("x"), kwargs.get("alpha")
     x_src = x[0] if isinstance(x, tuple) else x
-    bipartite = isinstance(x, tuple) and x[1] is not None and x[1].size(0) != x_src.size(0)
+    x_dst = x[1] if isinstance(x, tuple) and x[1] is not None else x_src
     if (
         self.explain
         or self._propagate_forward_pre_hooks
         or self._propagate_forward_hooks
         or size is not None
-        or bipartite
         or type(edge_index) is not Tensor
         or edge_index.layout != torch.strided  # a sparse adjacency, not an edge_index
         or self.aggr != "add"
     ):
         return MessagePassing.propagate(self, edge_index, size=size, **kwargs)
     cache = getattr(self, "_plan_cache", None)
-    num_nodes, heads = x_src.size(0), alpha.size(1)
-    if cache is None or cache[0] is not edge_index or cache[1:3] != (num_nodes, heads):
-        cache = (edge_index, num_nodes, heads, aggregation_plan(edge_index, num_nodes, heads))
+    sizes = (x_src.size(0), x_dst.size(0))  # sources, targets: they differ when bipartite
+    if cache is None or cache[0] is not edge_index or cache[1] != sizes:
+        cache = (edge_index, sizes, aggregation_plan(edge_index, *sizes))
         self._plan_cache = cache
-    return _AttentionSum.apply(alpha, x_src, cache[3])
+    return _AttentionSum.apply(alpha, x_src, cache[2])
 
 
 def _as_pyg(layer: type[MessagePassing]) -> Callable[[MessagePassing], str]:

@@ -29,11 +29,13 @@ from torch_geometric.nn.pool import global_add_pool, global_max_pool, global_mea
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from gatviz.config import ModelConfig
+from gatviz.neighbourhood import HopCounts
 from gatviz.kernels import (
     FeatureLinear,
     FusedGATConv,
     FusedGATv2Conv,
     dropout,
+    head_rows,
     is_sparse_features,
     read_sparse_features,
     with_values,
@@ -78,6 +80,27 @@ def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
     """``edge_index`` with exactly one self-loop per node, as GATConv's ``add_self_loops`` makes
     it: existing self-loops are removed and one per node is appended at the end."""
     return add_self_loops(remove_self_loops(edge_index)[0], num_nodes=num_nodes)[0]
+
+
+def loops_in_place(edge_index: Tensor, num_targets: int, first: int = 0) -> Tensor:
+    """:func:`with_self_loops` for the targets ``first .. first + num_targets - 1``, each
+    node's self-loop placed after its other incoming edges instead of at the end: for edges
+    grouped by target (as a sampled neighbourhood's and a chunk's are) the result stays
+    grouped, and the aggregation plan needs no sort. Each target sums the same terms in the
+    same order as with :func:`with_self_loops`."""
+    target = edge_index[1]
+    if target.numel() > 1 and not bool((target[1:] >= target[:-1]).all()):
+        if first:
+            raise ValueError("edges with an offset must come grouped by target")
+        return with_self_loops(edge_index, num_targets)
+    edge_index = remove_self_loops(edge_index)[0]
+    target = edge_index[1] - first
+    before = torch.cumsum(torch.bincount(target, minlength=num_targets), 0)
+    out = edge_index.new_empty(2, target.numel() + num_targets)
+    out[:, torch.arange(target.numel()) + target] = edge_index  # shifted by earlier loops
+    loops = torch.arange(num_targets)
+    out[:, before + loops] = loops + first
+    return out
 
 
 class GAT(nn.Module):
@@ -144,12 +167,20 @@ class GAT(nn.Module):
         edge_index: Tensor,
         return_attention: bool = False,
         batch: Tensor | None = None,
+        hops: HopCounts | None = None,
     ) -> Tensor | tuple[Tensor, list[LayerAttention]]:
         """Logits for every node (every graph of ``batch``, for the graph task), and with
-        ``return_attention`` each layer's attention."""
+        ``return_attention`` each layer's attention.
+
+        ``hops`` says that ``x`` and ``edge_index`` are a sampled neighbourhood laid out as
+        :func:`~gatviz.neighbourhood.sample_subgraph` lays it out, at least ``layers`` hops
+        deep. Each layer then runs on only what the seeds' outputs need (:meth:`trimmed_edges`)
+        and the logits are the seeds' alone, equal to the untrimmed pass's first rows."""
         act = ACTIVATIONS[self.config.activation]
         attention: list[LayerAttention] = []
-        edge_index = self.layer_edges(edge_index, x.size(0))
+        layers = self.trimmed_edges(edge_index, hops) if hops is not None else None
+        if layers is None:
+            edge_index = self.layer_edges(edge_index, x.size(0))
         p = self.config.dropout
         if is_sparse_features(x):
             x = with_values(x, dropout(x.values(), p, self.training))
@@ -159,16 +190,21 @@ class GAT(nn.Module):
         for i, conv in enumerate(self.convs):
             if i > 0:
                 x = dropout(x, p, self.training)
+            inputs: Tensor | tuple[Tensor, Tensor] = x
+            if layers is not None:  # sources, and the first of them as the targets
+                edge_index, targets = layers[i]
+                inputs = (x, head_rows(x, targets))
             if return_attention:
-                x, (used_edges, alpha) = conv(x, edge_index, return_attention_weights=True)
+                x, (used_edges, alpha) = conv(inputs, edge_index, return_attention_weights=True)
                 attention.append(LayerAttention(used_edges, alpha))
             else:
-                x = conv(x, edge_index)
+                x = conv(inputs, edge_index)
             if i < len(self.convs) - 1:
                 x = act(x)
         if self.skip is not None:
             skip = self.skip(x_in)
-            x = x + (skip.to_dense() if skip.layout != torch.strided else skip)
+            skip = skip.to_dense() if skip.layout != torch.strided else skip
+            x = x + skip[: x.size(0)]
         x = self.read_out(x, batch)
         return (x, attention) if return_attention else x
 
@@ -180,6 +216,30 @@ class GAT(nn.Module):
         if self.classifier is not None:
             x = self.classifier(x)
         return x
+
+    def trimmed_edges(self, edge_index: Tensor, hops: HopCounts) -> list[tuple[Tensor, int]]:
+        """For each layer, the edges it needs and how many targets it computes, as PyG's
+        ``trim_to_layer`` trims a ``NeighborLoader`` batch for an L-layer model.
+
+        Layer l (0-based) of L needs outputs only at the nodes within L - l - 1 hops of the
+        seeds (the next layer's inputs reach no further), so it computes those alone as
+        targets, attending over the edges into them (the first L - l hops' edges) and, with
+        self-loops on, one self-loop for each of them: not the further nodes' loops, which
+        PyG's trimming keeps. Its sources are the nodes within L - l hops, which are the
+        previous layer's targets.
+        """
+        layers = self.config.layers
+        if len(hops.nodes) <= layers or len(hops.edges) < layers:
+            raise ValueError(f"a {layers}-layer model needs a neighbourhood {layers} hops deep")
+        out = []
+        for layer in range(layers):
+            reach = layers - layer  # hops of edges this layer reads
+            edges = edge_index[:, : sum(hops.edges[:reach])]
+            targets = sum(hops.nodes[:reach])
+            if self.config.self_loops:
+                edges = loops_in_place(edges, targets)
+            out.append((edges, targets))
+        return out
 
     def layer_edges(self, edge_index: Tensor, num_nodes: int) -> Tensor:
         """The edges every layer attends over (:func:`with_self_loops` when self-loops are on),

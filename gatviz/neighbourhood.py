@@ -119,11 +119,11 @@ def receptive_subgraph(index: InEdges, seeds: Tensor, depth: int) -> Subgraph:
 def _relabel(
     nodes: Tensor, distance: Tensor, source: Tensor, target: Tensor, edge_id: Tensor
 ) -> Subgraph:
-    # A sorted copy of the ids and searchsorted map dataset ids to local ids without an
-    # (N,)-sized table, which matters when many small subgraphs are cut from a big graph.
-    sorted_nodes, order = torch.sort(nodes)
-    local = order[torch.searchsorted(sorted_nodes, torch.stack([source, target]))]
-    return Subgraph(nodes, distance, local, edge_id)
+    # An uninitialised (N,) table: only the subgraph's entries are written and read, so a
+    # small subgraph of a big graph touches only the pages its nodes fall on.
+    table = torch.empty(int(nodes.max()) + 1 if nodes.numel() else 0, dtype=torch.long)
+    table[nodes] = torch.arange(nodes.numel())
+    return Subgraph(nodes, distance, table[torch.stack([source, target])], edge_id)
 
 
 def exact_within(depth: int, layer: int | None, layers: int) -> int:
@@ -144,6 +144,10 @@ def sample_subgraph(
     ``fanout`` of its incoming edges, drawn uniformly without replacement (all of them when it
     has fewer, or when ``fanout`` is 0), as PyG's ``NeighborLoader`` samples with
     ``num_neighbors=[fanout] * hops``. The subgraph holds the sampled edges only.
+
+    Its nodes come ordered by distance (then id) and its edges by hop, each hop's grouped by
+    target in the order of the nodes: the layout :func:`hop_counts` and a trimmed forward pass
+    (:meth:`gatviz.model.GAT.forward` with ``hops``) rely on.
     """
     seeds = torch.unique(seeds)
     visited = torch.zeros(index.num_nodes, dtype=torch.bool)
@@ -156,21 +160,18 @@ def sample_subgraph(
         degree = index.degree(frontier)
         target = torch.repeat_interleave(frontier, degree)
         if fanout and positions.numel():
-            # Rank each candidate edge by a random key within its target; keep the first fanout.
-            key = torch.rand(positions.numel(), generator=generator)
-            order = torch.argsort(key)
-            order = order[torch.argsort(target[order], stable=True)]
-            run_start = torch.repeat_interleave(torch.cumsum(degree, 0) - degree, degree)
-            rank = torch.empty_like(order)
-            rank[order] = torch.arange(order.numel()) - run_start
-            chosen = rank < fanout
+            chosen = _draw(degree, fanout, generator)
             positions, target = positions[chosen], target[chosen]
         source = index.source[positions]
         sources.append(source)
         targets.append(target)
         edge_ids.append(index.edge_id[positions])
-        reached = torch.unique(source[~visited[source]])
-        visited[reached] = True
+        # The sources not reached before, in id order: a mask over the nodes, not a sort.
+        new = torch.zeros_like(visited)
+        new[source] = True
+        new &= ~visited
+        visited |= new
+        reached = new.nonzero().view(-1)
         found.append(reached)
         depths.append(torch.full_like(reached, step))
         frontier = reached
@@ -181,6 +182,44 @@ def sample_subgraph(
         torch.cat(targets),
         torch.cat(edge_ids),
     )
+
+
+def _draw(degree: Tensor, fanout: int, generator: torch.Generator | None) -> Tensor:
+    """Which of the candidate edges (grouped by target, ``degree`` of them per target) to keep:
+    all of a target's when it has at most ``fanout``, else ``fanout`` drawn uniformly without
+    replacement. Only the targets with more than ``fanout`` are shuffled, in one sort of
+    (target, random key)."""
+    run = torch.repeat_interleave(torch.arange(degree.numel()), degree)
+    over = degree > fanout
+    chosen = ~over[run]
+    candidates = (~chosen).nonzero().view(-1)
+    if candidates.numel():
+        key = run[candidates].double() + torch.rand(
+            candidates.numel(), generator=generator, dtype=torch.float64
+        )
+        order = torch.argsort(key)  # grouped by target as before, shuffled within each
+        sizes = degree[over]
+        rank = torch.arange(order.numel()) - torch.repeat_interleave(
+            torch.cumsum(sizes, 0) - sizes, sizes
+        )
+        chosen[candidates[order[rank < fanout]]] = True
+    return chosen
+
+
+class HopCounts(NamedTuple):
+    """How a subgraph from :func:`sample_subgraph` is laid out, as PyG's ``NeighborLoader``
+    reports it (``num_sampled_nodes`` / ``num_sampled_edges``): ``nodes[d]`` nodes at distance
+    d (d = 0 .. hops, the seeds first), then ``edges[d]`` edges into the nodes at distance d."""
+
+    nodes: list[int]
+    edges: list[int]
+
+
+def hop_counts(sub: Subgraph, hops: int) -> HopCounts:
+    """The :class:`HopCounts` of ``sub``, cut ``hops`` hops deep."""
+    nodes = torch.bincount(sub.distance, minlength=hops + 1)
+    edges = torch.bincount(sub.distance[sub.edge_index[1]], minlength=hops)
+    return HopCounts(nodes.tolist(), edges.tolist())
 
 
 def edge_positions(edges: Tensor, wanted: Tensor, num_nodes: int) -> Tensor:

@@ -34,8 +34,8 @@ from gatviz.datasets import GraphDataset
 from gatviz.distributed import World, agree, epoch_order, mean_over_ranks, rank_batches
 from gatviz.errors import ConfigError, TrainingError
 from gatviz.kernels import sparse_features
-from gatviz.model import ACTIVATIONS, GAT, LayerAttention
-from gatviz.neighbourhood import sample_subgraph
+from gatviz.model import ACTIVATIONS, GAT, LayerAttention, loops_in_place
+from gatviz.neighbourhood import hop_counts, sample_subgraph
 
 SPARSE_DENSITY = 0.25  # below this fraction of non-zeros, features are stored sparse
 SPARSE_MIN_FEATURES = 64  # with fewer features a dense matrix product is faster (atom types)
@@ -195,6 +195,7 @@ def chunked_logits(
         )
         act = ACTIVATIONS[model.config.activation]
         h = data.x
+        local = torch.empty(n, dtype=torch.long)  # dataset id -> the chunk's source position
         for layer, conv in enumerate(model.convs):
             chunks = []
             for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
@@ -202,11 +203,14 @@ def chunked_logits(
                 target = torch.repeat_interleave(
                     torch.arange(a, b), index.ptr[a + 1 : b + 1] - index.ptr[a:b]
                 )
-                if loops:  # as with_self_loops: existing loops out, one per node at the end
-                    keep = source != target
-                    source = torch.cat([source[keep], torch.arange(a, b)])
-                    target = torch.cat([target[keep], torch.arange(a, b)])
-                needed, local = torch.unique(source, return_inverse=True)
+                edges = torch.stack([source, target])
+                if loops:  # as with_self_loops: existing loops out, one per node
+                    edges = loops_in_place(edges, b - a, first=a)
+                # The chunk's sources in id order: a mask over the nodes, not a sort.
+                mask = torch.zeros(n, dtype=torch.bool)
+                mask[edges[0]] = True
+                needed = mask.nonzero().view(-1)
+                local[needed] = torch.arange(needed.numel())
                 x_source, x_target = h[needed], h[a:b]
                 if layer == 0:
                     x_source, x_target = (
@@ -215,7 +219,7 @@ def chunked_logits(
                     )
                 else:
                     x_source, x_target = x_source.to(device), x_target.to(device)
-                edges = torch.stack([local, target - a]).to(device)
+                edges = torch.stack([local[edges[0]], edges[1] - a]).to(device)
                 out = conv((x_source, x_target), edges)  # sizes from the two inputs
                 chunks.append((out if layer == len(model.convs) - 1 else act(out)).cpu())
             h = torch.cat(chunks)
@@ -406,21 +410,28 @@ def _batch_epoch(
     """One pass over the training nodes in batches, each on its sampled neighbourhood; returns
     the mean training loss (over every rank's seeds). The order is the epoch's permutation,
     shared by the ranks, each taking its interleaved share (:mod:`gatviz.distributed`); ``model``
-    may be wrapped in DistributedDataParallel, which all-reduces the gradients."""
-    data, total, seen = dataset.data, 0.0, 0
+    may be wrapped in DistributedDataParallel, which all-reduces the gradients.
+
+    Neighbours are drawn from a generator of their own, seeded by (seed, epoch, rank), apart
+    from the one dropout draws from."""
+    total, seen = 0.0, 0
     order = train_idx.cpu()[epoch_order(train_idx.numel(), config.seed, epoch)]
     layers = _gat(model).config.layers
+    generator = torch.Generator().manual_seed(
+        int(np.random.SeedSequence([config.seed, epoch, world.rank]).generate_state(1)[0])
+    )
     for batch in rank_batches(order, world, config.batch_size):
         batch = batch.unique()  # sorted; padding can repeat a node only in a tiny split
-        sub = sample_subgraph(dataset.in_edges, batch, config.fanout, layers)
-        seeds = batch.numel()  # the batch comes first in the subgraph, in sorted order
-        logits = model(model_input(data.x[sub.nodes], device), sub.edge_index.to(device))
-        loss = F.cross_entropy(logits[:seeds], data.y[sub.nodes[:seeds]].to(device))
+        sub = sample_subgraph(dataset.in_edges, batch, config.fanout, layers, generator)
+        x, edges = model_input(dataset.data.x[sub.nodes], device), sub.edge_index.to(device)
+        # Trimmed to what the seeds need: the logits are the seeds' alone, in sorted order.
+        logits = model(x, edges, hops=hop_counts(sub, layers))
+        loss = F.cross_entropy(logits, dataset.data.y[batch].to(device))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total += loss.item() * seeds
-        seen += seeds
+        total += loss.item() * batch.numel()
+        seen += batch.numel()
     return mean_over_ranks(total, seen, world)
 
 

@@ -64,3 +64,57 @@ def test_input_residual_keeps_isolated_nodes_alive(tiny):
         torch.nn.init.zeros_(plain.convs[0].bias)
         assert torch.count_nonzero(plain(tiny.data.x, tiny.data.edge_index)[6]) == 0
     assert torch.count_nonzero(out[6]) > 0
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_trimmed_pass_gives_the_seeds_the_untrimmed_logits_and_gradients(config, sparse):
+    from dataclasses import replace
+
+    from gatviz.datasets import load_dataset
+    from gatviz.kernels import sparse_features
+    from gatviz.neighbourhood import hop_counts, sample_subgraph
+
+    dataset = load_dataset("planted")
+    sub = sample_subgraph(
+        dataset.in_edges,
+        torch.tensor([2, 9, 70, 71, 150]),
+        fanout=3,
+        hops=config.layers,
+        generator=torch.Generator().manual_seed(0),
+    )
+    x = dataset.data.x[sub.nodes]
+    x = sparse_features(x * (x > 1)) if sparse else x  # mostly zeros, stored in CSR
+    torch.manual_seed(0)
+    model = GAT(16, 4, replace(config, dropout=0.0, attn_dropout=0.0)).train()
+    hops = hop_counts(sub, config.layers)
+    assert hops.nodes[0] == 5 and sum(hops.nodes) == sub.nodes.numel()
+    trimmed = model(x, sub.edge_index, hops=hops)
+    whole = model(x, sub.edge_index)
+    assert trimmed.shape == (5, 4)
+    assert torch.allclose(trimmed, whole[:5], atol=1e-6)
+    grads = torch.autograd.grad(trimmed.square().sum(), list(model.parameters()))
+    grads_whole = torch.autograd.grad(whole[:5].square().sum(), list(model.parameters()))
+    for a, b in zip(grads, grads_whole):
+        assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_a_trimmed_pass_refuses_a_neighbourhood_too_shallow():
+    from gatviz.neighbourhood import HopCounts
+
+    model = GAT(3, 2, ModelConfig(layers=3))
+    with pytest.raises(ValueError, match="3 hops deep"):
+        model(torch.randn(4, 3), torch.tensor([[1, 2], [0, 0]]), hops=HopCounts([1, 2, 1], [2, 1]))
+
+
+def test_loops_in_place_are_with_self_loops_grouped_by_target():
+    from gatviz.model import loops_in_place, with_self_loops
+
+    edges = torch.tensor([[3, 0, 4, 1, 2, 5, 1], [0, 0, 1, 1, 2, 2, 3]])  # 3 loops among them
+    placed = loops_in_place(edges, 5)
+    assert placed.tolist() == [[3, 0, 4, 1, 5, 2, 1, 3, 4], [0, 0, 1, 1, 2, 2, 3, 3, 4]]
+    appended = with_self_loops(edges, 5)
+    order = torch.argsort(appended[1], stable=True)  # the plan's order: by target, stable
+    assert torch.equal(placed, appended[:, order])
+    shuffled = edges[:, [4, 0, 6, 2, 1, 5, 3]]  # not grouped: falls back to appending
+    assert torch.equal(loops_in_place(shuffled, 5), with_self_loops(shuffled, 5))

@@ -11,6 +11,7 @@ from gatviz.datasets import load_dataset
 from gatviz.model import GAT
 from gatviz.neighbourhood import (
     exact_within,
+    hop_counts,
     hop_distances,
     in_edges,
     receptive_subgraph,
@@ -116,3 +117,33 @@ def test_sample_subgraph_without_a_fanout_is_the_receptive_field():
     cut = receptive_subgraph(dataset.in_edges, seeds, 2)
     assert sorted(sample.nodes.tolist()) == sorted(cut.nodes.tolist())
     assert sorted(sample.edge_id.tolist()) == sorted(cut.edge_id.tolist())
+
+
+def test_sample_subgraph_draws_each_edge_with_equal_chance():
+    # Node 0 has 8 in-neighbours; with fanout 3 each edge is drawn with probability 3/8.
+    edge_index = torch.stack([torch.arange(1, 9), torch.zeros(8, dtype=torch.long)])
+    index = in_edges(edge_index, 9)
+    generator = torch.Generator().manual_seed(0)
+    counts = torch.zeros(9)
+    for _ in range(3000):
+        sample = sample_subgraph(index, torch.tensor([0]), fanout=3, hops=1, generator=generator)
+        assert sample.edge_id.numel() == 3 and sample.edge_id.unique().numel() == 3
+        counts[sample.nodes[sample.edge_index[0]]] += 1
+    # 3000 draws: the standard error of each frequency is 0.009; 0.04 is 4.5 of them.
+    assert torch.allclose(counts[1:] / 3000, torch.full((8,), 3 / 8), atol=0.04)
+
+
+def test_sample_subgraph_lays_out_nodes_by_distance_and_edges_by_hop():
+    dataset = load_dataset("ba-shapes")
+    seeds = torch.tensor([5, 300, 301, 600])
+    sample = sample_subgraph(dataset.in_edges, seeds, fanout=4, hops=3)
+    assert torch.equal(sample.distance, sample.distance.sort().values)
+    for d in range(4):  # within a distance, by id
+        ring = sample.nodes[sample.distance == d]
+        assert torch.equal(ring, ring.sort().values)
+    target = sample.edge_index[1]
+    assert torch.equal(target, target.sort().values)  # so grouped by hop, then by target
+    hops = hop_counts(sample, 3)
+    assert hops.nodes == torch.bincount(sample.distance, minlength=4).tolist()
+    assert sum(hops.edges) == target.numel()
+    assert hops.edges[0] == int((sample.distance[target] == 0).sum())
