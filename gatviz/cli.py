@@ -181,6 +181,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_dataset_args(pack)
     pack.add_argument("--out", type=Path, required=True, help="a new (or empty) folder")
+    pack.add_argument(
+        "--memory-mb",
+        type=int,
+        default=256,
+        help="with --edges: the files are read out of core, in chunks; this bounds the edges "
+        "held at once (default: %(default)s; a few times this is the peak)",
+    )
 
     render = commands.add_parser("render", help="write an attention overlay as HTML")
     render.add_argument("--checkpoint", type=Path, required=True)
@@ -466,10 +473,19 @@ def json_line(values: dict) -> str:
 
 
 def _cmd_pack(args: argparse.Namespace) -> None:
-    from gatviz.pack import write_pack
+    from gatviz.pack import load_pack, write_pack
 
-    dataset = _load(args)
-    folder = write_pack(dataset, args.out)
+    if args.memory_mb < 1:
+        raise GatvizError(f"--memory-mb must be at least 1 (got {args.memory_mb})")
+    if args.edges is not None and args.pack is None:  # files of any size: out of core
+        from gatviz.pack_build import build_pack
+
+        folder = build_pack(args.edges, args.nodes, args.out, name=args.edges.stem,
+                            seed=args.split_seed, memory_mb=args.memory_mb)  # fmt: skip
+        dataset = load_pack(folder)
+    else:
+        dataset = _load(args)
+        folder = write_pack(dataset, args.out)
     size = sum(path.stat().st_size for path in folder.iterdir())
     print(json_line({"dataset": dataset.name, "nodes": dataset.num_nodes,
                      "edges": dataset.num_edges, "bytes": size, "out": str(folder)}))  # fmt: skip

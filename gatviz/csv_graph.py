@@ -22,13 +22,13 @@ import codecs
 import csv
 import io
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO, Callable, Union
 
 import numpy as np
 import pandas as pd
 import torch
 from torch_geometric.data import Data
-from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
+from torch_geometric.utils import coalesce, degree, remove_self_loops, to_undirected
 
 from gatviz.csv_graph_sets import as_graph_set, check_graph_count, node_graphs
 from gatviz.datasets import GraphDataset, attach_split
@@ -45,7 +45,7 @@ from gatviz.limits import (
     MAX_NODES,
     MAX_TEXT,
 )
-from gatviz.synthetic import degree_features
+from gatviz.synthetic import one_hot_degrees
 
 CsvSource = Union[str, Path, bytes, BinaryIO]
 ONE_HOT_LIMIT = 1000  # up to this many nodes, missing features become one-hot ids
@@ -387,48 +387,75 @@ def load_csv(
         if feature_columns:
             x = _numeric_features(node_frame, feature_columns)
 
-    feature_note = "features from the nodes file"
+    feature_note = FEATURES_GIVEN
     if x is None:
-        if n <= ONE_HOT_LIMIT:
-            x, feature_note = torch.eye(n), "one-hot node ids as features (none were given)"
-        else:
-            x, feature_note = degree_features(edge_index, n), "one-hot degrees as features"
-
-    class_names: list[str] = []
-    y = torch.full((n,), -1, dtype=torch.long)
-    if labels is not None:
-        class_names = [str(c) for c in _ordered_ids(labels[labels != ""])]
-        if len(class_names) > MAX_CLASSES:
-            raise DatasetError(
-                f"the nodes file has {len(class_names):,} distinct labels; "
-                f"gatviz trains on at most {MAX_CLASSES:,} classes (is the label "
-                "column really a class, not an id?)"
-            )
-        y = torch.from_numpy(pd.Index(class_names).get_indexer(labels).astype(np.int64))
+        x, feature_note = default_features(n, lambda: degree(edge_index[1], n))
+    class_names, y = class_labels(labels, n)
     data = attach_split(Data(x=x, edge_index=edge_index, y=y, num_nodes=n), seed)
-    labelled = int((y >= 0).sum())
-    label_note = (
-        f"{labelled} of {n} nodes labelled with {len(class_names)} classes"
-        if class_names
-        else "no labels: explore the attention of a model trained elsewhere on the same "
-        "features, or add a label column to train here"
-    )
     cut = node_frame.attrs.get("cut_names", 0) if node_frame is not None else 0
-    cut_note = (
-        f" {cut:,} node name(s) longer than {MAX_TEXT} characters were cut to that "
-        f"length (the first on nodes file line {_line(node_frame.attrs['first_cut'])})."
-        if cut and node_frame is not None
-        else ""
-    )
-    description = (
-        f"Your graph from CSV: {n} nodes and {edge_index.size(1)} directed edges"
-        f"{' (each edge in both directions)' if undirected else ''}; {feature_note}; "
-        f"{label_note}.{cut_note}"
+    first_cut = node_frame.attrs.get("first_cut", 0) if node_frame is not None else 0
+    description = describe(
+        n, edge_index.size(1), undirected, feature_note, class_names, y, cut, first_cut
     )
     dataset = GraphDataset(name, data, class_names, names, description)
     if node_graph is not None:  # many graphs
         return as_graph_set(dataset, node_graph, node_frame, graphs_frame, seed)
     return dataset
+
+
+FEATURES_GIVEN = "features from the nodes file"
+
+
+def default_features(n: int, in_degree: Callable[[], torch.Tensor]) -> tuple[torch.Tensor, str]:
+    """Features for a graph whose nodes file gives none, and the note saying which: one-hot
+    ids for a small graph, else one-hot in-degrees (``in_degree()`` is called only then)."""
+    if n <= ONE_HOT_LIMIT:
+        return torch.eye(n), "one-hot node ids as features (none were given)"
+    return one_hot_degrees(in_degree()), "one-hot degrees as features"
+
+
+def class_labels(labels: pd.Series | None, n: int) -> tuple[list[str], torch.Tensor]:
+    """The class names (in :func:`_ordered_ids` order) and each node's class (-1: none)."""
+    if labels is None:
+        return [], torch.full((n,), -1, dtype=torch.long)
+    class_names = [str(c) for c in _ordered_ids(labels[labels != ""])]
+    if len(class_names) > MAX_CLASSES:
+        raise DatasetError(
+            f"the nodes file has {len(class_names):,} distinct labels; "
+            f"gatviz trains on at most {MAX_CLASSES:,} classes (is the label "
+            "column really a class, not an id?)"
+        )
+    return class_names, torch.from_numpy(pd.Index(class_names).get_indexer(labels).astype(np.int64))
+
+
+def describe(
+    n: int,
+    num_edges: int,
+    undirected: bool,
+    feature_note: str,
+    class_names: list[str],
+    y: torch.Tensor,
+    cut: int = 0,
+    first_cut: int = 0,
+) -> str:
+    """The dataset description of a graph read from files."""
+    label_note = (
+        f"{int((y >= 0).sum())} of {n} nodes labelled with {len(class_names)} classes"
+        if class_names
+        else "no labels: explore the attention of a model trained elsewhere on the same "
+        "features, or add a label column to train here"
+    )
+    cut_note = (
+        f" {cut:,} node name(s) longer than {MAX_TEXT} characters were cut to that "
+        f"length (the first on nodes file line {_line(first_cut)})."
+        if cut
+        else ""
+    )
+    return (
+        f"Your graph from CSV: {n} nodes and {num_edges} directed edges"
+        f"{' (each edge in both directions)' if undirected else ''}; {feature_note}; "
+        f"{label_note}.{cut_note}"
+    )
 
 
 def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:

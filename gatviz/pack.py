@@ -43,9 +43,7 @@ def write_pack(dataset: GraphDataset, folder: str | Path) -> Path:
             f"a pack holds one graph for node classification; {dataset.name} is "
             f"{dataset.num_graphs} graph(s) with task {dataset.task}"
         )
-    if folder.exists() and any(folder.iterdir()):
-        raise DatasetError(f"{folder} is not empty: give a new folder for the pack")
-    folder.mkdir(parents=True, exist_ok=True)
+    check_empty(folder)
     data, index = dataset.data, dataset.in_edges
     arrays: dict[str, Tensor] = {
         "edge_index": data.edge_index,
@@ -62,10 +60,27 @@ def write_pack(dataset: GraphDataset, folder: str | Path) -> Path:
     for name, tensor in arrays.items():
         array = tensor.contiguous().numpy()
         np.save(folder / f"{name}.npy", array, allow_pickle=False)
-        shapes[name] = {"shape": list(array.shape), "dtype": array.dtype.str}
+        shapes[name] = describe_array(array)
+    write_names(folder, dataset.node_names)
+    write_manifest(folder, dataset, shapes)
+    return folder
+
+
+def describe_array(array: np.ndarray) -> dict:
+    """An array's entry in the manifest."""
+    return {"shape": list(array.shape), "dtype": array.dtype.str}
+
+
+def write_names(folder: Path, names: list[str]) -> None:
     (folder / "node_names.txt").write_text(
-        "".join(_one_line(name) + "\n" for name in dataset.node_names), encoding="utf-8"
+        "".join(_one_line(name) + "\n" for name in names), encoding="utf-8"
     )
+
+
+def write_manifest(folder: Path, dataset: GraphDataset, shapes: dict) -> None:
+    """Written last: a pack whose writing stopped half-way has no manifest and is refused.
+    ``dataset`` may be any object with the dataset's name, description, class names and
+    sizes."""
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -76,9 +91,14 @@ def write_pack(dataset: GraphDataset, folder: str | Path) -> Path:
         "num_edges": dataset.num_edges,
         "arrays": shapes,
     }
-    # Written last: a pack whose writing stopped half-way has no manifest and is refused.
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    return folder
+
+
+def check_empty(folder: Path) -> None:
+    """Refuse a folder that already holds files; create it otherwise."""
+    if folder.exists() and any(folder.iterdir()):
+        raise DatasetError(f"{folder} is not empty: give a new folder for the pack")
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _one_line(name: str) -> str:

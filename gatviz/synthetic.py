@@ -33,7 +33,12 @@ def degree_features(edge_index: Tensor, num_nodes: int) -> Tensor:
     Structural features for graphs that have none; a constant feature would make every score
     e_ij equal and the first layer's attention exactly uniform.
     """
-    deg = degree(edge_index[1], num_nodes).long().clamp(max=MAX_DEGREE_FEATURE)
+    return one_hot_degrees(degree(edge_index[1], num_nodes))
+
+
+def one_hot_degrees(in_degree: Tensor) -> Tensor:
+    """:func:`degree_features` from the in-degrees themselves (shape (N,) -> (N, 11))."""
+    deg = in_degree.long().clamp(max=MAX_DEGREE_FEATURE)
     return torch.nn.functional.one_hot(deg, MAX_DEGREE_FEATURE + 1).float()
 
 
