@@ -6,8 +6,9 @@ so the default model on karate is ``?dataset=karate&model=karate+GAT``. Seeded t
 deterministic, so a link rebuilds the same weights wherever it is opened; the app also keeps
 trained models in a cache keyed by :meth:`Link.key`.
 
-What a link cannot carry (an uploaded CSV graph, a checkpoint file) is kept as a name and a
-kind, so the page opening the link can say what is missing instead of showing something else.
+What a link cannot carry (an uploaded CSV graph, a pack on the server, a checkpoint file) is kept
+as a name and a kind, so the page opening the link can say what is missing instead of showing
+something else.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
 
 CSV = "csv"  # the dataset name a link gives an uploaded CSV graph
+PACK = "pack"  # ... and a pack from the server's pack folder (gatviz.pack.packs_in)
 CHECKPOINT = "checkpoint"  # the source a link gives a model loaded from a file
 DATA_PREFIX = "data."  # query keys of dataset parameters: data.seed=3
 MAX_NAME = MAX_TEXT  # longest model or CSV name a link keeps
@@ -32,7 +34,7 @@ class Link:
 
     dataset: str = DEFAULT_DATASET  # a name from DATASETS, or CSV
     data_params: tuple = ()  # sorted (name, value) pairs, every parameter (defaults filled)
-    csv_name: str = ""  # the uploaded CSV's name, when dataset is CSV
+    csv_name: str = ""  # the uploaded CSV's or the pack's name, when dataset is CSV or PACK
     model_name: str = ""  # "" when the link has no model
     model_config: ModelConfig = field(default_factory=ModelConfig)
     train_config: TrainConfig = field(default_factory=TrainConfig)
@@ -58,7 +60,9 @@ class Link:
     @property
     def rebuildable(self) -> bool:
         """Whether the link's model can be trained again from the link alone."""
-        return bool(self.model_name) and self.source != CHECKPOINT and self.dataset != CSV
+        return (
+            bool(self.model_name) and self.source != CHECKPOINT and self.dataset not in (CSV, PACK)
+        )
 
     def key(self) -> tuple:
         """What the model depends on: dataset, parameters and settings (not the name)."""
@@ -81,8 +85,8 @@ class Link:
 
     def to_query(self) -> dict[str, str]:
         query = {"dataset": self.dataset}
-        if self.dataset == CSV:
-            query["csv"] = self.csv_name[:MAX_NAME]
+        if self.dataset in (CSV, PACK):
+            query[self.dataset] = self.csv_name[:MAX_NAME]
         defaults = dataset_parameters(self.dataset)
         query.update(
             {
@@ -102,7 +106,7 @@ class Link:
 
 
 LINK_KEYS = (
-    {"dataset", "csv", "model", "source"}
+    {"dataset", "csv", "pack", "model", "source"}
     | set(ModelConfig().to_dict())
     | set(TrainConfig().to_dict())
 )
@@ -124,6 +128,14 @@ def link_from_query(query: Mapping[str, str]) -> tuple[Link, list[str]]:
             f"This link was made on an uploaded CSV graph ({csv_name or 'no name'}), "
             "and a link cannot carry a file: upload it on the Dataset page. Showing "
             f"{DEFAULT_DATASET} meanwhile."
+        )
+        return Link(), notes
+    if name == PACK:
+        pack_name = str(query.get("pack", ""))[:MAX_NAME]
+        notes.append(
+            f"This link was made on a pack from its server's pack folder "
+            f"({pack_name or 'no name'}); choose it on the Dataset page (Graph: a pack on this "
+            f"server) if this server has it. Showing {DEFAULT_DATASET} meanwhile."
         )
         return Link(), notes
     params = {

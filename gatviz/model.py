@@ -29,7 +29,6 @@ from torch_geometric.nn.pool import global_add_pool, global_max_pool, global_mea
 from torch_geometric.utils import add_self_loops, remove_self_loops
 
 from gatviz.config import ModelConfig
-from gatviz.neighbourhood import HopCounts
 from gatviz.kernels import (
     FeatureLinear,
     FusedGATConv,
@@ -40,6 +39,7 @@ from gatviz.kernels import (
     read_sparse_features,
     with_values,
 )
+from gatviz.neighbourhood import HopCounts
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "elu": F.elu,

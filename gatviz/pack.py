@@ -158,6 +158,19 @@ def load_pack(folder: str | Path) -> GraphDataset:
     return dataset
 
 
+MAX_LISTED = 500  # packs listed from one folder
+
+
+def packs_in(root: str | Path) -> list[str]:
+    """The names of the packs in ``root``: its sub-folders that hold a manifest (sorted, at
+    most MAX_LISTED). The app offers these by name, so that no path is typed into it."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    names = sorted(p.name for p in root.iterdir() if (p / MANIFEST).is_file())
+    return names[:MAX_LISTED]
+
+
 def _manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     if not path.is_file():

@@ -69,3 +69,34 @@ def test_whole_graph_pages_say_what_to_use_instead(big):
         assert not at.exception
         if page.endswith("Analysis.py"):
             assert any("python -m gatviz analyze" in i.value for i in at.info)
+
+
+def test_a_pack_on_the_server_is_explored_around_a_node(big, tmp_path, monkeypatch):
+    from gatviz.datasets import load_dataset
+    from gatviz.pack import write_pack
+
+    write_pack(load_dataset("planted"), tmp_path / "planted-pack")
+    (tmp_path / "not-a-pack").mkdir()  # listed only when it holds a manifest
+    monkeypatch.setenv("GATVIZ_PACKS", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("app_pages/dataset.py").run()
+    pack_box = next(s for s in at.selectbox if s.label == "Pack")
+    assert pack_box.options == ["planted-pack"]
+    at.selectbox[0].set_value("a pack on this server")
+    next(b for b in at.button if b.label == "Load dataset").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["dataset_spec"] == ("pack", "planted-pack")
+    dataset = load_spec(at.session_state["dataset_spec"])
+    assert dataset.data.x.numpy().base is not None  # the pack's mapped pages, not a copy
+    at.switch_page("app_pages/attention.py").run()
+    next(b for b in at.button if b.label == "Train the default GAT here").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("computed around the node in view" in c.value for c in at.caption)
+    assert len(at.get("iframe")) == 1
+    # A link to this view names the pack; opened where the pack is missing it says so.
+    from gatviz.links import link_from_query
+
+    link, notes = link_from_query({"dataset": "pack", "pack": "planted-pack", "model": "m"})
+    assert link.dataset == "karate" and "planted-pack" in notes[0]

@@ -4,6 +4,7 @@ load, and the link that rebuilds it with a model."""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -11,12 +12,20 @@ import streamlit as st
 from gatviz.csv_graph import load_csv
 from gatviz.datasets import DATASETS, DOWNLOADED, GraphDataset, load_dataset
 from gatviz.errors import GatvizError
-from gatviz.links import CSV, Link
+from gatviz.links import CSV, PACK, Link
+from gatviz.pack import load_pack, packs_in
 from ui.keys import DATASET, UPLOADS
 from ui.records import ModelRecord
 from ui.state import models
 
 NAMED_DATASETS = list(DATASETS)
+PACKS_ENV = "GATVIZ_PACKS"  # a folder of packs (gatviz pack) this server offers by name
+
+
+def server_packs() -> list[str]:
+    """The packs in the folder $GATVIZ_PACKS names (none when it is unset)."""
+    root = os.environ.get(PACKS_ENV, "").strip()
+    return packs_in(root) if root else []
 
 
 def spec_for(name: str, **params) -> tuple:
@@ -29,8 +38,8 @@ def spec_for(name: str, **params) -> tuple:
 
 def link_for(spec: tuple, record: ModelRecord | None = None) -> Link:
     """The link that rebuilds a dataset and (given) a model."""
-    if spec[0] == CSV:
-        link = Link(CSV, csv_name=spec[1])
+    if spec[0] in (CSV, PACK):
+        link = Link(spec[0], csv_name=spec[1])
     elif spec[0] in DOWNLOADED:
         link = Link.for_dataset(spec[0])  # the download directory is this server's business
     else:
@@ -78,7 +87,21 @@ def load_spec(spec: tuple) -> GraphDataset:
             uploads.get(spec[3]),
             uploads.get(spec[4]) if len(spec) > 4 else None,
         )
+    if spec[0] == PACK:
+        return _load_pack(spec)
     return _load_named(spec)
+
+
+@st.cache_resource(show_spinner="Opening the pack…", max_entries=8)
+def _load_pack(spec: tuple) -> GraphDataset:
+    """A pack from $GATVIZ_PACKS, by name: memory-mapped, so the server holds only the pages
+    that the views read."""
+    if spec[1] not in server_packs():
+        raise GatvizError(
+            f"this server has no pack named {spec[1][:80]!r} (its pack folder is set by "
+            f"${PACKS_ENV})"
+        )
+    return load_pack(Path(os.environ[PACKS_ENV].strip()) / spec[1])
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)

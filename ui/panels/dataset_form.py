@@ -8,15 +8,18 @@ import streamlit as st
 from gatviz.datasets import DATASETS, DOWNLOADED, GraphDataset, data_dir
 from gatviz.errors import GatvizError
 from gatviz.limits import MAX_TEXT
-from ui.specs import NAMED_DATASETS, csv_spec, spec_for
+from gatviz.links import PACK
+from ui.specs import NAMED_DATASETS, PACKS_ENV, csv_spec, server_packs, spec_for
 
 CSV = "your CSV"
+PACKED = "a pack on this server"
 
 
 def dataset_form(dataset: GraphDataset) -> tuple | None:
     """The spec of the dataset asked for when *Load dataset* was pressed, else None; a form
     that cannot name one (no edges file) raises GatvizError. ``dataset``: the current one."""
-    choices = NAMED_DATASETS + [CSV]
+    packs = server_packs()
+    choices = NAMED_DATASETS + [CSV] + ([PACKED] if packs else [])
     # A stable key: a default that followed the loaded dataset would make a new widget after every
     # load and drop the user's next pick.
     st.session_state.setdefault("dataset_choice", dataset.name if dataset.name in choices else CSV)
@@ -29,6 +32,8 @@ def dataset_form(dataset: GraphDataset) -> tuple | None:
                 f"{k}: {DATASETS[k]}"
                 if k in DATASETS
                 else "your CSV: an edge list and an optional node table"
+                if k == CSV
+                else f"a pack on this server: a graph written by gatviz pack (${PACKS_ENV})"
             ),
         )
         with st.expander("Options for the chosen graph"):
@@ -61,6 +66,14 @@ def dataset_form(dataset: GraphDataset) -> tuple | None:
             graphs_file = st.file_uploader(
                 "Graph labels (CSV or Parquet, optional)", type=["csv", "txt", "parquet"]
             )
+            pack = None
+            if packs:
+                st.caption(
+                    "Packs: graphs written by `python -m gatviz pack` into this server's pack "
+                    "folder, memory-mapped rather than read, so a graph bigger than the "
+                    "server's memory can be explored around any node."
+                )
+                pack = st.selectbox("Pack", packs)
         submitted = st.form_submit_button("Load dataset", type="primary")
     if not submitted:
         return None
@@ -73,6 +86,8 @@ def dataset_form(dataset: GraphDataset) -> tuple | None:
             nodes_file.getvalue() if nodes_file else None,
             graphs_file.getvalue() if graphs_file else None,
         )
+    elif kind == PACKED:
+        spec = (PACK, pack)
     elif kind in DOWNLOADED:
         spec = spec_for(kind, root=root)
     elif kind == "planted":
