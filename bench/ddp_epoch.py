@@ -6,8 +6,10 @@ every training node once, fanout 10, --batch seeds per rank) under torchrun: 1 r
 core, then 2 ranks with half the cores each (threads per rank = cores / ranks, so that the
 ranks do not oversubscribe them). Each rank loads the graph itself, from the CSV files (a copy
 per rank) or from a pack (gatviz pack: memory-mapped, one copy in the page cache for all); the
-memory printed is each rank's own peak (VmHWM, which counts the mapped pages a rank touched) and
-their sum. The epoch is the second one, the
+memory printed is each rank's own peak (VmHWM, which counts every mapped page a rank touched, so
+the sum counts the shared pages once per rank) and their sum, and each rank's peak proportional
+set size (PSS, sampled every 0.5 s: a page shared by the two ranks counts half in each) and
+their sum, which counts what the machine holds for them. The epoch is the second one, the
 slowest rank's time; the first includes building the model and the in-edge index.
 
 The doubled batch keeps the step count: 1 rank with 2B seeds per step and 2 ranks with B each
@@ -39,6 +41,33 @@ def _vmhwm_mb() -> float:
     return int(line.split()[1]) / 1024
 
 
+def _pss_mb() -> float:
+    """This process's proportional set size: each page it maps counted once, divided by the
+    processes sharing it (the pack's pages and the libraries' code split between the ranks)."""
+    with open("/proc/self/smaps_rollup") as rollup:
+        line = next(line for line in rollup if line.startswith("Pss:"))
+    return int(line.split()[1]) / 1024
+
+
+class _PeakPss:
+    """The largest PSS seen, sampled every half second in a thread."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak, self._done = _pss_mb(), threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.5):
+            self.peak = max(self.peak, _pss_mb())
+
+    def stop(self) -> float:
+        self._done.set()
+        self.peak = max(self.peak, _pss_mb())
+        return self.peak
+
+
 def rank_main(folder: Path, batch: int, source: str) -> None:
     """One rank: load (the CSV files, or the pack, memory-mapped), two epochs, report the
     second epoch's seconds and the peak memory."""
@@ -51,6 +80,7 @@ def rank_main(folder: Path, batch: int, source: str) -> None:
     from gatviz.model import GAT
     from gatviz.training import _batch_epoch
 
+    pss = _PeakPss()
     world = world_from_env() or World()
     if world.size > 1:
         start(world, "gloo")
@@ -81,8 +111,8 @@ def rank_main(folder: Path, batch: int, source: str) -> None:
             trainer, optimizer, dataset, train_idx, config, torch.device("cpu"), epoch, world
         )
         seconds.append(time.perf_counter() - started)
-    report = torch.tensor([seconds[-1], _vmhwm_mb()], dtype=torch.float64)
-    gathered = [torch.zeros(2, dtype=torch.float64) for _ in range(world.size)]
+    report = torch.tensor([seconds[-1], _vmhwm_mb(), pss.stop()], dtype=torch.float64)
+    gathered = [torch.zeros(3, dtype=torch.float64) for _ in range(world.size)]
     if world.size > 1:
         dist.all_gather(gathered, report)
     else:
@@ -98,6 +128,8 @@ def rank_main(folder: Path, batch: int, source: str) -> None:
                     "epoch_s": round(max(float(g[0]) for g in gathered), 2),
                     "peak_mb_per_rank": [round(float(g[1])) for g in gathered],
                     "peak_mb_total": round(sum(float(g[1]) for g in gathered)),
+                    "peak_pss_mb_per_rank": [round(float(g[2])) for g in gathered],
+                    "peak_pss_mb_total": round(sum(float(g[2]) for g in gathered)),
                 }
             ),
             flush=True,
