@@ -83,7 +83,7 @@ def head_rows(x: Tensor, n: int) -> Tensor:
     stored = int(crow[-1])
     t_crow, t_col, t_perm = getattr(x, "gatviz_transpose")
     keep = t_col < n  # the transpose's entries in the first n rows, in their order
-    column = torch.repeat_interleave(torch.arange(x.size(1)), t_crow.diff())
+    column = torch.repeat_interleave(torch.arange(x.size(1), device=x.device), t_crow.diff())
     head = _csr(crow, x.col_indices()[:stored], x.values()[:stored], (n, int(x.size(1))))
     setattr(
         head, "gatviz_transpose", (_pointers(column[keep], x.size(1)), t_col[keep], t_perm[keep])

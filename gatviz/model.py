@@ -97,8 +97,10 @@ def loops_in_place(edge_index: Tensor, num_targets: int, first: int = 0) -> Tens
     target = edge_index[1] - first
     before = torch.cumsum(torch.bincount(target, minlength=num_targets), 0)
     out = edge_index.new_empty(2, target.numel() + num_targets)
-    out[:, torch.arange(target.numel()) + target] = edge_index  # shifted by earlier loops
-    loops = torch.arange(num_targets)
+    device = edge_index.device
+    # Each edge moves on by one place per earlier target, whose self-loop comes before it.
+    out[:, torch.arange(target.numel(), device=device) + target] = edge_index
+    loops = torch.arange(num_targets, device=device)
     out[:, before + loops] = loops + first
     return out
 
