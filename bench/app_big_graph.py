@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 for folder in (ROOT, ROOT / "tests", ROOT / "bench"):
     sys.path.insert(0, str(folder))
-from app_latency import memory_mb  # noqa: E402
+from timing import memory_mb  # noqa: E402
 from chromium import (
     chromium_page,
     choose,

@@ -32,6 +32,7 @@ from chromium import chromium_page, choose, settle, streamlit_process, wait_for_
 from planetoid_data import planetoid_root  # noqa: E402
 from gatviz.datasets import DATASETS, load_dataset  # noqa: E402
 from gatviz.training import train  # noqa: E402
+from timing import memory_mb  # noqa: E402
 
 
 def library_seconds(dataset) -> float:
@@ -39,14 +40,6 @@ def library_seconds(dataset) -> float:
     start = time.perf_counter()
     train(dataset)
     return time.perf_counter() - start
-
-
-def memory_mb(pid: int, field: str = "VmHWM") -> float:
-    """The server's peak (VmHWM) or current (VmRSS) resident memory."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def train_from_button(page, dataset: str) -> float:

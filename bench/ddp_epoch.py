@@ -34,11 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-
-def _vmhwm_mb() -> float:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
+from timing import memory_mb  # noqa: E402
 
 
 def _pss_mb() -> float:
@@ -111,7 +107,9 @@ def rank_main(folder: Path, batch: int, source: str) -> None:
             trainer, optimizer, dataset, train_idx, config, torch.device("cpu"), epoch, world
         )
         seconds.append(time.perf_counter() - started)
-    report = torch.tensor([seconds[-1], _vmhwm_mb(), pss.stop()], dtype=torch.float64)
+    report = torch.tensor(
+        [seconds[-1], memory_mb(os.getpid(), "VmHWM"), pss.stop()], dtype=torch.float64
+    )
     gathered = [torch.zeros(3, dtype=torch.float64) for _ in range(world.size)]
     if world.size > 1:
         dist.all_gather(gathered, report)

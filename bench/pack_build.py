@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,20 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-
-def _rss_anon_mb() -> float:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("RssAnon:"))
-    return int(line.split()[1]) / 1024
+from timing import memory_mb  # noqa: E402
 
 
-def one(way: str, folder: Path, out: Path, memory_mb: int) -> None:
-    peak = [_rss_anon_mb()]
+def one(way: str, folder: Path, out: Path, bucket_mb: int) -> None:
+    peak = [memory_mb(os.getpid(), "RssAnon")]
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.02):
-            peak[0] = max(peak[0], _rss_anon_mb())
+            peak[0] = max(peak[0], memory_mb(os.getpid(), "RssAnon"))
 
     threading.Thread(target=sample, daemon=True).start()
     start = time.perf_counter()
@@ -54,7 +51,7 @@ def one(way: str, folder: Path, out: Path, memory_mb: int) -> None:
         from gatviz.pack_build import build_pack
 
         build_pack(folder / "edges.csv", folder / "nodes.csv", out, name="scale",
-                   memory_mb=memory_mb)  # fmt: skip
+                   memory_mb=bucket_mb)  # fmt: skip
     seconds = time.perf_counter() - start
     done.set()
     print(json.dumps({"seconds": round(seconds, 1), "peak_anon_mb": round(peak[0])}), flush=True)

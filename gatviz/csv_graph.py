@@ -385,7 +385,7 @@ def load_csv(
             labels = node_frame["label"]
         feature_columns = [c for c in node_frame.columns if c not in NODE_COLUMNS]
         if feature_columns:
-            x = _numeric_features(node_frame, feature_columns)
+            x = numeric_features(node_frame, feature_columns)
 
     feature_note = FEATURES_GIVEN
     if x is None:
@@ -458,8 +458,9 @@ def describe(
     )
 
 
-def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
-    """The feature columns as float32, refusing any value that is not a finite number."""
+def numeric_features(frame: pd.DataFrame, columns: list[str], first: int = 0) -> torch.Tensor:
+    """The feature columns as float32, refusing any value that is not a finite number (with its
+    line: ``frame`` starts at row ``first`` of the file, for a file read in chunks)."""
     values = frame[columns]
     text = [c for c in columns if not pd.api.types.is_numeric_dtype(values[c])]
     if text:
@@ -473,7 +474,7 @@ def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
         row, col = (int(i[0]) for i in bad.nonzero())
         given = frame[columns[col]].iloc[row]
         raise DatasetError(
-            f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
+            f"nodes file line {_line(first + row)}, column {_shown(columns[col])}: "
             f"{_shown(given) if given != '' else 'an empty value'} is not a "
             "number (feature columns must be numeric; rename it to 'name' or "
             "'label' if it is not a feature)"
@@ -482,7 +483,7 @@ def _numeric_features(frame: pd.DataFrame, columns: list[str]) -> torch.Tensor:
     if bad.any():
         row, col = (int(i[0]) for i in bad.nonzero())
         raise DatasetError(
-            f"nodes file line {_line(row)}, column {_shown(columns[col])}: "
+            f"nodes file line {_line(first + row)}, column {_shown(columns[col])}: "
             f"{_shown(_as_written(frame, row, columns[col]))} is not a finite "
             "float32 number (features must lie within ±3.4e38; scale them)"
         )

@@ -43,6 +43,7 @@ from gatviz.csv_graph import (
     class_labels,
     default_features,
     describe,
+    numeric_features,
 )
 from gatviz.datasets import random_split
 from gatviz.errors import DatasetError
@@ -447,35 +448,15 @@ def _write_edges(table, ids, n, undirected, out, work, memory_mb):
 
 def _write_features(table: _Table, columns: list[str], n: int, out: Path) -> dict:
     """Step 5: the feature columns as float32, chunk by chunk, refusing what is not a finite
-    number with its line and column."""
+    number with its line and column (as :func:`load_csv` does)."""
     x = _array(out / "x.npy", np.float32, (n, len(columns)))
-    try:
-        chunks = list(_checked_features(table.chunks(columns, set()), columns, x))
-    except _NotNumbers:
-        chunks = list(_checked_features(table.chunks(columns, set(columns)), columns, x))
-    del chunks
+    for as_text in (set(), set(columns)):  # numbers where they parse, else text to report
+        try:
+            for first, frame in table.chunks(columns, as_text):
+                block = numeric_features(frame, columns, first).numpy()
+                x[first : first + len(block)] = block
+            break
+        except _NotNumbers:
+            continue
     _flush(x)
     return describe_array(x)
-
-
-def _checked_features(chunks, columns: list[str], x: np.ndarray) -> Iterator[int]:
-    for first, frame in chunks:
-        values = frame[columns]
-        text = [c for c in columns if not pd.api.types.is_numeric_dtype(values[c])]
-        if text:
-            values = values.copy()
-            values[text] = values[text].apply(pd.to_numeric, errors="coerce")
-        with np.errstate(over="ignore", invalid="ignore"):
-            block = values.to_numpy(dtype="float32")
-        bad = ~np.isfinite(block)
-        if bad.any():
-            row, col = (int(i[0]) for i in bad.nonzero())
-            given = frame[columns[col]].iloc[row]
-            raise DatasetError(
-                f"nodes file line {_line(first + row)}, column {_shown(columns[col])}: "
-                f"{_shown(given) if given != '' else 'an empty value'} is not a finite number "
-                "(feature columns must be numeric; rename it to 'name' or 'label' if it is not "
-                "a feature)"
-            )
-        x[first : first + len(block)] = block
-        yield first
