@@ -72,10 +72,12 @@ class _Table:
             self.file = pq.ParquetFile(path)
             self.raw_columns = list(self.file.schema_arrow.names)
             self.rows = self.file.metadata.num_rows
+            self.empty = self.rows == 0
         else:
             if not start.strip():
                 raise DatasetError(f"the {what} file is empty; it needs a header line and rows")
-            header = start.split(b"\n", 1)[0]
+            header, _, rest = start.partition(b"\n")
+            self.empty = not rest.strip() and path.stat().st_size <= len(start)
             self.sep = _delimiter(header)
             try:
                 self.raw_columns = list(
@@ -284,6 +286,8 @@ def build_pack(
                 "the edges file needs column(s) source, target; found "
                 + ", ".join(edge_table.columns)
             )
+    if edge_table.empty:
+        raise DatasetError("the edges file has a header but no rows; add one line per edge")
     if "graph" in edge_table.columns:
         raise DatasetError("the edges file names many graphs (a 'graph' column): a pack holds one")
     node_table = _Table(Path(nodes), "nodes", chunk_rows) if nodes is not None else None

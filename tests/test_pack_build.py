@@ -119,6 +119,8 @@ def test_parquet_files(tmp_path):
         ("from,to\n1,2\n", None, "needs column\\(s\\) source, target"),
         ("source,target,graph\n1,2,g\n", None, "a pack holds one"),
         ("source,target\na,\n", None, "edges file line 2: column 'target' is empty"),
+        ("source,target\n", None, "the edges file has a header but no rows"),
+        ("source,target\n1,2\n", "id\n", "the nodes file has a header but no rows"),
     ],
 )
 def test_bad_files_are_refused_with_the_line_and_leave_nothing(tmp_path, edges, nodes, message):
