@@ -190,7 +190,7 @@ def _tidy(frame: pd.DataFrame, what: str) -> pd.DataFrame:
                     frame.attrs["first_cut"] = int(long.to_numpy().nonzero()[0][0])
                     frame.loc[long, column] = frame.loc[long, column].str[: MAX_TEXT - 1] + "…"
                 continue
-            _check_length(frame[column], column, what)
+            check_length(frame[column], column, what)
     return frame
 
 
@@ -238,12 +238,13 @@ def _read_parquet(data: bytes, what: str, max_rows: int, max_columns: int) -> pd
     return _tidy(frame, what)
 
 
-def _check_length(values: pd.Series, column: str, what: str) -> None:
+def check_length(values: pd.Series, column: str, what: str, first: int = 0) -> None:
+    """Refuse text longer than MAX_TEXT, naming its line (``values`` start at row ``first``)."""
     lengths = values.str.len().to_numpy()
     if lengths.size and lengths.max() > MAX_TEXT:
         row = int(lengths.argmax())
         raise DatasetError(
-            f"{what} file line {_line(row)}: the {column} is {lengths[row]:,} "
+            f"{what} file line {_line(first + row)}: the {column} is {lengths[row]:,} "
             f"characters long; gatviz keeps at most {MAX_TEXT}"
         )
 

@@ -27,7 +27,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,7 @@ from gatviz.csv_graph import (
     PARQUET_MAGIC,
     _delimiter,
     _ordered_ids,
+    check_length,
     class_labels,
     default_features,
     describe,
@@ -52,6 +53,7 @@ from gatviz.file_errors import shown as _shown
 from gatviz.limits import MAX_COLUMNS, MAX_NODES, MAX_TEXT
 from gatviz.pack import check_empty, describe_array, write_manifest, write_names
 
+T = TypeVar("T")
 CHUNK_ROWS = 1_000_000  # rows of a file read at once
 MAX_BUCKETS = 256  # open bucket files at once
 
@@ -147,17 +149,29 @@ class _NotNumbers(Exception):
         self.first = first
 
 
+def _numbers_else_text(table: _Table, columns: list[str], consume: Callable[[Iterator], T]) -> T:
+    """``consume(chunks)`` over ``columns`` read as numbers (whole-number ids as int64, features
+    as float32, as :func:`load_csv` reads them fast); if one does not parse so, ``consume`` runs
+    again from the start over the columns as text, which finds the line to report (it must not
+    keep anything from the first run)."""
+    try:
+        return consume(table.chunks(columns, set()))
+    except _NotNumbers:
+        return consume(table.chunks(columns, set(columns)))
+
+
 def _ids(table: _Table, columns: list[str]) -> list[tuple[int, pd.DataFrame]]:
     """Every chunk of the id ``columns``, held in memory (for the nodes file's ids, which grow
-    with the nodes): int64 when every value is a whole number (as :func:`load_csv` reads
-    them), else text."""
-    try:
-        return list(table.chunks(columns, set()))
-    except _NotNumbers:
-        chunks = list(table.chunks(columns, set(columns)))
-        for first, frame in chunks:
-            _check_blank(frame, columns, first, table.what)
-        return chunks
+    with the nodes), blank ids refused."""
+    return _numbers_else_text(table, columns, lambda chunks: list(_no_blanks(chunks, table.what)))
+
+
+def _no_blanks(chunks: Iterator, what: str) -> Iterator[tuple[int, pd.DataFrame]]:
+    """The chunks, a blank or too long id in a text column refused with its line."""
+    for first, frame in chunks:
+        text = [c for c in frame.columns if frame[c].dtype.kind not in "iu"]
+        _check_blank(frame, text, first, what)
+        yield first, frame
 
 
 def _check_blank(frame: pd.DataFrame, columns: list[str], first: int, what: str) -> None:
@@ -167,7 +181,7 @@ def _check_blank(frame: pd.DataFrame, columns: list[str], first: int, what: str)
             raise DatasetError(
                 f"{what} file line {_line(first + int(blank[0]))}: column '{column}' is empty"
             )
-        _check_text(frame[column], column, what, first)
+        check_length(frame[column], column, what, first)
 
 
 def _node_table(table: _Table):
@@ -179,10 +193,6 @@ def _node_table(table: _Table):
     ids = pd.concat([p["id"] for p in parts], ignore_index=True)
     if ids.empty:
         raise DatasetError("the nodes file has a header but no rows; add one line per node")
-    if len(ids) > MAX_NODES:
-        raise DatasetError(
-            f"the graph has {len(ids):,} nodes; gatviz handles at most {MAX_NODES:,}"
-        )
     duplicated = ids.duplicated().to_numpy().nonzero()[0]
     if duplicated.size:
         row = int(duplicated[0])
@@ -200,19 +210,9 @@ def _node_table(table: _Table):
                 frame.loc[long, "name"] = frame.loc[long, "name"].str[: MAX_TEXT - 1] + "…"
             names = [name or node_id for name, node_id in zip(frame["name"], names)]
         if "label" in frame:
-            _check_text(frame["label"], "label", "nodes")
+            check_length(frame["label"], "label", "nodes")
             labels = frame["label"]
     return ids, names, labels, cut, first_cut
-
-
-def _check_text(values: pd.Series, column: str, what: str, first: int = 0) -> None:
-    lengths = values.astype(str).str.len().to_numpy()
-    if lengths.size and lengths.max() > MAX_TEXT:
-        row = int(lengths.argmax())
-        raise DatasetError(
-            f"{what} file line {_line(first + row)}: the {column} is {lengths[row]:,} "
-            f"characters long; gatviz keeps at most {MAX_TEXT}"
-        )
 
 
 class _Buckets:
@@ -302,11 +302,11 @@ def build_pack(
     else:
         features, labels, cut, first_cut = [], None, 0, 0
         ids = pd.Series(_edge_ids(edge_table))
-        if len(ids) > MAX_NODES:
-            raise DatasetError(
-                f"the graph has {len(ids):,} nodes; gatviz handles at most {MAX_NODES:,}"
-            )
         names = ids.astype(str).tolist()
+    if len(ids) > MAX_NODES:
+        raise DatasetError(
+            f"the graph has {len(ids):,} nodes; gatviz handles at most {MAX_NODES:,}"
+        )
     check_empty(out)
     try:
         return _build(edge_table, node_table, ids, names, labels, features, cut, first_cut,
@@ -352,17 +352,15 @@ def _build(edge_table, node_table, ids, names, labels, features, cut, first_cut,
 def _edge_ids(table: _Table) -> np.ndarray:
     """Without a nodes file: the distinct ids of the edges, in :func:`load_csv`'s order
     (sources then targets in order of appearance, or numeric order)."""
-    for as_text in (set(), {"source", "target"}):
+
+    def distinct(chunks: Iterator) -> dict[str, list]:
         seen: dict[str, list] = {"source": [], "target": []}
-        try:
-            for first, frame in table.chunks(["source", "target"], as_text):
-                if as_text:
-                    _check_blank(frame, ["source", "target"], first, "edges")
-                for column in seen:
-                    seen[column].append(pd.unique(frame[column]))
-            break
-        except _NotNumbers:
-            continue
+        for _, frame in _no_blanks(chunks, "edges"):  # distinct per chunk, then over all
+            for column in seen:
+                seen[column].append(pd.unique(frame[column]))
+        return seen
+
+    seen = _numbers_else_text(table, ["source", "target"], distinct)
     both = pd.Series(np.concatenate(seen["source"] + seen["target"]))
     return _ordered_ids(pd.Series(pd.unique(both), dtype=both.dtype))
 
@@ -370,22 +368,24 @@ def _edge_ids(table: _Table) -> np.ndarray:
 def _write_edges(table, ids, n, undirected, out, work, memory_mb):
     """Steps 2-4: the deduplicated, sorted edge list and the in-edge index by target."""
     index = pd.Index(ids)
-    as_text_index: list[pd.Index] = []  # the ids as text, built when one file's ids are text
+    text_index: pd.Index | None = None  # the ids as text, when one file's ids are text
     numeric = ids.dtype.kind in "iu"
     rows_guess = table.rows or max(1, table.path.stat().st_size // 4)  # >= 4 bytes a CSV row
     # A bucket of keys is held with its sorted copy: 16 bytes a key.
     count = _bucket_count(rows_guess * (2 if undirected else 1), 16, memory_mb)
-    for as_text in (set(), {"source", "target"}):
+
+    def bucket(chunks: Iterator) -> _Buckets:
+        nonlocal text_index
         buckets = _Buckets(work, "edges", count, max(1, math.ceil(n * n / count)))
         try:
-            for first, frame in table.chunks(["source", "target"], as_text):
+            for first, frame in chunks:
                 mapped = []
                 for column in ("source", "target"):
                     values, lookup = frame[column], index
                     if numeric != (values.dtype.kind in "iu"):  # compared as text, as load_csv
-                        if not as_text_index:
-                            as_text_index.append(pd.Index(ids.astype(str)))
-                        values, lookup = values.astype(str), as_text_index[0]
+                        if text_index is None:
+                            text_index = pd.Index(ids.astype(str))
+                        values, lookup = values.astype(str), text_index
                     position = lookup.get_indexer(values)
                     unknown = (position < 0).nonzero()[0]
                     if unknown.size:
@@ -405,9 +405,12 @@ def _write_edges(table, ids, n, undirected, out, work, memory_mb):
                 if undirected:
                     key = np.concatenate([key, target * n + source])
                 buckets.add(key, key.reshape(-1, 1))
-            break
         except _NotNumbers:
-            buckets.discard()
+            buckets.discard()  # the run over text starts again with new buckets
+            raise
+        return buckets
+
+    buckets = _numbers_else_text(table, ["source", "target"], bucket)
     # Step 3: each bucket sorted and deduplicated, appended in key order.
     parts = work / "sorted.bin"
     num_edges = 0
@@ -454,13 +457,12 @@ def _write_features(table: _Table, columns: list[str], n: int, out: Path) -> dic
     """Step 5: the feature columns as float32, chunk by chunk, refusing what is not a finite
     number with its line and column (as :func:`load_csv` does)."""
     x = _array(out / "x.npy", np.float32, (n, len(columns)))
-    for as_text in (set(), set(columns)):  # numbers where they parse, else text to report
-        try:
-            for first, frame in table.chunks(columns, as_text):
-                block = numeric_features(frame, columns, first).numpy()
-                x[first : first + len(block)] = block
-            break
-        except _NotNumbers:
-            continue
+
+    def write(chunks: Iterator) -> None:
+        for first, frame in chunks:
+            block = numeric_features(frame, columns, first).numpy()
+            x[first : first + len(block)] = block
+
+    _numbers_else_text(table, columns, write)
     _flush(x)
     return describe_array(x)

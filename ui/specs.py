@@ -22,9 +22,14 @@ NAMED_DATASETS = list(DATASETS)
 PACKS_ENV = "GATVIZ_PACKS"  # a folder of packs (gatviz pack) this server offers by name
 
 
+def _pack_root() -> Path | None:
+    root = os.environ.get(PACKS_ENV, "").strip()
+    return Path(root) if root else None
+
+
 def server_packs() -> list[str]:
     """The packs in the folder $GATVIZ_PACKS names (none when it is unset)."""
-    root = os.environ.get(PACKS_ENV, "").strip()
+    root = _pack_root()
     return packs_in(root) if root else []
 
 
@@ -96,12 +101,13 @@ def load_spec(spec: tuple) -> GraphDataset:
 def _load_pack(spec: tuple) -> GraphDataset:
     """A pack from $GATVIZ_PACKS, by name: memory-mapped, so the server holds only the pages
     that the views read."""
-    if spec[1] not in server_packs():
+    root = _pack_root()
+    if root is None or spec[1] not in packs_in(root):
         raise GatvizError(
             f"this server has no pack named {spec[1][:80]!r} (its pack folder is set by "
             f"${PACKS_ENV})"
         )
-    return load_pack(Path(os.environ[PACKS_ENV].strip()) / spec[1])
+    return load_pack(root / spec[1])
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=8)
