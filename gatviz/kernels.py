@@ -18,8 +18,10 @@ outputs and gradients) and exists only because, on a CPU, the plain one dominate
 
 from __future__ import annotations
 
+import functools
 import warnings
-from typing import Callable, NamedTuple, cast
+from dataclasses import dataclass
+from typing import Callable, cast
 
 import torch
 from torch import Tensor, nn
@@ -129,54 +131,98 @@ def read_sparse_features(conv: nn.Module) -> None:
             module.__class__ = FeatureLinear  # only forward differs; parameters are untouched
 
 
-class AggregationPlan(NamedTuple):
+@dataclass(eq=False)
+class AggregationPlan:
     """The CSR layout of ``A`` (N_dst, N_src) with A[i, j] = α_ij, shared by every head.
 
     Row i holds target i's incoming edges in their edge-list order, so that with head h's α as
     the values, ``A @ x[:, h]`` is head h's weighted neighbour sum. ``order`` maps CSR
-    positions to edges; the ``t_`` fields are the same for Aᵀ (the gradient wrt x), and
-    ``inverse`` maps CSR positions back to the edges (the gradient wrt α). The layout is one
-    entry per edge whatever the number of heads (a block matrix over (node, head) pairs
-    would need H entries per edge in each of its index arrays, and H times the time to build).
+    positions to edges (``grouped``: the identity, as for a sampled neighbourhood's or a
+    chunk's edges). The backward pass also needs ``inverse`` (CSR positions back to the edges,
+    for the gradient wrt α) and the layout of Aᵀ (for the gradient wrt x): they are built the
+    first time it asks for them, so that inference never sorts the edges by source. The layout
+    is one entry per edge whatever the number of heads (a block matrix over (node, head) pairs
+    would need H entries per edge in each index array).
     """
 
     crow: Tensor
     col: Tensor
     order: Tensor
-    inverse: Tensor
-    t_crow: Tensor
-    t_col: Tensor
-    t_order: Tensor
+    grouped: bool
     shape: tuple[int, int]
+    source: Tensor  # the edges' sources and targets, for the transpose
+    target: Tensor
+
+    @functools.cached_property
+    def inverse(self) -> Tensor:
+        inverse = torch.empty_like(self.order)
+        inverse[self.order] = torch.arange(self.order.numel(), device=self.order.device)
+        return inverse
+
+    @functools.cached_property
+    def transpose(self) -> tuple[Tensor, Tensor, Tensor]:
+        """(crow, col, order) of Aᵀ: the edges grouped by source."""
+        crow, col, order, _ = _sorted_csr(self.source, self.target, self.shape[1])
+        return crow, col, order
 
 
-def _sorted_csr(rows: Tensor, cols: Tensor, num_rows: int) -> tuple[Tensor, Tensor, Tensor]:
-    """CSR (crow, col, order) of the matrix with an entry (r, c) per edge; ``order`` lists the
-    edges row by row, in their original order within a row. A sampled neighbourhood's edges
-    already come grouped by target, and then no sort is needed."""
-    if rows.numel() < 2 or bool((rows[1:] >= rows[:-1]).all()):
+def _sorted_csr(rows: Tensor, cols: Tensor, num_rows: int) -> tuple[Tensor, Tensor, Tensor, bool]:
+    """CSR (crow, col, order, grouped) of the matrix with an entry (r, c) per edge; ``order``
+    lists the edges row by row, in their original order within a row. A sampled
+    neighbourhood's edges already come grouped by target (``grouped``), and then no sort is
+    needed."""
+    grouped = rows.numel() < 2 or bool((rows[1:] >= rows[:-1]).all())
+    if grouped:
         order = torch.arange(rows.numel(), device=rows.device)
     else:
         order = torch.argsort(rows, stable=True)
     crow = torch.zeros(num_rows + 1, dtype=torch.long, device=rows.device)
     torch.cumsum(torch.bincount(rows, minlength=num_rows), 0, out=crow[1:])
-    return crow, cols.index_select(0, order), order
+    return crow, cols if grouped else cols.index_select(0, order), order, grouped
 
 
 def aggregation_plan(
     edge_index: Tensor, num_nodes: int, num_targets: int | None = None
 ) -> AggregationPlan:
     """The plan for summing over ``edge_index`` (2, E): sources among ``num_nodes`` nodes,
-    targets among the first ``num_targets`` (default: all of them)."""
+    targets among the first ``num_targets`` (default: all of them).
+
+    Raises:
+        IndexError: an edge names a node outside those ranges (CSR products built without
+            invariant checks would read memory by these indices)."""
     source, target = edge_index
     num_targets = num_nodes if num_targets is None else num_targets
-    crow, col, order = _sorted_csr(target, source, num_targets)
-    t_crow, t_col, t_order = _sorted_csr(source, target, num_nodes)
-    inverse = torch.empty_like(order)
-    inverse[order] = torch.arange(order.numel(), device=order.device)
-    return AggregationPlan(
-        crow, col, order, inverse, t_crow, t_col, t_order, (num_targets, num_nodes)
+    for ids, size, what in ((source, num_nodes, "source"), (target, num_targets, "target")):
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= size):
+            raise IndexError(f"an edge's {what} is outside the {size} {what} nodes")
+    crow, col, order, grouped = _sorted_csr(target, source, num_targets)
+    return AggregationPlan(crow, col, order, grouped, (num_targets, num_nodes), source, target)
+
+
+def _values(alpha: Tensor, plan: AggregationPlan) -> Tensor:
+    """α (E, H) as each head's CSR values, (H, E) in CSR order."""
+    in_csr_order = alpha if plan.grouped else alpha.index_select(0, plan.order)
+    return in_csr_order.t().contiguous()
+
+
+def _sum_per_head(values: Tensor, per_head: Tensor, plan: AggregationPlan) -> Tensor:
+    """(N_dst, H, C): head h's CSR product of ``values[h]`` (H, E) with ``per_head[h]``
+    (H, N, C), one head at a time."""
+    heads = per_head.shape[0]
+    return torch.stack(
+        [_csr(plan.crow, plan.col, values[h], plan.shape) @ per_head[h] for h in range(heads)],
+        dim=1,
     )
+
+
+def attention_sum(alpha: Tensor, per_head: Tensor, plan: AggregationPlan) -> Tensor:
+    """``out[i, h] = Σ_j α_ij^h x[j, h]`` without gradients, from x already laid out head by
+    head, (H, N, C) (so that a graph summed chunk by chunk is transposed once, not per chunk).
+
+    Shapes:
+        alpha: (E, H), per_head: (H, N, C) -> out: (N_dst, H, C)
+    """
+    return _sum_per_head(_values(alpha, plan), per_head, plan)
 
 
 class _AttentionSum(torch.autograd.Function):
@@ -193,25 +239,21 @@ class _AttentionSum(torch.autograd.Function):
         x: Tensor,
         plan: AggregationPlan,  # type: ignore[override]
     ) -> Tensor:
-        heads = x.shape[1]
-        per_head = x.transpose(0, 1).contiguous()  # (H, N, C): each head's rows contiguous
-        values = alpha.index_select(0, plan.order).t().contiguous()  # (H, E) in CSR order
-        out = torch.stack(
-            [_csr(plan.crow, plan.col, values[h], plan.shape) @ per_head[h] for h in range(heads)],
-            dim=1,
-        )
-        ctx.save_for_backward(values, per_head)
         ctx.plan = plan
-        return out
+        per_head = x.transpose(0, 1).contiguous()  # (H, N, C): each head's rows contiguous
+        values = _values(alpha, plan)
+        ctx.save_for_backward(values, per_head)
+        return _sum_per_head(values, per_head, plan)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
-        values, per_head = ctx.saved_tensors
         plan = ctx.plan
+        want_alpha, want_x = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        values, per_head = ctx.saved_tensors
         heads = per_head.shape[0]
         grad = grad_out.transpose(0, 1).contiguous()  # (H, N_dst, C)
         grad_alpha = grad_x = None
-        if ctx.needs_input_grad[0]:
+        if want_alpha:
             # dL/dα_ij^h = <dL/dout[i, h], x[j, h]>, sampled at A's non-zeros.
             pattern = _csr(plan.crow, plan.col, values.new_zeros(plan.order.numel()), plan.shape)
             sampled = torch.stack(
@@ -221,18 +263,32 @@ class _AttentionSum(torch.autograd.Function):
                 ],
                 dim=1,
             )  # (E, H) in CSR order
-            grad_alpha = sampled.index_select(0, plan.inverse)
-        if ctx.needs_input_grad[1]:
-            t_values = values.index_select(1, plan.inverse.index_select(0, plan.t_order))
+            grad_alpha = sampled if plan.grouped else sampled.index_select(0, plan.inverse)
+        if want_x:
+            t_crow, t_col, t_order = plan.transpose
+            t_values = values.index_select(1, plan.inverse.index_select(0, t_order))
             t_shape = (plan.shape[1], plan.shape[0])
             grad_x = torch.stack(
-                [
-                    _csr(plan.t_crow, plan.t_col, t_values[h], t_shape) @ grad[h]
-                    for h in range(heads)
-                ],
+                [_csr(t_crow, t_col, t_values[h], t_shape) @ grad[h] for h in range(heads)],
                 dim=1,
             )
         return grad_alpha, grad_x, None
+
+
+def _plan_for(layer: MessagePassing, edge_index: Tensor, sizes: tuple[int, int]):
+    """The layer's plan for ``edge_index`` with (sources, targets) ``sizes``, kept while the
+    same edge tensor comes back (every epoch of full-batch training)."""
+    cache = getattr(layer, "_plan_cache", None)
+    if cache is None or cache[0] is not edge_index or cache[1] != sizes:
+        cache = (edge_index, sizes, aggregation_plan(edge_index, *sizes))
+        layer._plan_cache = cache
+    return cache[2]
+
+
+def _is_edge_index(edge_index) -> bool:
+    """A plain (2, E) edge tensor: not a ``SparseTensor``, nor a torch sparse adjacency (which
+    is a ``Tensor`` too)."""
+    return type(edge_index) is Tensor and edge_index.layout == torch.strided
 
 
 def _csr_propagate(self, edge_index, size=None, **kwargs):
@@ -254,17 +310,13 @@ def _csr_propagate(self, edge_index, size=None, **kwargs):
         or self._propagate_forward_pre_hooks
         or self._propagate_forward_hooks
         or size is not None
-        or type(edge_index) is not Tensor
-        or edge_index.layout != torch.strided  # a sparse adjacency, not an edge_index
+        or not _is_edge_index(edge_index)
         or self.aggr != "add"
     ):
         return MessagePassing.propagate(self, edge_index, size=size, **kwargs)
-    cache = getattr(self, "_plan_cache", None)
-    sizes = (x_src.size(0), x_dst.size(0))  # sources, targets: they differ when bipartite
-    if cache is None or cache[0] is not edge_index or cache[1] != sizes:
-        cache = (edge_index, sizes, aggregation_plan(edge_index, *sizes))
-        self._plan_cache = cache
-    return _AttentionSum.apply(alpha, x_src, cache[2])
+    # Sources, targets: they differ when bipartite.
+    plan = _plan_for(self, edge_index, (x_src.size(0), x_dst.size(0)))
+    return _AttentionSum.apply(alpha, x_src, plan)
 
 
 def _as_pyg(layer: type[MessagePassing]) -> Callable[[MessagePassing], str]:

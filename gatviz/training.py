@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gatviz import tasks
+from gatviz import layerwise, tasks
 from gatviz.config import ModelConfig, TrainConfig
 from gatviz.datasets import GraphDataset
 from gatviz.distributed import World, agree, epoch_order, mean_over_ranks, rank_batches
@@ -174,9 +174,10 @@ def chunked_logits(
     target nodes at a time, so that memory follows the chunk rather than the graph.
 
     The whole-graph forward holds every edge's α, messages and aggregation layout at once (13 GB
-    at 20 million edges); here each layer's output is computed for targets whose incoming edges
-    add up to about ``chunk_edges``, from their in-neighbours' inputs only (PyG's layers take
-    ``(x_source, x_target)``). Same numbers as ``model(x, edge_index)``.
+    at 20 million edges); here each layer projects every node once (:mod:`gatviz.layerwise`)
+    and then attends and sums for targets whose incoming edges add up to about
+    ``chunk_edges`` at a time (a layer that module does not take runs its own ``forward`` on the
+    chunk's in-neighbours' inputs). Same numbers as ``model(x, edge_index)``.
 
     Shapes:
         -> (N, num_classes) on the CPU; (G, num_classes) for the graph task
@@ -197,6 +198,13 @@ def chunked_logits(
         h = data.x
         local = torch.empty(n, dtype=torch.long)  # dataset id -> the chunk's source position
         for layer, conv in enumerate(model.convs):
+            # Every node projected once for the whole layer, where gatviz.layerwise takes it.
+            fast = conv if layerwise.supports(conv) else None
+            projected = None
+            if fast is not None:
+                projected = layerwise.project(
+                    fast, model_input(h, device) if layer == 0 else h.to(device)
+                )
             chunks = []
             for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
                 source = index.source[index.ptr[a] : index.ptr[b]]
@@ -206,21 +214,11 @@ def chunked_logits(
                 edges = torch.stack([source, target])
                 if loops:  # as with_self_loops: existing loops out, one per node
                     edges = loops_in_place(edges, b - a, first=a)
-                # The chunk's sources in id order: a mask over the nodes, not a sort.
-                mask = torch.zeros(n, dtype=torch.bool)
-                mask[edges[0]] = True
-                needed = mask.nonzero().view(-1)
-                local[needed] = torch.arange(needed.numel())
-                x_source, x_target = h[needed], h[a:b]
-                if layer == 0:
-                    x_source, x_target = (
-                        model_input(x_source, device),
-                        model_input(x_target, device),
-                    )
+                if fast is not None and projected is not None:
+                    edges = torch.stack([edges[0], edges[1] - a]).to(device)
+                    out = layerwise.chunk_output(fast, projected, edges, a, b - a)
                 else:
-                    x_source, x_target = x_source.to(device), x_target.to(device)
-                edges = torch.stack([local[edges[0]], edges[1] - a]).to(device)
-                out = conv((x_source, x_target), edges)  # sizes from the two inputs
+                    out = _chunk_from_inputs(conv, h, edges, a, b, layer == 0, local, device)
                 chunks.append((out if layer == len(model.convs) - 1 else act(out)).cpu())
             h = torch.cat(chunks)
         if model.skip is not None:
@@ -230,6 +228,33 @@ def chunked_logits(
         return model.read_out(h.to(device), dataset.batch.to(device)).cpu()
     finally:
         model.train(was_training)
+
+
+def _chunk_from_inputs(
+    conv: torch.nn.Module,
+    h: Tensor,
+    edges: Tensor,
+    a: int,
+    b: int,
+    first_layer: bool,
+    local: Tensor,
+    device: torch.device,
+) -> Tensor:
+    """``conv``'s output for the targets ``a .. b - 1`` by its own ``forward``, on their
+    in-neighbours' inputs gathered from ``h`` (for layers :mod:`gatviz.layerwise` does not
+    take). ``edges`` name dataset ids; ``local`` is scratch space of one entry per node."""
+    # The chunk's sources in id order: a mask over the nodes, not a sort.
+    mask = torch.zeros(h.size(0), dtype=torch.bool)
+    mask[edges[0]] = True
+    needed = mask.nonzero().view(-1)
+    local[needed] = torch.arange(needed.numel())
+    x_source, x_target = h[needed], h[a:b]
+    if first_layer:
+        x_source, x_target = model_input(x_source, device), model_input(x_target, device)
+    else:
+        x_source, x_target = x_source.to(device), x_target.to(device)
+    edges = torch.stack([local[edges[0]], edges[1] - a]).to(device)
+    return conv((x_source, x_target), edges)  # sizes from the two inputs
 
 
 def train(

@@ -150,3 +150,23 @@ def test_a_plan_needs_no_sort_for_edges_grouped_by_target():
     shuffled = aggregation_plan(edge_index[:, [3, 0, 4, 2, 1]], 5, 3)
     assert shuffled.order.tolist() == [1, 4, 3, 0, 2]  # stable: edge-list order within a row
     assert shuffled.col.tolist() == [4, 2, 0, 3, 1]
+
+
+def test_inference_builds_no_transpose_and_edges_out_of_range_are_refused():
+    """The layout of Aᵀ (a sort of the edges by source) is the backward pass's alone: it is built
+    when a gradient first asks for it, and then matches the edges grouped by source."""
+    edge_index = torch.tensor([[4, 2, 0, 3, 1], [0, 0, 1, 2, 2]])
+    plan = aggregation_plan(edge_index, 5, 3)
+    alpha = torch.rand(5, 2, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(5, 2, 3, dtype=torch.float64, requires_grad=True)
+    with torch.no_grad():
+        _AttentionSum.apply(alpha, x, plan)
+    assert plan.grouped and "transpose" not in vars(plan)
+    assert torch.autograd.gradcheck(lambda a, v: _AttentionSum.apply(a, v, plan), (alpha, x))
+    t_crow, t_col, t_order = plan.transpose
+    assert t_crow.tolist() == [0, 1, 2, 3, 4, 5] and t_col.tolist() == [1, 2, 0, 2, 0]
+    assert t_order.tolist() == [2, 4, 1, 3, 0]
+    with pytest.raises(IndexError, match="source is outside the 5 source nodes"):
+        aggregation_plan(torch.tensor([[5], [0]]), 5, 3)
+    with pytest.raises(IndexError, match="target is outside the 3 target nodes"):
+        aggregation_plan(torch.tensor([[0], [3]]), 5, 3)

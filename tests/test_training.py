@@ -149,6 +149,7 @@ def test_mini_batch_training_with_sampling_learns_and_repeats():
     ],
 )
 def test_chunked_inference_equals_the_whole_graph_pass(config):
+    from gatviz import layerwise
     from gatviz.datasets import load_dataset
     from gatviz.training import chunked_logits, model_input
 
@@ -157,8 +158,16 @@ def test_chunked_inference_equals_the_whole_graph_pass(config):
     cpu = torch.device("cpu")
     with torch.no_grad():
         whole = model(model_input(dataset.data.x, cpu), dataset.data.edge_index)
+    assert all(layerwise.supports(conv) for conv in model.convs)  # projected once per layer
     for chunk_edges in (7, 100, 10**9):  # many chunks, a few, one
         assert torch.allclose(chunked_logits(model, dataset, cpu, chunk_edges), whole, atol=1e-5)
+    # A layer with a propagate hook runs its own forward on each chunk's gathered inputs.
+    handle = model.convs[0].register_propagate_forward_hook(lambda *args: None)
+    try:
+        assert not layerwise.supports(model.convs[0])
+        assert torch.allclose(chunked_logits(model, dataset, cpu, 100), whole, atol=1e-5)
+    finally:
+        handle.remove()
 
 
 def test_predict_on_a_big_graph_goes_chunk_by_chunk(monkeypatch):
