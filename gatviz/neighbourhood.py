@@ -57,13 +57,18 @@ def in_edges(edge_index: Tensor, num_nodes: int) -> InEdges:
 def _positions(index: InEdges, nodes: Tensor) -> Tensor:
     """Positions in ``index.source`` of every incoming edge of ``nodes``, node by node."""
     starts = index.ptr[nodes]
-    counts = index.ptr[nodes + 1] - starts
+    return _runs(starts, index.ptr[nodes + 1] - starts)
+
+
+def _runs(starts: Tensor, counts: Tensor) -> Tensor:
+    """``starts[k], starts[k] + 1, ..., starts[k] + counts[k] - 1`` for each k, concatenated."""
     total = int(counts.sum())
     if total == 0:
         return torch.zeros(0, dtype=torch.long)
-    # Each node's run starts at its ptr; arange over all runs, shifted per run.
+    # An arange over all runs, shifted per run.
     offsets = torch.cumsum(counts, 0) - counts
-    return torch.repeat_interleave(starts - offsets, counts) + torch.arange(total)
+    shifts = torch.repeat_interleave(starts - offsets, counts, output_size=total)
+    return shifts + torch.arange(total)
 
 
 def hop_distances(index: InEdges, seeds: Tensor, hops: int) -> tuple[Tensor, Tensor]:
@@ -187,22 +192,25 @@ def sample_subgraph(
 def _draw(degree: Tensor, fanout: int, generator: torch.Generator | None) -> Tensor:
     """Which of the candidate edges (grouped by target, ``degree`` of them per target) to keep:
     all of a target's when it has at most ``fanout``, else ``fanout`` drawn uniformly without
-    replacement. Only the targets with more than ``fanout`` are shuffled, in one sort of
-    (target, random key)."""
-    run = torch.repeat_interleave(torch.arange(degree.numel()), degree)
-    over = degree > fanout
-    chosen = ~over[run]
-    candidates = (~chosen).nonzero().view(-1)
-    if candidates.numel():
-        key = run[candidates].double() + torch.rand(
-            candidates.numel(), generator=generator, dtype=torch.float64
-        )
-        order = torch.argsort(key)  # grouped by target as before, shuffled within each
-        sizes = degree[over]
-        rank = torch.arange(order.numel()) - torch.repeat_interleave(
-            torch.cumsum(sizes, 0) - sizes, sizes
-        )
-        chosen[candidates[order[rank < fanout]]] = True
+    replacement, by the first ``fanout`` steps of a Fisher–Yates shuffle of its candidates,
+    every such target's step at once (no sort)."""
+    chosen = torch.ones(int(degree.sum()), dtype=torch.bool)
+    over = (degree > fanout).nonzero().view(-1)
+    if not over.numel():
+        return chosen
+    sizes = degree[over]
+    # The over-fanout targets' candidates, one run per target; `first` is where each run starts.
+    candidates = _runs((torch.cumsum(degree, 0) - degree)[over], sizes)
+    chosen[candidates] = False
+    first = torch.cumsum(sizes, 0) - sizes
+    for step in range(fanout):  # swap slot `step` of each run with a random later one
+        draw = torch.rand(over.numel(), generator=generator, dtype=torch.float64)
+        here = first + step
+        there = here + (draw * (sizes - step)).long()
+        picked = candidates[there]
+        candidates[there] = candidates[here]
+        candidates[here] = picked
+    chosen[candidates[(first.unsqueeze(1) + torch.arange(fanout)).view(-1)]] = True
     return chosen
 
 

@@ -133,6 +133,34 @@ def test_sample_subgraph_draws_each_edge_with_equal_chance():
     assert torch.allclose(counts[1:] / 3000, torch.full((8,), 3 / 8), atol=0.04)
 
 
+def test_sample_subgraph_draws_every_set_of_neighbours_with_equal_chance():
+    """Without replacement and uniform over the subsets: 3 of 8 in-neighbours, 56 sets, for
+    2,000 targets at once (each its own 8 sources), and targets at or under the fanout kept."""
+    import itertools
+
+    targets = 2000
+    edge_index = torch.stack(
+        [torch.arange(8 * targets) + targets, torch.arange(targets).repeat_interleave(8)]
+    )
+    index = in_edges(edge_index, 9 * targets)
+    generator = torch.Generator().manual_seed(1)
+    seeds = torch.arange(targets)
+    counts = dict.fromkeys(itertools.combinations(range(8), 3), 0)
+    for _ in range(3):
+        sample = sample_subgraph(index, seeds, fanout=3, hops=1, generator=generator)
+        source = sample.nodes[sample.edge_index[0]]
+        target = sample.nodes[sample.edge_index[1]]
+        assert torch.equal(torch.bincount(target, minlength=targets), torch.full((targets,), 3))
+        for node in range(targets):
+            drawn = sorted((source[target == node] - targets - 8 * node).tolist())
+            counts[tuple(drawn)] += 1  # a KeyError would be a repeat or a stranger
+    # 6,000 draws over 56 sets: ~107 each, standard deviation ~10; 45 is 4.4 of them.
+    assert all(abs(count - 6000 / 56) < 45 for count in counts.values())
+    few = in_edges(torch.tensor([[1, 2], [0, 0]]), 3)
+    kept = sample_subgraph(few, torch.tensor([0]), fanout=3, hops=1, generator=generator)
+    assert sorted(kept.edge_id.tolist()) == [0, 1]
+
+
 def test_sample_subgraph_lays_out_nodes_by_distance_and_edges_by_hop():
     dataset = load_dataset("ba-shapes")
     seeds = torch.tensor([5, 300, 301, 600])
