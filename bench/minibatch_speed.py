@@ -96,7 +96,7 @@ def main() -> None:
     def step(model, batch, trim: bool, generator) -> float:
         start = time.perf_counter()
         sub = sample_subgraph(index, batch, FANOUT, 2, generator)
-        x = model_input(data.x[sub.nodes], torch.device("cpu"))
+        x = model_input(data.x.index_select(0, sub.nodes), torch.device("cpu"))
         hops = hop_counts(sub, 2) if trim else None
         logits = model(x, sub.edge_index, hops=hops)[: batch.numel()]
         loss = F.cross_entropy(logits, data.y[batch])
