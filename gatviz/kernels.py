@@ -278,6 +278,99 @@ class _AttentionSum(torch.autograd.Function):
         return grad_alpha, grad_x, None
 
 
+class _FeatureSum(torch.autograd.Function):
+    """``out[i, h] = Σ_j α_ij^h x[j]`` for input features shared by the heads, one CSR product
+    per head; no gradient for ``x`` (the first layer's input needs none).
+
+    Shapes:
+        alpha: (E, H), x: (N, F) -> out: (N_dst, H, F)
+    """
+
+    @staticmethod
+    def forward(
+        ctx,
+        alpha: Tensor,
+        x: Tensor,
+        plan: AggregationPlan,  # type: ignore[override]
+    ) -> Tensor:
+        values = _values(alpha, plan)
+        ctx.save_for_backward(values, x)
+        ctx.plan = plan
+        heads = values.shape[0]
+        return _heads_second(
+            [_csr(plan.crow, plan.col, values[h], plan.shape) @ x for h in range(heads)]
+        )
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):  # type: ignore[override]
+        values, x = ctx.saved_tensors
+        plan = ctx.plan
+        grad = grad_out.transpose(0, 1).contiguous()  # (H, N_dst, F)
+        pattern = _csr(plan.crow, plan.col, values.new_zeros(plan.order.numel()), plan.shape)
+        sampled = _heads_second(
+            [
+                torch.sparse.sampled_addmm(pattern, grad[h], x.t(), beta=0.0).values()
+                for h in range(values.shape[0])
+            ]
+        )  # (E, H) in CSR order: dL/dα_ij^h = <dL/dout[i, h], x[j]>
+        grad_alpha = sampled if plan.grouped else sampled.index_select(0, plan.inverse)
+        return grad_alpha, None, None
+
+
+def _sums_first(conv: GATConv, x, edge_index, edge_attr, size, return_attention_weights) -> bool:
+    """Whether :func:`_sum_then_project` computes what ``GATConv.forward`` would: dense input
+    features narrower than the layer's output (H * C), needing no gradient (a first layer's),
+    a plain edge tensor, no edge features, explicit size, self-loops added by the layer,
+    attention returned, explain mode or propagate hooks (that path calls no ``propagate``)."""
+    x_src, x_dst = x if isinstance(x, tuple) else (x, x)
+    return (
+        isinstance(x_src, Tensor)
+        and isinstance(x_dst, Tensor)
+        and all(_plain_input(t) for t in (x_src, x_dst))
+        and conv.lin is not None
+        and conv.lin.in_channels > 0
+        and conv.lin.bias is None
+        and x_src.size(1) < conv.heads * conv.out_channels
+        and return_attention_weights is None
+        and edge_attr is None
+        and size is None
+        and not conv.add_self_loops
+        and not conv.explain
+        and not conv._propagate_forward_pre_hooks
+        and not conv._propagate_forward_hooks
+        and _is_edge_index(edge_index)
+    )
+
+
+def _plain_input(x: Tensor) -> bool:
+    return x.layout == torch.strided and x.dim() == 2 and not x.requires_grad
+
+
+def _sum_then_project(conv: GATConv, x, edge_index: Tensor) -> Tensor:
+    """``GATConv.forward`` with the neighbour sum taken over the input features and projected
+    afterwards: h_i^h = W^h Σ_j α_ij^h x_j, the same value as Σ_j α_ij^h W^h x_j, and the
+    attention terms a^h · W^h x as x · (W^hᵀ a^h). For a first layer with few features (16
+    against 8 heads x 8 channels), no (N_src, H, C) projection of the sources is made, laid out
+    per head or differentiated: only the N_dst targets' sums are projected. PyG's
+    ``edge_updater`` still computes e_ij, the softmax, α and its hooks (attention dropout)."""
+    x_src, x_dst = x if isinstance(x, tuple) else (x, x)
+    heads, channels = conv.heads, conv.out_channels
+    weight = conv.lin.weight.view(heads, channels, -1)  # (H, C, F)
+    w_src = torch.einsum("hcf,hc->hf", weight, conv.att_src[0])
+    w_dst = torch.einsum("hcf,hc->hf", weight, conv.att_dst[0])
+    logits = (x_src @ w_src.t(), x_dst @ w_dst.t())  # (N_src, H), (N_dst, H)
+    alpha = conv.edge_updater(edge_index, alpha=logits, edge_attr=None, size=None)
+    plan = _plan_for(conv, edge_index, (x_src.size(0), x_dst.size(0)))
+    summed = _FeatureSum.apply(alpha, x_src, plan)  # (N_dst, H, F)
+    out = torch.bmm(summed.transpose(0, 1), weight.transpose(1, 2)).transpose(0, 1)
+    out = out.reshape(-1, heads * channels) if conv.concat else out.mean(dim=1)
+    if conv.res is not None:
+        out = out + conv.res(x_dst)
+    if conv.bias is not None:
+        out = out + conv.bias
+    return out
+
+
 def _plan_for(layer: MessagePassing, edge_index: Tensor, sizes: tuple[int, int]):
     """The layer's plan for ``edge_index`` with (sources, targets) ``sizes``, kept while the
     same edge tensor comes back (every epoch of full-batch training)."""
@@ -338,6 +431,11 @@ class FusedGATConv(GATConv):
 
     propagate = _csr_propagate
     __repr__ = _as_pyg(GATConv)
+
+    def forward(self, x, edge_index, edge_attr=None, size=None, return_attention_weights=None):  # type: ignore[override]
+        if _sums_first(self, x, edge_index, edge_attr, size, return_attention_weights):
+            return _sum_then_project(self, x, edge_index)
+        return super().forward(x, edge_index, edge_attr, size, return_attention_weights)
 
 
 class FusedGATv2Conv(GATv2Conv):

@@ -170,3 +170,36 @@ def test_inference_builds_no_transpose_and_edges_out_of_range_are_refused():
         aggregation_plan(torch.tensor([[5], [0]]), 5, 3)
     with pytest.raises(IndexError, match="target is outside the 3 target nodes"):
         aggregation_plan(torch.tensor([[0], [3]]), 5, 3)
+
+
+@pytest.mark.parametrize("concat, residual", [(True, False), (False, True)])
+@pytest.mark.parametrize("bipartite", [False, True])
+def test_a_narrow_first_layer_sums_before_projecting_with_pyg_numbers(
+    concat, residual, bipartite, monkeypatch
+):
+    """Features narrower than heads x channels are summed per head, then projected
+    (W Σ α x instead of Σ α W x): the outputs and every parameter's gradient are PyG's."""
+    from gatviz import kernels
+
+    edge_index = _random_graph(loops=True)
+    x = torch.randn(25, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    kwargs = dict(heads=3, concat=concat, add_self_loops=False, residual=residual)
+    reference = GATConv(6, 4, **kwargs).double()
+    layer = FusedGATConv(6, 4, **kwargs).double()
+    layer.load_state_dict(reference.state_dict())
+    inputs = (x, x[:20]) if bipartite else x
+    edges = edge_index[:, edge_index[1] < 20] if bipartite else edge_index
+    calls = []
+    real = kernels._sum_then_project
+    monkeypatch.setattr(kernels, "_sum_then_project", lambda *a: calls.append(1) or real(*a))
+    out, out_ref = layer(inputs, edges), reference(inputs, edges)
+    assert calls and torch.allclose(out, out_ref, atol=1e-12)
+    grads = torch.autograd.grad(out.square().sum(), list(layer.parameters()))
+    grads_ref = torch.autograd.grad(out_ref.square().sum(), list(reference.parameters()))
+    for a, b in zip(grads, grads_ref):
+        assert torch.allclose(a, b, atol=1e-10)
+    # Inputs that need a gradient, or returned attention, take PyG's own order.
+    calls.clear()
+    layer(x.clone().requires_grad_(), edge_index)
+    layer(x, edge_index, return_attention_weights=True)
+    assert not calls
