@@ -177,15 +177,16 @@ def test_inference_builds_no_transpose_and_edges_out_of_range_are_refused():
 def test_a_narrow_first_layer_sums_before_projecting_with_pyg_numbers(
     concat, residual, bipartite, monkeypatch
 ):
-    """Features narrower than heads x channels are summed per head, then projected
-    (W Σ α x instead of Σ α W x): the outputs and every parameter's gradient are PyG's."""
+    """Where the targets' sums of the input features are smaller than the sources'
+    projection, they are summed per head, then projected (W Σ α x instead of Σ α W x): the
+    outputs and every parameter's gradient are PyG's."""
     from gatviz import kernels
 
     edge_index = _random_graph(loops=True)
-    x = torch.randn(25, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    x = torch.randn(25, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
     kwargs = dict(heads=3, concat=concat, add_self_loops=False, residual=residual)
-    reference = GATConv(6, 4, **kwargs).double()
-    layer = FusedGATConv(6, 4, **kwargs).double()
+    reference = GATConv(3, 4, **kwargs).double()
+    layer = FusedGATConv(3, 4, **kwargs).double()
     layer.load_state_dict(reference.state_dict())
     inputs = (x, x[:20]) if bipartite else x
     edges = edge_index[:, edge_index[1] < 20] if bipartite else edge_index
@@ -198,8 +199,11 @@ def test_a_narrow_first_layer_sums_before_projecting_with_pyg_numbers(
     grads_ref = torch.autograd.grad(out_ref.square().sum(), list(reference.parameters()))
     for a, b in zip(grads, grads_ref):
         assert torch.allclose(a, b, atol=1e-10)
-    # Inputs that need a gradient, or returned attention, take PyG's own order.
+    # Inputs that need a gradient, returned attention, or more features than the sum saves
+    # (every node a target, 5 features against 4 channels) take PyG's own order.
     calls.clear()
     layer(x.clone().requires_grad_(), edge_index)
     layer(x, edge_index, return_attention_weights=True)
+    wide = FusedGATConv(5, 4, heads=3, add_self_loops=False).double()
+    wide(torch.randn(25, 5, dtype=torch.float64), edge_index)
     assert not calls
