@@ -232,6 +232,23 @@ def attention_sum(alpha: Tensor, per_head: Tensor, plan: AggregationPlan) -> Ten
     return _sum_per_head(_values(alpha, plan), per_head, plan)
 
 
+def _alpha_gradient(plan: AggregationPlan, values: Tensor, grad: Tensor, x: Tensor) -> Tensor:
+    """dL/dα_ij^h = <dL/dout[i, h], x_j>, sampled at A's non-zeros, in edge order.
+
+    Shapes:
+        values: (H, E), grad: (H, N_dst, C), x: (H, N, C) per head or (N, C) shared -> (E, H)
+    """
+    pattern = _csr(plan.crow, plan.col, values.new_zeros(plan.order.numel()), plan.shape)
+    sources = [x[h] if x.dim() == 3 else x for h in range(grad.shape[0])]
+    sampled = _heads_second(
+        [
+            torch.sparse.sampled_addmm(pattern, g, source.t(), beta=0.0).values()
+            for g, source in zip(grad, sources)
+        ]
+    )  # (E, H) in CSR order
+    return sampled if plan.grouped else sampled.index_select(0, plan.inverse)
+
+
 class _AttentionSum(torch.autograd.Function):
     """``out[i, h] = Σ_j α_ij^h x[j, h]`` over the edges j -> i, as one CSR product per head.
 
@@ -261,15 +278,7 @@ class _AttentionSum(torch.autograd.Function):
         grad = grad_out.transpose(0, 1).contiguous()  # (H, N_dst, C)
         grad_alpha = grad_x = None
         if want_alpha:
-            # dL/dα_ij^h = <dL/dout[i, h], x[j, h]>, sampled at A's non-zeros.
-            pattern = _csr(plan.crow, plan.col, values.new_zeros(plan.order.numel()), plan.shape)
-            sampled = _heads_second(
-                [
-                    torch.sparse.sampled_addmm(pattern, grad[h], per_head[h].t(), beta=0.0).values()
-                    for h in range(heads)
-                ]
-            )  # (E, H) in CSR order
-            grad_alpha = sampled if plan.grouped else sampled.index_select(0, plan.inverse)
+            grad_alpha = _alpha_gradient(plan, values, grad, per_head)
         if want_x:
             t_crow, t_col, t_order = plan.transpose
             t_values = values.index_select(1, plan.inverse.index_select(0, t_order))
@@ -306,17 +315,8 @@ class _FeatureSum(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
         values, x = ctx.saved_tensors
-        plan = ctx.plan
         grad = grad_out.transpose(0, 1).contiguous()  # (H, N_dst, F)
-        pattern = _csr(plan.crow, plan.col, values.new_zeros(plan.order.numel()), plan.shape)
-        sampled = _heads_second(
-            [
-                torch.sparse.sampled_addmm(pattern, grad[h], x.t(), beta=0.0).values()
-                for h in range(values.shape[0])
-            ]
-        )  # (E, H) in CSR order: dL/dα_ij^h = <dL/dout[i, h], x[j]>
-        grad_alpha = sampled if plan.grouped else sampled.index_select(0, plan.inverse)
-        return grad_alpha, None, None
+        return _alpha_gradient(ctx.plan, values, grad, x), None, None
 
 
 def _sums_first(conv: GATConv, x, edge_index, edge_attr, size, return_attention_weights) -> bool:
