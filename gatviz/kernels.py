@@ -207,12 +207,20 @@ def _values(alpha: Tensor, plan: AggregationPlan) -> Tensor:
     return in_csr_order.t().contiguous()
 
 
-def _sum_per_head(values: Tensor, per_head: Tensor, plan: AggregationPlan) -> Tensor:
-    """(N_dst, H, C): head h's CSR product of ``values[h]`` (H, E) with ``per_head[h]``
-    (H, N, C), one head at a time."""
-    heads = per_head.shape[0]
+def _head(x: Tensor, h: int) -> Tensor:
+    """Head h's sources: a row of ``x`` laid out head by head (H, N, C), or ``x`` itself when
+    the heads share it (N, F)."""
+    return x[h] if x.dim() == 3 else x
+
+
+def _sum_per_head(values: Tensor, x: Tensor, plan: AggregationPlan) -> Tensor:
+    """(N_dst, H, C): head h's CSR product of ``values[h]`` (H, E) with its sources
+    (:func:`_head`), one head at a time."""
     return _heads_second(
-        [_csr(plan.crow, plan.col, values[h], plan.shape) @ per_head[h] for h in range(heads)]
+        [
+            _csr(plan.crow, plan.col, values[h], plan.shape) @ _head(x, h)
+            for h in range(values.shape[0])
+        ]
     )
 
 
@@ -239,11 +247,10 @@ def _alpha_gradient(plan: AggregationPlan, values: Tensor, grad: Tensor, x: Tens
         values: (H, E), grad: (H, N_dst, C), x: (H, N, C) per head or (N, C) shared -> (E, H)
     """
     pattern = _csr(plan.crow, plan.col, values.new_zeros(plan.order.numel()), plan.shape)
-    sources = [x[h] if x.dim() == 3 else x for h in range(grad.shape[0])]
     sampled = _heads_second(
         [
-            torch.sparse.sampled_addmm(pattern, g, source.t(), beta=0.0).values()
-            for g, source in zip(grad, sources)
+            torch.sparse.sampled_addmm(pattern, g, _head(x, h).t(), beta=0.0).values()
+            for h, g in enumerate(grad)
         ]
     )  # (E, H) in CSR order
     return sampled if plan.grouped else sampled.index_select(0, plan.inverse)
@@ -252,8 +259,12 @@ def _alpha_gradient(plan: AggregationPlan, values: Tensor, grad: Tensor, x: Tens
 class _AttentionSum(torch.autograd.Function):
     """``out[i, h] = Σ_j α_ij^h x[j, h]`` over the edges j -> i, as one CSR product per head.
 
+    ``x`` may also be input features that every head sums alike (2-D, as
+    :func:`_sum_then_project` passes them): ``out[i, h] = Σ_j α_ij^h x[j]``, with no gradient
+    for ``x`` (a first layer's input needs none).
+
     Shapes:
-        alpha: (E, H), x: (N, H, C) -> out: (N_dst, H, C)
+        alpha: (E, H), x: (N, H, C) or (N, F) -> out: (N_dst, H, C) or (N_dst, H, F)
     """
 
     @staticmethod
@@ -264,22 +275,25 @@ class _AttentionSum(torch.autograd.Function):
         plan: AggregationPlan,  # type: ignore[override]
     ) -> Tensor:
         ctx.plan = plan
-        per_head = x.transpose(0, 1).contiguous()  # (H, N, C): each head's rows contiguous
+        # (H, N, C): each head's rows contiguous; shared features serve every head as they are.
+        sources = x.transpose(0, 1).contiguous() if x.dim() == 3 else x
         values = _values(alpha, plan)
-        ctx.save_for_backward(values, per_head)
-        return _sum_per_head(values, per_head, plan)
+        ctx.save_for_backward(values, sources)
+        return _sum_per_head(values, sources, plan)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
         plan = ctx.plan
         want_alpha, want_x = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        values, per_head = ctx.saved_tensors
-        heads = per_head.shape[0]
+        values, sources = ctx.saved_tensors
+        heads = values.shape[0]
         grad = grad_out.transpose(0, 1).contiguous()  # (H, N_dst, C)
         grad_alpha = grad_x = None
         if want_alpha:
-            grad_alpha = _alpha_gradient(plan, values, grad, per_head)
+            grad_alpha = _alpha_gradient(plan, values, grad, sources)
         if want_x:
+            if sources.dim() != 3:
+                raise RuntimeError("no gradient for features shared by the heads")
             t_crow, t_col, t_order = plan.transpose
             t_values = values.index_select(1, plan.inverse.index_select(0, t_order))
             t_shape = (plan.shape[1], plan.shape[0])
@@ -287,36 +301,6 @@ class _AttentionSum(torch.autograd.Function):
                 [_csr(t_crow, t_col, t_values[h], t_shape) @ grad[h] for h in range(heads)]
             )
         return grad_alpha, grad_x, None
-
-
-class _FeatureSum(torch.autograd.Function):
-    """``out[i, h] = Σ_j α_ij^h x[j]`` for input features shared by the heads, one CSR product
-    per head; no gradient for ``x`` (the first layer's input needs none).
-
-    Shapes:
-        alpha: (E, H), x: (N, F) -> out: (N_dst, H, F)
-    """
-
-    @staticmethod
-    def forward(
-        ctx,
-        alpha: Tensor,
-        x: Tensor,
-        plan: AggregationPlan,  # type: ignore[override]
-    ) -> Tensor:
-        values = _values(alpha, plan)
-        ctx.save_for_backward(values, x)
-        ctx.plan = plan
-        heads = values.shape[0]
-        return _heads_second(
-            [_csr(plan.crow, plan.col, values[h], plan.shape) @ x for h in range(heads)]
-        )
-
-    @staticmethod
-    def backward(ctx, grad_out: Tensor):  # type: ignore[override]
-        values, x = ctx.saved_tensors
-        grad = grad_out.transpose(0, 1).contiguous()  # (H, N_dst, F)
-        return _alpha_gradient(ctx.plan, values, grad, x), None, None
 
 
 def _sums_first(conv: GATConv, x, edge_index, edge_attr, size, return_attention_weights) -> bool:
@@ -367,7 +351,7 @@ def _sum_then_project(conv: GATConv, x, edge_index: Tensor) -> Tensor:
     logits = (x_src @ w_src.t(), x_dst @ w_dst.t())  # (N_src, H), (N_dst, H)
     alpha = conv.edge_updater(edge_index, alpha=logits, edge_attr=None, size=None)
     plan = _plan_for(conv, edge_index, (x_src.size(0), x_dst.size(0)))
-    summed = _FeatureSum.apply(alpha, x_src, plan)  # (N_dst, H, F)
+    summed = _AttentionSum.apply(alpha, x_src, plan)  # (N_dst, H, F)
     out = torch.bmm(summed.transpose(0, 1), weight.transpose(1, 2)).transpose(0, 1)
     out = out.reshape(-1, heads * channels) if conv.concat else out.mean(dim=1)
     if conv.res is not None:

@@ -25,7 +25,7 @@ Layer = Union[FusedGATConv, FusedGATv2Conv]
 
 
 class Projected(NamedTuple):
-    """One layer's per-node inputs for the whole graph.
+    """One layer (``conv``) and its per-node inputs for the whole graph.
 
     Shapes:
         per_head: (H, N, C), what each source sends, head by head;
@@ -34,6 +34,7 @@ class Projected(NamedTuple):
         res: (N, out) the residual, or ``None``
     """
 
+    conv: Layer
     per_head: Tensor
     logits: tuple[Tensor, Tensor] | None
     source: Tensor | None
@@ -61,26 +62,25 @@ def project(conv: Layer, h: Tensor) -> Projected:
     if isinstance(conv, FusedGATv2Conv):
         source = conv.lin_l(h).view(-1, heads, channels)
         target = source if conv.share_weights else conv.lin_r(h).view(-1, heads, channels)
-        return Projected(source.transpose(0, 1).contiguous(), None, source, target, res)
+        return Projected(conv, source.transpose(0, 1).contiguous(), None, source, target, res)
     lin_src = conv.lin if conv.lin is not None else conv.lin_src
     lin_dst = conv.lin if conv.lin is not None else conv.lin_dst
     source = lin_src(h).view(-1, heads, channels)
     target = source if lin_dst is lin_src else lin_dst(h).view(-1, heads, channels)
     logits = ((source * conv.att_src).sum(-1), (target * conv.att_dst).sum(-1))
-    return Projected(source.transpose(0, 1).contiguous(), logits, None, None, res)
+    return Projected(conv, source.transpose(0, 1).contiguous(), logits, None, None, res)
 
 
 @torch.no_grad()
-def chunk_output(
-    conv: Layer, projected: Projected, edges: Tensor, first: int, targets: int
-) -> Tensor:
-    """``conv``'s output for the ``targets`` nodes ``first, first + 1, ...``, whose incoming
-    edges ``edges`` (2, E) give sources as dataset ids and targets counted from ``first``.
+def chunk_output(projected: Projected, edges: Tensor, first: int, targets: int) -> Tensor:
+    """The projected layer's output for the ``targets`` nodes ``first, first + 1, ...``, whose
+    incoming edges ``edges`` (2, E) give sources as dataset ids and targets counted from
+    ``first``.
 
     Shapes:
         -> (T, H * C) for concatenated heads, (T, C) for averaged ones
     """
-    num_nodes = projected.per_head.size(1)
+    conv, num_nodes = projected.conv, projected.per_head.size(1)
     rows = slice(first, first + targets)
     if projected.logits is not None:
         a_src, a_dst = projected.logits

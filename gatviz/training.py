@@ -199,11 +199,10 @@ def chunked_logits(
         local = torch.empty(n, dtype=torch.long)  # dataset id -> the chunk's source position
         for layer, conv in enumerate(model.convs):
             # Every node projected once for the whole layer, where gatviz.layerwise takes it.
-            fast = conv if layerwise.supports(conv) else None
             projected = None
-            if fast is not None:
+            if layerwise.supports(conv):
                 projected = layerwise.project(
-                    fast, model_input(h, device) if layer == 0 else h.to(device)
+                    conv, model_input(h, device) if layer == 0 else h.to(device)
                 )
             chunks = []
             for a, b in zip(starts[:-1].tolist(), starts[1:].tolist()):
@@ -214,9 +213,9 @@ def chunked_logits(
                 edges = torch.stack([source, target])
                 if loops:  # as with_self_loops: existing loops out, one per node
                     edges = loops_in_place(edges, b - a, first=a)
-                if fast is not None and projected is not None:
+                if projected is not None:
                     edges = torch.stack([edges[0], edges[1] - a]).to(device)
-                    out = layerwise.chunk_output(fast, projected, edges, a, b - a)
+                    out = layerwise.chunk_output(projected, edges, a, b - a)
                 else:
                     out = _chunk_from_inputs(conv, h, edges, a, b, layer == 0, local, device)
                 chunks.append((out if layer == len(model.convs) - 1 else act(out)).cpu())
