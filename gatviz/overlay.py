@@ -634,7 +634,9 @@ def overlay_html(
         f"layer {options.layer}, {view.head_label}" if values is None else "all layers"
     )
     legend = _legend(dataset, options, title, view.scale, None if values is None else values.name)
-    return re.sub(r"<body>", lambda m: m.group(0) + legend, page, count=1)
+    page = re.sub(r"<body>", lambda m: m.group(0) + legend, page, count=1)
+    at = page.rindex("</body>")
+    return page[:at] + REFIT + page[at:]
 
 
 def _offline(page: str) -> str:
@@ -652,6 +654,29 @@ VIS_OPTIONS = """{
             "arrows": {"to": {"enabled": true, "scaleFactor": 0.4}}},
   "nodes": {"font": {"size": 11, "color": "#333333"}}
 }"""
+
+
+# vis-network fits the graph to its canvas once, when it is made. A page made while hidden (a
+# closed tab or expander, a notebook cell out of view) or in a window resized later keeps that
+# first fit: the graph off in a corner, or half outside. So whenever a drawing finds the canvas
+# at a size it was not fitted to, it fits again, until the person zooms or pans the view.
+# (vis-network's own "resize" event is not enough: a frame laid out late is sized without one.)
+REFIT = """<script>
+(function () {
+  var moved = false, width = 0, height = 0;
+  network.on("zoom", function () { moved = true; });
+  network.on("dragEnd", function (params) { if (params.nodes.length === 0) moved = true; });
+  network.on("afterDrawing", function () {
+    var canvas = document.querySelector("canvas");
+    if (moved || !canvas.clientWidth || !canvas.clientHeight) return;
+    if (canvas.clientWidth === width && canvas.clientHeight === height) return;
+    width = canvas.clientWidth;
+    height = canvas.clientHeight;
+    // after the drawing, not in it: vis-network restores its camera once a resize is handled
+    setTimeout(function () { if (!moved) network.fit({animation: false}); }, 0);
+  });
+})();
+</script>"""
 
 
 def uniform_attention(edge_index: Tensor, num_nodes: int) -> list[LayerAttention]:

@@ -146,9 +146,20 @@ def test_quickstart_in_jupyterlab_draws_and_a_click_reaches_the_kernel(tmp_path)
         )
         assert _kernel_value(tmp_path, url, "view.selected") == "None"
 
+        # Run-all scrolled on to the last cells while they ran: bring the whole widget back into
+        # the middle of the window before aiming, or the click lands outside it.
+        widget.evaluate("frame => frame.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(500)
+        frame = widget.element_handle().content_frame()
         spot = frame.evaluate("n => network.canvasToDOM(network.getPositions([n])[n])", CLICKED)
         box = frame.locator("canvas").bounding_box()
-        page.mouse.click(box["x"] + spot["x"], box["y"] + spot["y"])
+        # The graph is fitted to the canvas, though its cell was out of view as it was drawn.
+        assert 0 <= spot["x"] <= box["width"] and 0 <= spot["y"] <= box["height"], (spot, box)
+        x, y = box["x"] + spot["x"], box["y"] + spot["y"]
+        view = page.viewport_size
+        assert 0 <= x < view["width"] and 0 <= y < view["height"], (x, y, view)
+        page.mouse.click(x, y)
+        assert frame.evaluate("() => network.getSelectedNodes()") == [CLICKED], "the click missed"
         deadline = time.monotonic() + 20
         while (selected := _kernel_value(tmp_path, url, "view.selected")) != str(
             CLICKED
