@@ -34,7 +34,7 @@ def page_html() -> str:
 
 def _framed(page, page_html: str, hidden: str):
     """The overlay in an iframe inside a box styled ``hidden``; returns the iframe's frame once
-    the graph is drawn."""
+    vis-network has made its canvas (drawn, unless the box hides it)."""
     page.set_content(
         f"<html><body style='margin:0'><div id=box style='{hidden}'>"
         "<iframe id=overlay style='width:100%;height:716px;border:0'></iframe></div></body></html>"
