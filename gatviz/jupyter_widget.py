@@ -28,7 +28,7 @@ from gatviz.attention import dataset_attention, incoming_alpha
 from gatviz.datasets import GraphDataset
 from gatviz.errors import GatvizError
 from gatviz.model import GAT
-from gatviz.overlay import LEGEND_HEIGHT, OverlayOptions, overlay_html
+from gatviz.overlay import LEGEND_HEIGHT, OverlayOptions, overlay_html, with_script
 from gatviz.training import predict
 
 # The page comes from Python; the only thing the frame sends back is a node id. A message from
@@ -75,8 +75,7 @@ network.on("click", function (params) {
 def clickable(page: str) -> str:
     """An overlay page (from :func:`gatviz.overlay.overlay_html`) that tells its parent window
     which node was clicked."""
-    at = page.rindex("</body>")
-    return page[:at] + CLICKS + page[at:]
+    return with_script(page, CLICKS)
 
 
 class AttentionWidget(anywidget.AnyWidget):

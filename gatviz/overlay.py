@@ -635,8 +635,14 @@ def overlay_html(
     )
     legend = _legend(dataset, options, title, view.scale, None if values is None else values.name)
     page = re.sub(r"<body>", lambda m: m.group(0) + legend, page, count=1)
+    return with_script(page, REFIT)
+
+
+def with_script(page: str, script: str) -> str:
+    """``page`` with ``script`` added at the end of its body, after vis-network's own, so that
+    it can use ``network``."""
     at = page.rindex("</body>")
-    return page[:at] + REFIT + page[at:]
+    return page[:at] + script + page[at:]
 
 
 def _offline(page: str) -> str:
